@@ -1,0 +1,236 @@
+"""The command line: parse argv, run a command, print diagnostics, choose the exit code.
+
+Heavy modules are imported inside the commands, so ``tensorpress --version`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from tensorpress import __version__
+from tensorpress.diagnostics import Diagnostic
+
+DESCRIPTION = """\
+tensorpress turns a folder of Markdown posts into a static blog made for deep learning:
+highlighted code, math, topics, feeds, and drafts that build even when they are rough.
+
+A site folder holds content/ (the posts) and, optionally, tensorpress.yaml, templates/
+and static/. Run 'tensorpress COMMAND --help' for the options of a command."""
+
+
+def _print_diagnostics(diags: Sequence[Diagnostic], quiet: bool) -> None:
+    ordered = sorted(set(diags), key=lambda d: (d.path, d.line, d.severity, d.message))
+    for d in ordered:
+        if quiet and not d.is_error:
+            continue
+        print(d, file=sys.stderr)
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from tensorpress.build import build
+    from tensorpress.config import load_config
+    from tensorpress.diagnostics import has_errors
+
+    config, config_diags = load_config(
+        Path(args.source),
+        Path(args.output) if args.output else None,
+        base_url=args.base_url,
+        drafts=args.drafts,
+    )
+    if has_errors(config_diags) or (args.strict and config_diags):
+        _print_diagnostics(config_diags, args.quiet)
+        print("build failed: nothing was written", file=sys.stderr)
+        return 1
+    result = build(config, strict=args.strict)
+    diags = (*config_diags, *result.diagnostics)
+    _print_diagnostics(diags, args.quiet)
+    errors = sum(d.is_error for d in diags)
+    warnings = len(diags) - errors
+    if not result.ok:
+        why = f"{errors} error(s)" if errors else f"{warnings} warning(s) with --strict"
+        print(
+            f"build failed with {why}; the previous site in {config.output} is unchanged",
+            file=sys.stderr,
+        )
+        return 1
+    if not args.quiet:
+        site = result.site
+        posts = len(site.posts) if site else 0
+        topics = len(site.topics) if site else 0
+        print(
+            f"built {posts} posts, {topics} topics, {result.pages} files "
+            f"({len(result.written)} written, {len(result.removed)} removed) in "
+            f"{result.seconds:.2f} s -> {config.output}"
+            + (f"; {warnings} warning(s)" if warnings else "")
+        )
+    return 0
+
+
+SAMPLE_CONFIG = """\
+# tensorpress site configuration. Every key is optional.
+title: "{title}"
+description: "Notes on deep learning, with code."
+author: ""
+base_url: "http://localhost:8000/"
+language: en
+timezone: UTC
+posts_per_page: 10
+pygments_style:
+  light: friendly
+  dark: monokai
+"""
+
+SAMPLE_POST = """\
+---
+title: "Hello, tensorpress"
+date: {date}
+topics: [neural-networks, numpy]
+summary: "A first post: prose, math and code."
+---
+
+Welcome to your new blog. Posts are Markdown files in `content/`.
+
+## Math and code
+
+The logistic function is $\\sigma(x) = 1 / (1 + e^{{-x}})$.
+
+```python
+import numpy as np
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+print(sigmoid(np.array([-2.0, 0.0, 2.0])))
+```
+"""
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    root = Path(args.directory)
+    if (root / "content").exists() or (root / "tensorpress.yaml").exists():
+        print(
+            f"{root}: error: already holds a site (content/ or tensorpress.yaml); "
+            "choose an empty folder",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        (root / "content").mkdir(parents=True, exist_ok=True)
+        title = root.resolve().name.replace("-", " ").title() or "My blog"
+        (root / "tensorpress.yaml").write_text(SAMPLE_CONFIG.format(title=title), "utf-8")
+        today = datetime.now().strftime("%Y-%m-%d")
+        (root / "content" / "hello-tensorpress.md").write_text(
+            SAMPLE_POST.format(date=today), "utf-8"
+        )
+    except OSError as exc:
+        print(f"{root}: error: cannot create the site: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"created a site in {root}: run 'tensorpress build -s {root}'")
+    return 0
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from tensorpress.content import slugify
+
+    root = Path(args.source)
+    topics = [t.strip() for t in (args.topics or "").split(",") if t.strip()]
+    slug = slugify(args.title)
+    path = root / "content" / f"{slug}.md"
+    if path.exists():
+        print(f"{path}: error: already exists; choose another title", file=sys.stderr)
+        return 1
+    front = [
+        "---",
+        f"title: {_yaml_str(args.title)}",
+        f"date: {datetime.now().astimezone().replace(microsecond=0).isoformat()}",
+        f"topics: [{', '.join(_yaml_str(t) for t in topics)}]",
+        'summary: ""',
+        "draft: true",
+        "---",
+        "",
+        "Write here.",
+        "",
+    ]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(front), "utf-8")
+    except OSError as exc:
+        print(f"{path}: error: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"created {path} (a draft: remove 'draft: true' to publish)")
+    return 0
+
+
+def _yaml_str(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tensorpress",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tensorpress {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    b = sub.add_parser(
+        "build",
+        help="build the site into the output folder",
+        description="Build the site. Diagnostics are printed as "
+        "path:line: severity: message; exit 1 on errors.",
+    )
+    b.add_argument(
+        "-s", "--source", default=".", metavar="DIR", help="site folder (default: current folder)"
+    )
+    b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: SOURCE/public)")
+    b.add_argument("--drafts", action="store_true", help="include posts with draft: true")
+    b.add_argument("--base-url", metavar="URL", help="override base_url from the config")
+    b.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    b.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    b.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    b.set_defaults(func=_cmd_build)
+
+    i = sub.add_parser("init", help="start a new blog in a folder")
+    i.add_argument("directory", metavar="DIR")
+    i.set_defaults(func=_cmd_init)
+
+    n = sub.add_parser("new", help="write a post skeleton with front matter")
+    n.add_argument("title")
+    n.add_argument("--topics", metavar="A,B", help="comma-separated topics")
+    n.add_argument("-s", "--source", default=".", metavar="DIR", help="site folder")
+    n.set_defaults(func=_cmd_new)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(
+                f"tensorpress: internal error: {type(exc).__name__}: {exc} (run with --debug "
+                "for the traceback, and please report it)",
+                file=sys.stderr,
+            )
+        return 70

@@ -1,0 +1,345 @@
+"""Posts from sources: metadata inference, slugs, URLs, topics, order and collisions.
+
+``load_post`` is pure given its inputs; its expensive step (repair + Markdown +
+Pygments) is memoised in a cache keyed by the file's path and bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from html import escape
+from pathlib import PurePosixPath
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from tensorpress import __version__
+from tensorpress.config import SiteConfig, TopicDef
+from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
+from tensorpress.drafts import repair
+from tensorpress.frontmatter import decode, load_front, split, validate
+from tensorpress.markdown import render
+from tensorpress.models import Post, Rendered, Site, Source, Topic, TopicRef
+
+POST_SUFFIXES = (".md", ".markdown")
+PIPELINE = f"tensorpress-{__version__}-1"
+GENERIC_HEADINGS = {
+    "introduction",
+    "overview",
+    "background",
+    "summary",
+    "abstract",
+    "conclusion",
+    "tl;dr",
+    "tldr",
+    "contents",
+    "table of contents",
+}
+_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The cached, expensive part of a post: its rendered body and what repair found."""
+
+    rendered: Rendered
+    prompt_subject: str | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def slugify(text: str) -> str:
+    """A URL segment: Unicode letters kept, lower case, no '/', '\\' or '..'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w\s-]", "", text, flags=re.UNICODE)
+    text = re.sub(r"[\s_-]+", "-", text).strip("-.")
+    return text[:120].strip("-") or "post"
+
+
+def readable(stem: str) -> str:
+    """``my-first_post`` -> ``My first post``."""
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else "Untitled"
+
+
+def post_name(path: str) -> str:
+    """The name a post's slug and date come from: the file stem, or a bundle's folder."""
+    p = PurePosixPath(path)
+    return p.parent.name if p.stem == "index" and p.parent.name != "content" else p.stem
+
+
+def _body(
+    md: MarkdownIt,
+    source: Source,
+    text: str,
+    has_front: bool,
+    first: int,
+    cache: Mapping[str, Body],
+    keep: MutableMapping[str, Body],
+) -> Body:
+    """Repair + render, looked up in ``cache``; whatever this build uses goes to ``keep``."""
+    key = hashlib.sha256(f"{PIPELINE}\0{source.path}\0{first}\0".encode() + source.data)
+    digest = key.hexdigest()
+    hit = cache.get(digest)
+    if hit is not None:
+        keep[digest] = hit
+        return hit
+    fixed = repair(text, source.path, first, has_front_matter=has_front)
+    rendered = render(md, fixed.text, source.path, first)
+    body = Body(rendered, fixed.prompt_subject, fixed.diagnostics)
+    keep[digest] = body
+    return body
+
+
+@lru_cache(maxsize=8)
+def _keyword_patterns(topics: tuple[TopicDef, ...]) -> tuple[tuple[TopicDef, re.Pattern], ...]:
+    out = []
+    for topic in topics:
+        words = sorted({*topic.keywords, topic.name.lower()}, key=len, reverse=True)
+        alternation = "|".join(re.escape(w) for w in words if w)
+        out.append((topic, re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.I)))
+    return tuple(out)
+
+
+def infer_topics(text: str, topics: tuple[TopicDef, ...], limit: int = 4) -> tuple[str, ...]:
+    """Topics whose keywords occur at least twice, most mentioned first (ties by slug)."""
+    scores = []
+    for topic, pattern in _keyword_patterns(topics):
+        count = len(pattern.findall(text))
+        if count >= 2:
+            scores.append((-count, topic.slug))
+    return tuple(slug for _, slug in sorted(scores)[:limit])
+
+
+def _topic_refs(names: Iterable[str], config: SiteConfig) -> tuple[TopicRef, ...]:
+    by_key = {}
+    for t in config.topics:
+        by_key[t.slug.lower()] = t
+        by_key[t.name.lower()] = t
+    refs: dict[str, TopicRef] = {}
+    for name in names:
+        known = by_key.get(name.lower()) or by_key.get(slugify(name))
+        slug, label = (known.slug, known.name) if known else (slugify(name), name)
+        refs.setdefault(slug, TopicRef(slug, label, f"topics/{slug}/"))
+    return tuple(refs.values())
+
+
+def _title(body: Body, name: str, path: str) -> tuple[str, int, str]:
+    """(title, line, where from) when the front matter gives none."""
+    headings = body.rendered.headings
+    first = headings[0] if headings else None
+    if first and first.text and first.text.strip().lower() not in GENERIC_HEADINGS:
+        return first.text, first.line, f"the first heading (line {first.line})"
+    if body.prompt_subject:
+        return body.prompt_subject, 1, "the prompt echoed on the first line"
+    if first and first.text:
+        return first.text, first.line, f"the first heading (line {first.line})"
+    return readable(name), 1, "the file name"
+
+
+def _drop_title_heading(html: str, title: str, rendered: Rendered) -> str:
+    """The first ``<h1>`` repeats the title: the page template shows the title already."""
+    if not rendered.headings or rendered.headings[0].level != 1:
+        return html
+    if rendered.headings[0].text != title:
+        return html
+    m = re.match(r"\s*<h1\b[^>]*>.*?</h1>\n?", html, re.S)
+    return html[m.end() :] if m else html
+
+
+def load_post(
+    source: Source,
+    config: SiteConfig,
+    md: MarkdownIt,
+    cache: Mapping[str, Body],
+    keep: MutableMapping[str, Body],
+) -> tuple[Post | None, tuple[Diagnostic, ...]]:
+    """A source file into a ``Post``, inferring what the front matter leaves out."""
+    path = source.path
+    text, diags = decode(source.data, path)
+    if text is None:
+        return None, diags
+    sp, split_diags = split(text, path)
+    data, _lines, load_diags = load_front(sp, path)
+    fm, fm_diags = validate(data, _lines, path)
+    out = [*split_diags, *load_diags, *fm_diags]
+    if has_errors(out):
+        return None, tuple(out)
+    if not sp.body.strip() and fm.title is None:
+        return None, (error(path, 1, "the post is empty: write some Markdown, or delete the file"),)
+
+    body = _body(md, source, sp.body, sp.kind is not None, sp.body_line, cache, keep)
+    out.extend(body.diagnostics)
+    out.extend(body.rendered.diagnostics)
+    name = post_name(path)
+    prefix = _DATE_PREFIX.match(name)
+
+    title = fm.title
+    if title is None:
+        title, line, origin = _title(body, prefix.group(4) if prefix else name, path)
+        out.append(
+            warning(
+                path,
+                line,
+                f"no title in front matter; using {title!r} from {origin}: add 'title:' to pin it",
+            )
+        )
+
+    tz = config.tz
+    date = fm.date
+    if date is None and prefix:
+        date = datetime(*(int(g) for g in prefix.groups()[:3]))
+    if date is None:
+        date = datetime.fromtimestamp(source.mtime, UTC).astimezone(tz).replace(microsecond=0)
+        out.append(
+            warning(
+                path,
+                1,
+                f"no date in front matter; using the file's modification "
+                f"time {date:%Y-%m-%d %H:%M}: add 'date:' to pin it",
+            )
+        )
+    date = date if date.tzinfo else date.replace(tzinfo=tz)
+    updated = fm.updated
+    if updated is not None and updated.tzinfo is None:
+        updated = updated.replace(tzinfo=tz)
+
+    topic_names = fm.topics or ()
+    if fm.topics is None and sp.kind is None:
+        topic_names = infer_topics(f"{title}\n{body.rendered.text}", config.topics)
+        found = ", ".join(topic_names) if topic_names else "none"
+        out.append(
+            warning(
+                path,
+                1,
+                f"no topics in front matter; inferred from the text: "
+                f"{found}: add 'topics: [...]' to pin them",
+            )
+        )
+
+    slug = slugify(fm.slug or (prefix.group(4) if prefix else name))
+    rendered = body.rendered
+    html = _drop_title_heading(rendered.html, title, rendered)
+    summary = (
+        Markup(f"<p>{escape(fm.summary)}</p>") if fm.summary else Markup(rendered.summary_html)
+    )
+    post = Post(
+        source=path,
+        title=title,
+        slug=slug,
+        url=f"posts/{slug}/",
+        date=date,
+        updated=updated,
+        topics=_topic_refs(topic_names, config),
+        summary=summary,
+        content=Markup(html),
+        toc=tuple(
+            h for h in rendered.headings if h.level in (2, 3) or (h.level == 1 and h.text != title)
+        ),
+        words=rendered.words,
+        reading_time=max(1, round(rendered.words / 230)),
+        authors=fm.authors or ((config.author,) if config.author else ()),
+        image=fm.image,
+        draft=fm.draft,
+        assets=source.assets,
+        extra=fm.extra,
+    )
+    return post, tuple(out)
+
+
+_LINK = re.compile(r'(\s(?:href|src)=")([^"#?:]*)((?:[#?][^"]*)?)"')
+
+
+def _rewrite_links(
+    post: Post,
+    by_source: dict[str, Post],
+    sources: set[str],
+) -> tuple[Post, list[Diagnostic]]:
+    """Relative links to ``x.md`` become the post's URL; other content files keep working."""
+    base = posixpath.dirname(post.source)
+    diags: list[Diagnostic] = []
+
+    def fix(m: re.Match) -> str:
+        target, tail = m.group(2), m.group(3)
+        if not target or target.startswith("/"):
+            return m.group(0)
+        resolved = posixpath.normpath(posixpath.join(base, target))
+        if resolved.endswith(POST_SUFFIXES):
+            linked = by_source.get(resolved)
+            if linked is None:
+                diags.append(
+                    warning(
+                        post.source,
+                        0,
+                        f"link to {target!r} points to no post in content/: fix the path",
+                    )
+                )
+                return m.group(0)
+            return f'{m.group(1)}../../{linked.url}{tail}"'
+        if resolved in post.assets:
+            return m.group(0)
+        if resolved in sources and resolved.startswith("content/"):
+            return f'{m.group(1)}../../{resolved[len("content/") :]}{tail}"'
+        return m.group(0)
+
+    content = Markup(_LINK.sub(fix, str(post.content)))
+    summary = Markup(_LINK.sub(fix, str(post.summary)))
+    return replace(post, content=content, summary=summary), diags
+
+
+def assemble_site(
+    posts: Iterable[Post], config: SiteConfig, files: Iterable[str] = ()
+) -> tuple[Site, tuple[Diagnostic, ...]]:
+    """Drafts out, newest first, topics gathered, URL collisions reported, links fixed."""
+    kept = [p for p in posts if config.drafts or not p.draft]
+    kept.sort(key=lambda p: (-p.date.timestamp(), p.title.lower(), p.source))
+    diags: list[Diagnostic] = []
+
+    by_url: dict[str, list[Post]] = defaultdict(list)
+    for post in kept:
+        by_url[post.url].append(post)
+    for url, same in by_url.items():
+        if len(same) > 1:
+            names = ", ".join(p.source for p in same)
+            for post in same:
+                diags.append(
+                    error(
+                        post.source,
+                        1,
+                        f"URL /{url} is shared by {names}: give each a different 'slug:'",
+                    )
+                )
+
+    by_source = {p.source: p for p in kept}
+    file_set = set(files)
+    fixed = []
+    for post in kept:
+        post, link_diags = _rewrite_links(post, by_source, file_set)
+        fixed.append(post)
+        diags.extend(link_diags)
+
+    vocab = {t.slug: t for t in config.topics}
+    grouped: dict[str, list[Post]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for post in fixed:
+        for ref in post.topics:
+            grouped[ref.slug].append(post)
+            names.setdefault(ref.slug, ref.name)
+    topics = tuple(
+        Topic(
+            slug,
+            names[slug],
+            vocab[slug].description if slug in vocab else "",
+            f"topics/{slug}/",
+            tuple(grouped[slug]),
+        )
+        for slug in sorted(grouped, key=lambda s: (names[s].lower(), s))
+    )
+    return Site(config, tuple(fixed), topics), tuple(diags)

@@ -1,0 +1,247 @@
+"""Decode a post, split off its front matter (YAML ``---`` or TOML ``+++``) and
+validate it into ``FrontMatter``.
+
+Values are checked here, with the line of the offending key, so later stages can
+trust their types.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from tensorpress.diagnostics import Diagnostic, error
+
+KNOWN = {"title", "date", "updated", "topics", "tags", "summary", "draft", "slug",
+         "authors", "author", "image"}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A decoded post cut in two; ``body_line`` is the file line where the body starts."""
+
+    kind: str | None
+    front: str
+    body: str
+    body_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrontMatter:
+    """Validated front-matter values; ``None`` where the author gave none."""
+
+    title: str | None = None
+    date: datetime | None = None
+    updated: datetime | None = None
+    topics: tuple[str, ...] | None = None
+    summary: str | None = None
+    draft: bool = False
+    slug: str | None = None
+    authors: tuple[str, ...] = ()
+    image: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def decode(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
+    """UTF-8 with or without BOM, CRLF or LF, into text with LF line ends."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, (
+            error(
+                path,
+                line,
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            ),
+        )
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, (error(path, line, "contains a NUL byte; this is not a text file"),)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), ()
+
+
+_FENCES = {"---": "yaml", "+++": "toml"}
+
+
+def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
+    """Cut front matter from the body; a fence opened on line 1 must be closed."""
+    first, _, rest = text.partition("\n")
+    kind = _FENCES.get(first.rstrip())
+    if kind is None:
+        return Split(None, "", text, 1), ()
+    closers = ("---", "...") if kind == "yaml" else ("+++",)
+    lines = rest.split("\n")
+    for i, line in enumerate(lines):
+        if line.rstrip() in closers:
+            body = "\n".join(lines[i + 1 :])
+            return Split(kind, "\n".join(lines[:i]), body, i + 3), ()
+    fence = first.rstrip()
+    return Split(None, "", text, 1), (
+        error(
+            path,
+            1,
+            f"front matter opened with '{fence}' is never closed; add a line "
+            f"'{fence}' after the last key",
+        ),
+    )
+
+
+def _yaml_lines(front: str) -> dict[str, int]:
+    try:
+        node = yaml.compose(front, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): k.start_mark.line for k, _ in node.value}
+
+
+def _toml_lines(front: str) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for i, line in enumerate(front.split("\n")):
+        m = re.match(r"\s*([\w-]+)\s*=", line)
+        if m:
+            lines.setdefault(m.group(1), i)
+    return lines
+
+
+def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], list[Diagnostic]]:
+    """Parse the front-matter text into a dict and a key -> file line map."""
+    if sp.kind is None or not sp.front.strip():
+        return {}, {}, []
+    try:
+        if sp.kind == "yaml":
+            data = yaml.safe_load(sp.front)
+            offsets = _yaml_lines(sp.front)
+        else:
+            data = tomllib.loads(sp.front)
+            offsets = _toml_lines(sp.front)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = 2 + mark.line if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
+        return (
+            {},
+            {},
+            [
+                error(
+                    path,
+                    line,
+                    f"invalid YAML front matter: {problem}; check the "
+                    "indentation and quote values that contain ':'",
+                )
+            ],
+        )
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = 1 + int(m.group(1)) if m else 1 + len(sp.front.split("\n"))
+        return {}, {}, [error(path, line, f"invalid TOML front matter: {exc}")]
+    if data is None:
+        return {}, {}, []
+    if not isinstance(data, dict):
+        return (
+            {},
+            {},
+            [error(path, 2, "front matter must be a mapping of keys to values (key: value)")],
+        )
+    return data, {k: v + 2 for k, v in offsets.items()}, []
+
+
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A date, datetime, or string in a common format into a datetime (maybe naive)."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return tuple(s.strip() for s in value.split(",") if s.strip())
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return None
+
+
+def validate(
+    data: dict[str, Any], lines: dict[str, int], path: str
+) -> tuple[FrontMatter, list[Diagnostic]]:
+    """Check each known key's type; keep unknown keys for the templates."""
+    diags: list[Diagnostic] = []
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+
+    def bad(key: str, what: str) -> None:
+        diags.append(error(path, lines.get(key, 1), f"'{key}': {what}"))
+
+    for key, value in data.items():
+        key = str(key)
+        if key not in KNOWN:
+            extra[key] = value
+        elif key in ("title", "summary", "image"):
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                values[key] = str(value)
+            else:
+                bad(key, f"expected text, got {type(value).__name__}")
+        elif key in ("date", "updated"):
+            parsed = parse_date(value)
+            if parsed is None:
+                bad(
+                    key,
+                    f"{value!r} is not a date; write 2024-01-05, 2024-01-05 10:30 or "
+                    "2024-01-05T10:30:00+02:00",
+                )
+            else:
+                values[key] = parsed
+        elif key in ("topics", "tags"):
+            topics = _strings(value)
+            if topics is None:
+                bad(key, f"expected a list of topic names such as [cnn, gan], got {value!r}")
+            else:
+                values["topics"] = values.get("topics", ()) + topics
+        elif key == "draft":
+            if isinstance(value, bool):
+                values["draft"] = value
+            else:
+                bad(key, f"expected true or false, got {value!r}")
+        elif key == "slug":
+            slug = str(value).strip() if isinstance(value, (str, int)) else ""
+            if not slug or "/" in slug or "\\" in slug or slug in (".", "..") or ".." in slug:
+                bad(
+                    key,
+                    f"{value!r} is not a usable slug; use letters, digits and dashes, "
+                    "with no '/', '\\' or '..'",
+                )
+            else:
+                values["slug"] = slug
+        elif key in ("authors", "author"):
+            authors = _strings(value) if not isinstance(value, str) else (value.strip(),)
+            if authors is None:
+                bad(key, f"expected a name or a list of names, got {value!r}")
+            else:
+                values["authors"] = values.get("authors", ()) + authors
+    return FrontMatter(**values, extra=MappingProxyType(extra)), diags

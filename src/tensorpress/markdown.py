@@ -1,0 +1,100 @@
+"""One markdown-it parser, built once, and the render of a post body into ``Rendered``."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from tensorpress.diagnostics import warning
+from tensorpress.highlight import render_fence
+from tensorpress.models import Heading, Rendered
+
+MORE = "<!--more-->"
+
+
+def slugify(text: str) -> str:
+    """Heading text -> an id: lower case, Unicode letters kept, runs of others -> '-'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w\s-]", "", text, flags=re.UNICODE)
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+
+
+def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    fence = render_fence(token.content, token.info)
+    if fence.note and token.map:
+        env["diagnostics"].append(warning(env["path"], env["first"] + token.map[0], fence.note))
+    env["code_lines"] += token.content.count("\n")
+    return fence.html
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark + GFM tables, strikethrough, task lists and alerts, with our plugins."""
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.options["tasklists"] = True
+    md.options["alerts"] = True
+    md.use(footnote_plugin)
+    md.use(deflist_plugin)
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(
+        anchors_plugin,
+        min_level=1,
+        max_level=6,
+        slug_func=slugify,
+        permalink=True,
+        permalinkSymbol="#",
+    )
+    md.add_render_rule("fence", _fence)
+    return md
+
+
+def _inline_text(token: Token) -> str:
+    return "".join(
+        child.content
+        for child in (token.children or ())
+        if child.type in ("text", "code_inline", "math_inline", "html_inline")
+        or child.type.startswith("math")
+    ).strip()
+
+
+def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
+    """Body text -> HTML, headings, summary and plain text. Lines are file lines."""
+    env: dict[str, Any] = {"diagnostics": [], "path": path, "first": first_line, "code_lines": 0}
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+
+    headings: list[Heading] = []
+    prose: list[str] = []
+    first_paragraph: tuple[int, int] | None = None
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open":
+            text = _inline_text(tokens[i + 1])
+            line = first_line + (token.map[0] if token.map else 0)
+            headings.append(Heading(int(token.tag[1]), str(token.attrs.get("id", "")), text, line))
+        if token.type == "inline":
+            prose.append(_inline_text(token))
+        if token.type == "paragraph_open" and token.level == 0 and first_paragraph is None:
+            first_paragraph = (i, i + 2)
+
+    if MORE in html:
+        summary = html.split(MORE, 1)[0]
+    elif first_paragraph is not None:
+        start, end = first_paragraph
+        summary = md.renderer.render(tokens[start : end + 1], md.options, env)
+    else:
+        summary = ""
+    summary = re.sub(r'<a class="header-anchor"[^>]*>#</a>', "", summary)
+    text = " ".join(p for p in prose if p)
+    words = len(text.split()) + env["code_lines"] // 2
+    return Rendered(html, tuple(headings), summary, text, words, tuple(env["diagnostics"]))

@@ -1,0 +1,123 @@
+"""The frozen records that flow between the stages of a build.
+
+Tuples instead of lists and read-only mappings keep every stage's output immutable, so
+a cached value can be shared between builds without being changed behind its back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from markupsafe import Markup
+
+from tensorpress.config import SiteConfig
+from tensorpress.diagnostics import Diagnostic
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A post file as read from disk: bytes, not yet decoded."""
+
+    path: str
+    """Path relative to the site root, with forward slashes (``content/gan.md``)."""
+    data: bytes
+    mtime: float
+    assets: tuple[str, ...] = ()
+    """Files beside a bundle post (``content/<name>/index.md``), relative to the site root."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A heading of a post, for the table of contents and for title inference."""
+
+    level: int
+    id: str
+    text: str
+    line: int
+    """1-based line in the source file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """The expensive, pure result of Markdown + highlighting for one post body."""
+
+    html: str
+    headings: tuple[Heading, ...]
+    summary_html: str
+    """HTML before ``<!--more-->``, else the first paragraph."""
+    text: str
+    """Plain text of the prose (no code), for topic inference and reading time."""
+    words: int
+    diagnostics: tuple[Diagnostic, ...]
+    """Diagnostics whose lines are relative to the body; the caller shifts them."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRef:
+    """A topic as a post links to it."""
+
+    slug: str
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A post ready for the templates. URLs are relative to the site root (``posts/x/``)."""
+
+    source: str
+    title: str
+    slug: str
+    url: str
+    date: datetime
+    updated: datetime | None
+    topics: tuple[TopicRef, ...]
+    summary: Markup
+    content: Markup
+    toc: tuple[Heading, ...]
+    words: int
+    reading_time: int
+    """Minutes, at 230 words a minute for prose plus a little for each code block."""
+    authors: tuple[str, ...]
+    image: str | None
+    draft: bool
+    assets: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A topic page: its posts, newest first."""
+
+    slug: str
+    name: str
+    description: str
+    url: str
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The whole site, ready to render."""
+
+    config: SiteConfig
+    posts: tuple[Post, ...]
+    """Newest first."""
+    topics: tuple[Topic, ...]
+    """By name."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One output file: where it goes in the output folder and its bytes."""
+
+    path: str
+    data: bytes
+    source: str = ""
+    """The file this page was made from, or where it is copied from, if any."""

@@ -1,0 +1,289 @@
+"""Pages from the site: plan what to write, render it through Jinja2, all in memory.
+
+Template contract (every template gets these):
+
+``site``      the ``SiteConfig`` (``site.title``, ``site.description``, ``site.base_url``...)
+``topics``    every ``Topic`` of the site, by name
+``page``      ``PageInfo``: ``kind``, ``path`` (output path), ``url``, ``title``, ``description``
+``root``      the relative way back to the site root from this page (``../../``)
+filters       ``url`` (site path -> relative link), ``absolute`` (site path -> absolute URL),
+              ``date`` (``strftime`` format, default ``%b %-d, %Y``), ``iso`` (RFC 3339)
+
+and by kind: ``index.html``: ``posts``, ``pagination``; ``post.html``: ``post``, ``newer``,
+``older``; ``topics.html``: nothing more; ``topic.html``: ``topic``; ``archive.html``:
+``years`` [(year, posts)]; ``feed.xml``: ``feed`` (``FeedInfo``); ``sitemap.xml``: ``posts``;
+``404.html``: nothing more. Template errors name the template file and line, and the post.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from jinja2 import pass_context
+
+from tensorpress.config import SiteConfig
+from tensorpress.diagnostics import Diagnostic, error
+from tensorpress.models import Page, Post, Site, Topic
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    kind: str
+    path: str
+    url: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    number: int
+    total: int
+    newer_url: str | None
+    older_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    title: str
+    url: str
+    """Site path of the feed itself."""
+    home: str
+    """Site path of the page the feed belongs to."""
+    posts: tuple[Post, ...]
+    updated: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One page to render: its template, output path and context."""
+
+    template: str
+    info: PageInfo
+    context: dict[str, Any]
+    source: str = ""
+
+
+def theme_dir() -> Path:
+    """The default theme: packed into the wheel, or the repository's top level."""
+    packed = Path(__file__).parent / "theme"
+    return packed if packed.is_dir() else Path(__file__).resolve().parents[2]
+
+
+def _root_for(path: str, config: SiteConfig) -> str:
+    if path == "404.html":
+        return urlsplit(config.base_url).path or "/"
+    return "../" * path.count("/")
+
+
+@pass_context
+def _url(ctx: Any, target: str) -> str:
+    return f"{ctx['root']}{target}"
+
+
+def _absolute(config: SiteConfig):
+    return lambda target: config.base_url + target.lstrip("/")
+
+
+def _date(value: datetime, fmt: str = "%b %-d, %Y") -> str:
+    return value.strftime(fmt)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def make_env(config: SiteConfig) -> jinja2.Environment:
+    """Jinja2 with the site's templates over the theme's, strict and autoescaping."""
+    search = [str(config.root / "templates"), str(theme_dir() / "templates")]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([p for p in search if Path(p).is_dir()]),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(url=_url, absolute=_absolute(config), date=_date, iso=_iso)
+    return env
+
+
+def _paginate(posts: Sequence[Post], size: int) -> list[tuple[Post, ...]]:
+    chunks = [tuple(posts[i : i + size]) for i in range(0, len(posts), size)]
+    return chunks or [()]
+
+
+def _index_path(n: int) -> str:
+    return "index.html" if n == 1 else f"page/{n}/index.html"
+
+
+def _dir_url(path: str) -> str:
+    return path.removesuffix("index.html")
+
+
+def _feed(title: str, url: str, home: str, posts: tuple[Post, ...]) -> FeedInfo:
+    recent = posts[:20]
+    updated = max((p.updated or p.date for p in recent), default=None)
+    return FeedInfo(title, url, home, recent, updated)
+
+
+def plan_pages(site: Site) -> list[Plan]:
+    """Every page of the site, with its context: one list, in a fixed order."""
+    config = site.config
+    plans: list[Plan] = []
+    chunks = _paginate(site.posts, config.posts_per_page)
+    for n, chunk in enumerate(chunks, start=1):
+        path = _index_path(n)
+        newer = _dir_url(_index_path(n - 1)) if n > 1 else None
+        older = _dir_url(_index_path(n + 1)) if n < len(chunks) else None
+        title = config.title if n == 1 else f"{config.title}: page {n}"
+        plans.append(
+            Plan(
+                "index.html",
+                PageInfo("index", path, _dir_url(path), title, config.description),
+                {"posts": chunk, "pagination": Pagination(n, len(chunks), newer, older)},
+            )
+        )
+    for i, post in enumerate(site.posts):
+        newer = site.posts[i - 1] if i > 0 else None
+        older = site.posts[i + 1] if i + 1 < len(site.posts) else None
+        description = post.extra.get("description") or _plain(str(post.summary))
+        plans.append(
+            Plan(
+                "post.html",
+                PageInfo("post", post.url + "index.html", post.url, post.title, str(description)),
+                {"post": post, "newer": newer, "older": older},
+                post.source,
+            )
+        )
+    plans.append(
+        Plan("topics.html", PageInfo("topics", "topics/index.html", "topics/", "Topics"), {})
+    )
+    for topic in site.topics:
+        plans.append(
+            Plan(
+                "topic.html",
+                PageInfo(
+                    "topic", topic.url + "index.html", topic.url, topic.name, topic.description
+                ),
+                {"topic": topic},
+            )
+        )
+        feed = _feed(
+            f"{config.title}: {topic.name}", topic.url + "feed.xml", topic.url, topic.posts
+        )
+        plans.append(
+            Plan("feed.xml", PageInfo("feed", feed.url, feed.url, feed.title), {"feed": feed})
+        )
+    years = [(year, tuple(group)) for year, group in groupby(site.posts, key=lambda p: p.date.year)]
+    plans.append(
+        Plan(
+            "archive.html",
+            PageInfo("archive", "archive/index.html", "archive/", "Archive"),
+            {"years": years},
+        )
+    )
+    feed = _feed(config.title, "feed.xml", "", site.posts)
+    plans.append(
+        Plan("feed.xml", PageInfo("feed", "feed.xml", "feed.xml", config.title), {"feed": feed})
+    )
+    plans.append(
+        Plan(
+            "sitemap.xml",
+            PageInfo("sitemap", "sitemap.xml", "sitemap.xml", "Sitemap"),
+            {"posts": site.posts},
+        )
+    )
+    plans.append(Plan("robots.txt", PageInfo("robots", "robots.txt", "robots.txt", "robots"), {}))
+    plans.append(Plan("404.html", PageInfo("404", "404.html", "404.html", "Page not found"), {}))
+    return plans
+
+
+def _plain(html: str) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()[:300]
+
+
+def _template_line(exc: BaseException, template_paths: tuple[str, ...]) -> tuple[str, int]:
+    """The innermost template frame of a runtime error: (file, line)."""
+    found = ("", 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt")) or any(
+            frame.filename.startswith(p) for p in template_paths
+        ):
+            found = (frame.filename, frame.lineno or 0)
+    return found
+
+
+def _rel(path: str, config: SiteConfig) -> str:
+    try:
+        return Path(path).resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        return path
+
+
+def render_pages(env: jinja2.Environment, site: Site) -> tuple[list[Page], list[Diagnostic]]:
+    """Render every planned page to bytes; template errors become diagnostics."""
+    config = site.config
+    common = {"site": config, "topics": site.topics}
+    pages: list[Page] = []
+    diags: list[Diagnostic] = []
+    failed: set[str] = set()
+    search = tuple(getattr(env.loader, "searchpath", ()))
+    for plan in plan_pages(site):
+        if plan.template in failed:
+            continue
+        context = {
+            **common,
+            **plan.context,
+            "page": plan.info,
+            "root": _root_for(plan.info.path, config),
+        }
+        try:
+            template = env.get_template(plan.template)
+            text = template.render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            failed.add(plan.template)
+            where = _rel(exc.filename or plan.template, config)
+            diags.append(error(where, exc.lineno or 0, f"template syntax error: {exc.message}"))
+            continue
+        except jinja2.TemplateNotFound as exc:
+            failed.add(plan.template)
+            diags.append(
+                error(
+                    f"templates/{plan.template}",
+                    0,
+                    f"template {exc.name!r} not found in the site's templates/ or the theme",
+                )
+            )
+            continue
+        except Exception as exc:  # a template runtime error: name template, line and post
+            failed.add(plan.template)
+            file, line = _template_line(exc, search)
+            about = (
+                f" while rendering {plan.source}"
+                if plan.source
+                else f" while rendering {plan.info.path}"
+            )
+            diags.append(
+                error(
+                    _rel(file, config) if file else f"templates/{plan.template}",
+                    line,
+                    f"template error{about}: {type(exc).__name__}: {exc}",
+                )
+            )
+            continue
+        pages.append(Page(plan.info.path, text.encode("utf-8"), plan.source))
+    return pages, diags
+
+
+__all__ = ["Plan", "Topic", "make_env", "plan_pages", "render_pages", "theme_dir"]

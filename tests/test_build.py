@@ -1,0 +1,324 @@
+"""Whole builds of real sites in temp folders, asserting on the written HTML."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def test_builds_every_page_of_a_small_blog(site):
+    site.post(
+        "gan.md",
+        "Intro paragraph.\n\n## Loss\n\nThe $a_1 * b_2$ product.\n",
+        title="GANs in practice",
+        date="2024-02-01",
+        topics="[gan, pytorch]",
+    )
+    site.post("cnn.md", "Convolutions.\n", title="CNNs", date="2024-01-01", topics="[cnn]")
+    run = site.build()
+    assert run.code == 0, run.err
+    files = site.files()
+    for path in (
+        "index.html",
+        "posts/gan/index.html",
+        "posts/cnn/index.html",
+        "topics/index.html",
+        "topics/gan/index.html",
+        "topics/gan/feed.xml",
+        "archive/index.html",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "assets/highlight.css",
+    ):
+        assert path in files, path
+    post = site.page("posts/gan/index.html")
+    assert "<title>GANs in practice" in post
+    assert '<span class="math inline">a_1 * b_2</span>' in post and "<em>" not in post
+    assert 'href="../../topics/gan/"' in post
+    index = site.page("index.html")
+    assert index.index("GANs in practice") < index.index("CNNs"), "newest first"
+    assert 'href="posts/gan/"' in index
+    assert "Intro paragraph." in index, "summary on the index"
+    assert "built 2 posts, 3 topics" in run.out
+
+
+def test_feeds_and_sitemap_are_valid_xml_with_absolute_urls(site):
+    site.post("a.md", "Body with <b>html</b>.", title="A & B", date="2024-01-01", topics="[cnn]")
+    assert site.build("--base-url", "https://example.org/blog").code == 0
+    feed = ET.parse(site.out / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    for tag in ("title", "id", "updated"):
+        assert feed.find(f"{ATOM}{tag}") is not None, tag
+    entry = feed.find(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "A & B"
+    assert entry.find(f"{ATOM}id").text == "https://example.org/blog/posts/a/"
+    assert entry.find(f"{ATOM}updated").text.startswith("2024-01-01T00:00:00")
+    assert "<b>html</b>" in entry.find(f"{ATOM}content").text
+    topic_feed = ET.parse(site.out / "topics/cnn/feed.xml").getroot()
+    assert len(topic_feed.findall(f"{ATOM}entry")) == 1
+    urls = [u.find(f"{SITEMAP}loc").text for u in ET.parse(site.out / "sitemap.xml").getroot()]
+    assert "https://example.org/blog/posts/a/" in urls
+    assert all(u.startswith("https://example.org/blog/") for u in urls)
+    assert "Sitemap: https://example.org/blog/sitemap.xml" in site.page("robots.txt")
+
+
+def test_pagination(site):
+    site.write("tensorpress.yaml", "posts_per_page: 2\n")
+    for i in range(5):
+        site.post(f"p{i}.md", f"Post {i}.", title=f"Post {i}", date=f"2024-01-0{i + 1}")
+    assert site.build().code == 0
+    assert "Post 4" in site.page("index.html") and "Post 2" not in site.page("index.html")
+    assert "Post 2" in site.page("page/2/index.html")
+    assert "Post 0" in site.page("page/3/index.html")
+    assert not (site.out / "page/4").exists()
+    assert 'href="page/2/"' in site.page("index.html")
+    assert 'href="../../page/3/"' in site.page("page/2/index.html")
+
+
+def test_drafts_are_left_out_unless_asked_for(site):
+    site.post("d.md", "Secret.", title="Draft post", date="2024-01-01", draft="true")
+    site.post("p.md", "Public.", title="Public", date="2024-01-01")
+    assert site.build().code == 0
+    assert not (site.out / "posts/d").exists()
+    assert "Draft post" not in site.page("index.html")
+    assert site.build("--drafts").code == 0
+    assert (site.out / "posts/d/index.html").exists()
+
+
+def test_date_prefix_markdown_suffix_and_unicode_slugs(site):
+    site.write("content/2023-05-06-first-steps.markdown", "# First steps\n\nHello.\n")
+    site.post("über-café.md", "Bonjour.", title="Über café", date="2024-01-01")
+    run = site.build()
+    assert run.code == 0, run.err
+    page = site.page("posts/first-steps/index.html")
+    assert "2023-05-06" in page
+    assert (site.out / "posts/über-café/index.html").exists()
+
+
+def test_page_bundle_assets_are_copied_next_to_the_page(site):
+    site.post("viz/index.md", "![A plot](plot.svg)\n", title="Viz", date="2024-01-01")
+    site.write("content/viz/plot.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    site.write("content/images/shared.png", b"\x89PNG fake")
+    site.post(
+        "other.md",
+        "![Shared](images/shared.png) and [viz](viz/index.md#top)",
+        title="Other",
+        date="2024-01-02",
+    )
+    assert site.build().code == 0
+    assert (site.out / "posts/viz/plot.svg").exists()
+    assert 'src="plot.svg"' in site.page("posts/viz/index.html")
+    other = site.page("posts/other/index.html")
+    assert 'src="../../images/shared.png"' in other and (site.out / "images/shared.png").exists()
+    assert 'href="../../posts/viz/#top"' in other
+
+
+def test_url_collision_is_an_error_naming_both_files(site):
+    site.post("a.md", "A", title="A", slug="same", date="2024-01-01")
+    site.post("b.md", "B", title="B", slug="same", date="2024-01-01")
+    run = site.build()
+    assert run.code == 1
+    assert (
+        "content/a.md:1: error: URL /posts/same/ is shared by content/a.md, content/b.md" in run.err
+    )
+    assert not site.out.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("bad-yaml.md", b"---\ntitle: [oops\n---\nx", "content/bad-yaml.md:2: error: invalid YAML"),
+        (
+            "date.md",
+            b"---\ntitle: t\ndate: yesterday\n---\nx",
+            "content/date.md:3: error: 'date': 'yesterday' is not a date",
+        ),
+        ("topics.md", b"---\ntitle: t\ntopics: 5\n---\nx", "content/topics.md:3: error: 'topics'"),
+        ("utf.md", b"---\ntitle: t\n---\ncaf\xe9\n", "content/utf.md:4: error: not valid UTF-8"),
+        ("empty.md", b"", "content/empty.md:1: error: the post is empty"),
+        ("toml.md", b"+++\ntitle = \n+++\nx", "content/toml.md:2: error: invalid TOML"),
+    ],
+)
+def test_bad_posts_are_errors_with_file_and_line(site, name, data, expected):
+    site.post("ok.md", "fine", title="Fine", date="2024-01-01")
+    site.write(f"content/{name}", data)
+    run = site.build()
+    assert run.code == 1
+    assert expected in run.err, run.err
+    assert "Traceback" not in run.err
+    assert not site.out.exists(), "a failed first build writes nothing"
+
+
+def test_template_errors_name_the_template_line_and_the_post(site):
+    site.post("a.md", "x", title="A", date="2024-01-01")
+    site.write(
+        "templates/post.html",
+        "<html>\n<h1>{{ post.title }}</h1>\n{{ post.nonexistent }}\n</html>\n",
+    )
+    run = site.build()
+    assert run.code == 1
+    assert "templates/post.html:3: error: template error while rendering content/a.md" in run.err, (
+        run.err
+    )
+    site.write("templates/post.html", "{% if %}\n")
+    run = site.build()
+    assert "templates/post.html:1: error: template syntax error" in run.err, run.err
+
+
+def test_a_failed_build_leaves_the_previous_site_untouched(site):
+    site.post("a.md", "first version", title="A", date="2024-01-01")
+    assert site.build().code == 0
+    before = site.files()
+    site.post("a.md", "second version", title="A", date="2024-01-01")
+    site.write("content/broken.md", "---\ndate: nope\n---\n")
+    assert site.build().code == 1
+    assert site.files() == before
+
+
+def test_output_folder_that_holds_the_source_is_refused(site):
+    site.post("a.md", "x", title="A", date="2024-01-01")
+    for output in (site.root, site.root.parent):
+        run = site.build("-o", str(output))
+        assert run.code == 1 and "output folder is the site folder or contains it" in run.err
+
+
+def test_foreign_files_stay_stale_files_go_and_a_second_build_writes_nothing(site):
+    site.post("a.md", "x", title="A", date="2024-01-01", topics="[cnn]")
+    site.post("b.md", "y", title="B", date="2024-01-02", topics="[gan]")
+    assert site.build().code == 0
+    site.write("public/CNAME", "blog.example.org")
+    run = site.build()
+    assert "(0 written, 0 removed)" in run.out
+    (site.root / "content/b.md").unlink()
+    run = site.build()
+    assert run.code == 0
+    assert not (site.out / "posts/b").exists() and not (site.out / "topics/gan").exists()
+    assert (site.out / "CNAME").read_text() == "blog.example.org"
+    assert "posts/a/index.html" in site.files()
+
+
+def test_strict_turns_warnings_into_errors(site):
+    site.write("content/raw.md", "# A raw draft\n\nNo front matter.\n")
+    assert site.build().code == 0
+    run = site.build("--strict")
+    assert run.code == 1 and "warning" in run.err
+
+
+def test_front_matter_is_escaped_and_raw_html_in_markdown_is_kept(site):
+    site.post(
+        "x.md",
+        '<figure class="fig"><img src="a.png" alt="a"></figure>\n',
+        title='"<script>alert(1)</script>"',
+        date="2024-01-01",
+    )
+    assert site.build().code == 0
+    page = site.page("posts/x/index.html")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<figure class="fig"><img src="a.png" alt="a"></figure>' in page
+
+
+def test_posts_without_front_matter_infer_title_date_and_topics(site):
+    site.write(
+        "content/notes.md",
+        """\
+        Convolutional networks
+        ======================
+
+        A CNN applies convolution filters; pooling shrinks each feature map.
+        Convolution layers stack. A GAN has a discriminator, and GANs are fun.
+        <!--more-->
+        More text.
+        """,
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    assert (
+        "content/notes.md:1: warning: no title in front matter; using "
+        "'Convolutional networks' from the first heading (line 1)" in run.err
+    )
+    assert "content/notes.md:1: warning: no date in front matter" in run.err
+    assert "inferred from the text: cnn, gan" in run.err
+    assert (site.out / "topics/cnn/index.html").exists()
+    index = site.page("index.html")
+    assert "pooling shrinks" in index and "More text." not in index
+
+
+def test_config_unknown_keys_warn_and_bad_values_fail_with_lines(site):
+    site.post("a.md", "x", title="A", date="2024-01-01")
+    site.write("tensorpress.yaml", "title: Blog\ncolour: blue\n")
+    run = site.build()
+    assert run.code == 0 and "tensorpress.yaml:2: warning: unknown key 'colour'" in run.err
+    site.write("tensorpress.yaml", "title: Blog\nposts_per_page: lots\n")
+    run = site.build()
+    assert run.code == 1 and "tensorpress.yaml:2: error: posts_per_page" in run.err
+    site.write("tensorpress.yaml", "title: [unclosed\n")
+    run = site.build()
+    assert run.code == 1 and "tensorpress.yaml:" in run.err and "invalid YAML" in run.err
+
+
+def test_config_topic_vocabulary_drives_inference(site):
+    site.write(
+        "tensorpress.yaml",
+        """\
+        topics:
+          - name: Diffusion models
+            slug: diffusion
+            description: Denoising all the way down.
+            keywords: [diffusion, denoising, score matching]
+        """,
+    )
+    site.write("content/d.md", "# Diffusion\n\nDenoising diffusion and score matching.\n")
+    assert site.build().code == 0
+    assert "Denoising all the way down." in site.page("topics/diffusion/index.html")
+
+
+def test_site_templates_override_the_theme_file_by_file(site):
+    site.post("a.md", "x", title="A", date="2024-01-01")
+    site.write("templates/404.html", "custom 404 for {{ site.title }}")
+    assert site.build().code == 0
+    assert site.page("404.html") == "custom 404 for A deep-learning blog"
+    assert "<html" in site.page("index.html"), "other templates still come from the theme"
+
+
+def test_no_content_folder_is_a_clear_error(tmp_path, capsys):
+    from tensorpress.cli import main
+
+    assert main(["build", "-s", str(tmp_path)]) == 1
+    assert "no content/ folder" in capsys.readouterr().err
+
+
+def test_unwritable_output_is_an_error_not_a_traceback(site):
+    site.post("a.md", "x", title="A", date="2024-01-01")
+    site.write("public", "a file where the output folder should be")
+    run = site.build()
+    assert run.code == 1 and "cannot write the site" in run.err and "Traceback" not in run.err
+
+
+def test_a_write_that_fails_midway_leaves_the_old_site(site, monkeypatch):
+    from pathlib import Path
+
+    site.post("a.md", "one", title="A", date="2024-01-01")
+    site.post("b.md", "two", title="B", date="2024-01-02")
+    assert site.build().code == 0
+    before = site.files()
+    site.post("a.md", "one changed", title="A", date="2024-01-01")
+    site.post("b.md", "two changed", title="B", date="2024-01-02")
+    real = Path.write_bytes
+    calls = []
+
+    def full_disk(self, data):
+        calls.append(self)
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    run = site.build()
+    monkeypatch.undo()
+    assert run.code == 1 and "No space left on device" in run.err
+    assert site.files() == before, "no temporary files left, no page half-updated"

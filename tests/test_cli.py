@@ -1,0 +1,64 @@
+"""The command line itself: version, help, init, new, python -m."""
+
+import subprocess
+import sys
+
+from tensorpress.cli import main
+
+
+def test_version_does_not_import_the_heavy_modules():
+    code = (
+        "import sys; from tensorpress.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pygments', 'jinja2', 'markdown_it') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("tensorpress 0.") and out.stdout.strip().endswith("[]")
+
+
+def test_python_dash_m_runs_the_cli():
+    out = subprocess.run(
+        [sys.executable, "-m", "tensorpress", "--help"], capture_output=True, text=True, check=True
+    )
+    for word in ("build", "init", "new", "content/"):
+        assert word in out.stdout
+
+
+def test_init_starts_a_blog_that_builds_cleanly(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "blog")]) == 0
+    assert (tmp_path / "blog/tensorpress.yaml").exists()
+    assert main(["build", "-s", str(tmp_path / "blog"), "--strict"]) == 0, capsys.readouterr()
+    assert (tmp_path / "blog/public/posts/hello-tensorpress/index.html").exists()
+    assert main(["init", str(tmp_path / "blog")]) == 1, "refuses to overwrite a site"
+
+
+def test_new_writes_a_draft_skeleton(tmp_path, capsys):
+    (tmp_path / "content").mkdir()
+    assert (
+        main(
+            ["new", "Attention: all you need?", "--topics", "transformers,nlp", "-s", str(tmp_path)]
+        )
+        == 0
+    )
+    post = tmp_path / "content/attention-all-you-need.md"
+    text = post.read_text()
+    assert 'title: "Attention: all you need?"' in text
+    assert 'topics: ["transformers", "nlp"]' in text and "draft: true" in text
+    assert main(["new", "Attention: all you need?", "-s", str(tmp_path)]) == 1
+    capsys.readouterr()
+    assert main(["build", "-s", str(tmp_path), "--drafts"]) == 0
+
+
+def test_internal_errors_are_one_line_without_debug(tmp_path, capsys, monkeypatch):
+    import tensorpress.build
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    (tmp_path / "content").mkdir()
+    monkeypatch.setattr(tensorpress.build, "build", boom)
+    assert main(["build", "-s", str(tmp_path)]) == 70
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
+    assert main(["build", "-s", str(tmp_path), "--debug"]) == 70
+    assert "Traceback" in capsys.readouterr().err

@@ -1,0 +1,107 @@
+"""Front matter: splitting, decoding and validating, as pure functions."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tensorpress.frontmatter import decode, load_front, parse_date, split, validate
+
+
+def meta(text: str):
+    sp, diags = split(text, "content/p.md")
+    assert not diags
+    data, lines, load_diags = load_front(sp, "content/p.md")
+    fm, val_diags = validate(data, lines, "content/p.md")
+    return fm, [str(d) for d in (*load_diags, *val_diags)]
+
+
+def test_yaml_front_matter_is_split_from_the_body():
+    sp, _ = split("---\ntitle: A\n---\nbody\n", "p.md")
+    assert (sp.kind, sp.front, sp.body, sp.body_line) == ("yaml", "title: A", "body\n", 4)
+
+
+def test_toml_front_matter_is_read_like_hugo_and_zola():
+    fm, diags = meta('+++\ntitle = "GANs"\ndate = 2024-01-05\ntags = ["gan"]\n+++\nx')
+    assert not diags
+    assert fm.title == "GANs" and fm.topics == ("gan",)
+    assert fm.date == datetime(2024, 1, 5)
+
+
+def test_a_file_without_front_matter_is_all_body():
+    sp, diags = split("# Title\n\ntext", "p.md")
+    assert sp.kind is None and sp.body.startswith("# Title") and not diags
+
+
+def test_unclosed_front_matter_is_an_error_with_a_hint():
+    _, diags = split("---\ntitle: x\n\nbody", "content/p.md")
+    assert str(diags[0]).startswith("content/p.md:1: error: front matter opened with '---'")
+    assert "add a line '---'" in str(diags[0])
+
+
+def test_bom_and_crlf_are_accepted():
+    text, diags = decode("\ufeff---\r\ntitle: A\r\n---\r\nbody\r\n".encode(), "p.md")
+    assert not diags and text == "---\ntitle: A\n---\nbody\n"
+
+
+def test_invalid_utf8_names_the_line():
+    text, diags = decode(b"line one\nbad \xff byte\n", "content/p.md")
+    assert text is None
+    assert str(diags[0]).startswith("content/p.md:2: error: not valid UTF-8")
+
+
+def test_nul_bytes_are_refused():
+    text, diags = decode(b"ok\n\x00", "content/p.md")
+    assert text is None and "NUL" in str(diags[0])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-01-05", datetime(2024, 1, 5)),
+        ("2024-01-05 10:30", datetime(2024, 1, 5, 10, 30)),
+        (
+            "2024-01-05T10:30:00+02:00",
+            datetime(2024, 1, 5, 8, 30)
+            .replace(tzinfo=datetime.now().astimezone().tzinfo)
+            .replace(tzinfo=None),
+        ),
+    ],
+)
+def test_dates_in_the_usual_forms(value, expected):
+    parsed = parse_date(value)
+    if parsed.tzinfo:
+        assert parsed.utcoffset() == timedelta(hours=2)
+        assert parsed.replace(tzinfo=None) - parsed.utcoffset() == expected
+    else:
+        assert parsed == expected
+
+
+def test_wrong_types_are_errors_on_the_key_line():
+    _fm, diags = meta("---\ntitle: ok\ndate: yesterday\ntopics: 5\ndraft: maybe\n---\n")
+    assert any(
+        d.startswith("content/p.md:3: error: 'date': 'yesterday' is not a date") for d in diags
+    )
+    assert any(d.startswith("content/p.md:4: error: 'topics'") for d in diags)
+    assert any(d.startswith("content/p.md:5: error: 'draft'") for d in diags)
+
+
+def test_bad_yaml_names_the_line():
+    _, diags = meta("---\ntitle: ok\ntopics: [a, b\n---\n")
+    assert diags and diags[0].startswith("content/p.md:") and "invalid YAML" in diags[0]
+
+
+def test_yaml_tags_that_build_objects_are_refused():
+    _, diags = meta("---\ntitle: !!python/object/apply:os.system ['echo hi']\n---\n")
+    assert diags and "invalid YAML" in diags[0]
+
+
+def test_unsafe_slugs_are_refused():
+    for slug in ("../../etc", "a/b", "..", "a\\\\b"):
+        _, diags = meta(f'---\nslug: "{slug}"\n---\n')
+        assert diags and "'slug'" in diags[0], slug
+
+
+def test_tags_is_an_alias_of_topics_and_extra_keys_are_kept():
+    fm, diags = meta("---\ntags: cnn, gan\nmath: true\n---\n")
+    assert not diags
+    assert fm.topics == ("cnn", "gan") and fm.extra["math"] is True

@@ -1,0 +1,59 @@
+"""Raw drafts like the ones authors paste from a model build into readable posts."""
+
+import re
+import shutil
+from html import unescape
+from pathlib import Path
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+
+
+def _seed_site(site):
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, site.root / "content" / (seed.stem + ".md"))
+    return site.build()
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)))
+
+
+def test_seeds_build_with_warnings_that_name_file_and_line(site):
+    run = _seed_site(site)
+    assert run.code == 0, run.err
+    for name in ("000_1442f74924e9fc19", "002_17aa6f43e2435efa"):
+        lines = [ln for ln in run.lines if ln.startswith(f"content/{name}.md:")]
+        assert any(":1: warning: this line looks like a prompt" in ln for ln in lines)
+        assert any("no title in front matter" in ln for ln in lines)
+        assert any("no date in front matter" in ln for ln in lines)
+        assert any("no topics in front matter; inferred from the text" in ln for ln in lines)
+        assert any("code fence has no language; highlighted as 'python'" in ln for ln in lines)
+    assert "content/000_1442f74924e9fc19.md:112: warning: '[end of text]'" in run.err
+
+
+def test_the_fence_left_open_in_the_keras_example_is_closed_before_the_prose(site):
+    run = _seed_site(site)
+    assert (
+        "content/002_17aa6f43e2435efa.md:82: warning: code fence opened here seems to end "
+        "before the prose at line 100; closed it at line 97"
+    ) in run.err
+    html = site.page("posts/002-17aa6f43e2435efa/index.html")
+    assert html.count('<div class="highlight" data-lang="python">') == 4
+    for heading in ("Building a Simple RNN", "Building a GAN", "Building an Autoencoder"):
+        assert re.search(rf"<h3[^>]*>[^<]*{heading}", html), heading
+    assert re.search(r"<h1[^>]*>FAQs", html)
+    assert re.search(r"<p>Conclusion\s+Deep learning is a powerful tool for solving", html)
+    assert re.search(r"<h1[^>]*>Background", html), "setext heading after a paragraph"
+
+
+def test_nothing_the_author_wrote_is_lost_but_artefacts_are(site):
+    _seed_site(site)
+    for seed in sorted(SEEDS.glob("*.txt")):
+        page = _text(site.page(f"posts/{seed.stem.replace('_', '-')}/index.html"))
+        for line in seed.read_text().splitlines()[1:]:
+            words = line.strip().lstrip("#").replace("[end of text]", "").strip()
+            if len(words) > 20 and not set(words) <= set("=-`"):
+                assert re.sub(r"\s+", " ", words) in page, words
+        assert "[end of text]" not in page
+        assert "Write a technical blog post" not in page
+    assert "<title>Deep Learning" in site.page("posts/000-1442f74924e9fc19/index.html")
