@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from markdown_it import MarkdownIt
+
+from tensorpress.cache import CACHE_DIR, DiskCache
 from tensorpress.config import SiteConfig
-from tensorpress.content import Body, assemble_site, load_post
+from tensorpress.content import Body, assemble_site, body_key, compute_body, load_post
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.highlight import stylesheet
 from tensorpress.markdown import make_parser
-from tensorpress.models import Page, Site
+from tensorpress.models import Page, Site, Source
 from tensorpress.output import check_output, read_asset, read_sources, write_site
 from tensorpress.render import make_env, render_pages, theme_dir
 
 STYLESHEET = "assets/highlight.css"
+PARALLEL_MIN = 48
+"""Bodies to render before a process pool pays for its start-up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +38,8 @@ class BuildResult:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     seconds: float = 0.0
+    rendered: int = 0
+    """Post bodies rendered by this build (the others came from the cache)."""
     cache: dict[str, Body] = field(default_factory=dict)
 
 
@@ -47,35 +58,76 @@ def _assets(site: Site) -> list[Page]:
 def _collisions(pages: list[Page]) -> list[Diagnostic]:
     counts = Counter(p.path for p in pages)
     return [
-        error(p.source or p.path, 0, f"two files would be written to {p.path}: rename one of them")
+        error(p.source or p.path, 0, f"two files would be written to {p.path}: rename one")
         for p in pages
         if counts[p.path] > 1 and p.source
     ]
 
 
+@lru_cache(maxsize=1)
+def _worker_parser() -> MarkdownIt:
+    return make_parser()
+
+
+def _work(source: Source) -> tuple[str, Body | None]:
+    return body_key(source), compute_body(source, _worker_parser())
+
+
+def render_bodies(sources: Sequence[Source], md: MarkdownIt, jobs: int) -> dict[str, Body]:
+    """Render bodies, over a process pool when there are enough; same result either way."""
+    if jobs > 1 and len(sources) >= PARALLEL_MIN:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = pool.map(_work, sources, chunksize=max(1, len(sources) // (jobs * 8)))
+            return {key: body for key, body in done if body is not None}
+    bodies = {}
+    for source in sources:
+        body = compute_body(source, md)
+        if body is not None:
+            bodies[body_key(source)] = body
+    return bodies
+
+
 def build(
     config: SiteConfig,
-    cache: dict[str, Body] | None = None,
+    cache: Mapping[str, Body] | None = None,
     *,
     strict: bool = False,
     write: bool = True,
+    disk_cache: bool = True,
+    jobs: int | None = None,
 ) -> BuildResult:
-    """Build the site; write nothing unless the build is free of errors."""
-    start = time.perf_counter()
-    old = cache or {}
-    new_cache: dict[str, Body] = {}
+    """Build the site; write nothing unless the build is free of errors.
 
-    diags: list[Diagnostic] = []
+    ``cache`` holds bodies from a previous build in this process (``serve`` passes the
+    last result's); ``disk_cache`` adds the persistent cache under the site folder.
+    """
+    start = time.perf_counter()
     bad_output = check_output(config)
     if bad_output:
         return BuildResult(False, (bad_output,))
-    theme = theme_dir()
-    inputs, read_diags = read_sources(config, theme)
+    diags: list[Diagnostic] = []
+    inputs, read_diags = read_sources(config, theme_dir())
     diags.extend(read_diags)
+
+    memory = cache or {}
+    disk = DiskCache(config.root / CACHE_DIR) if disk_cache else None
+    known: dict[str, Body] = {}
+    misses = []
+    for source in inputs.posts:
+        key = body_key(source)
+        body = memory.get(key) or (disk.get(key) if disk is not None else None)
+        if body is None:
+            misses.append(source)
+        else:
+            known[key] = body
     md = make_parser()
+    fresh = render_bodies(misses, md, jobs if jobs is not None else (os.cpu_count() or 1))
+    known.update(fresh)
+
+    used: dict[str, Body] = {}
     posts = []
     for source in inputs.posts:
-        post, post_diags = load_post(source, config, md, old, new_cache)
+        post, post_diags = load_post(source, config, md, known, used)
         diags.extend(post_diags)
         if post is not None:
             posts.append(post)
@@ -88,20 +140,25 @@ def build(
     diags.extend(_collisions(pages))
 
     failed = has_errors(diags) or (strict and bool(diags))
-    report_written: tuple[str, ...] = ()
-    report_removed: tuple[str, ...] = ()
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
     if not failed and write:
         report, write_diags = write_site(config.output, pages)
         diags.extend(write_diags)
         failed = bool(write_diags)
-        report_written, report_removed = report.written, report.removed
+        written, removed = report.written, report.removed
+    if disk is not None and write:
+        saved = disk.save(used, (k for k in fresh if k in used))
+        if saved is not None:
+            diags.append(saved)
     return BuildResult(
         ok=not failed,
         diagnostics=tuple(diags),
         site=site,
         pages=len(pages),
-        written=report_written,
-        removed=report_removed,
+        written=written,
+        removed=removed,
         seconds=time.perf_counter() - start,
-        cache=new_cache,
+        rendered=len(fresh),
+        cache=used,
     )

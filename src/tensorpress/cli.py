@@ -46,7 +46,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _print_diagnostics(config_diags, args.quiet)
         print("build failed: nothing was written", file=sys.stderr)
         return 1
-    result = build(config, strict=args.strict)
+    result = build(config, strict=args.strict, disk_cache=not args.no_cache, jobs=args.jobs)
     diags = (*config_diags, *result.diagnostics)
     _print_diagnostics(diags, args.quiet)
     errors = sum(d.is_error for d in diags)
@@ -68,6 +68,63 @@ def _cmd_build(args: argparse.Namespace) -> int:
             f"{result.seconds:.2f} s -> {config.output}"
             + (f"; {warnings} warning(s)" if warnings else "")
         )
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from tensorpress.serve import DevServer, Rebuild, ServeError
+
+    def report(record: Rebuild) -> None:
+        print(f"[{datetime.now():%H:%M:%S}] {record.summary()}", flush=True)
+        _print_diagnostics(record.fresh, quiet=False)
+
+    server = DevServer(
+        Path(args.source),
+        host=args.host,
+        port=8000 if args.port is None else args.port,
+        fallback=10 if args.port is None else 0,
+        drafts=args.drafts,
+        report=report,
+    )
+    try:
+        try:
+            server.start()
+        except ServeError as exc:
+            print(f"tensorpress serve: error: {exc}", file=sys.stderr)
+            return 1
+        if server.port != server.requested_port and server.requested_port:
+            print(f"port {server.requested_port} is in use; serving on port {server.port} instead")
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"listening on {args.host}: other machines on your network can read the site")
+        drafts = "drafts shown" if args.drafts else "drafts hidden"
+        print(f"serving {server.root} at {server.url} ({drafts}); press Ctrl-C to stop", flush=True)
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(server.url)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("stopped", flush=True)
+    return 0
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    from tensorpress.cache import CACHE_DIR
+    from tensorpress.output import clean_output
+
+    root = Path(args.source).resolve()
+    output = Path(args.output).resolve() if args.output else root / "public"
+    removed = clean_output(output)
+    cache = root / CACHE_DIR
+    if cache.is_dir():
+        import shutil
+
+        shutil.rmtree(cache)
+        removed += 1
+    print(f"removed {removed} file(s) written by tensorpress and the build cache")
     return 0
 
 
@@ -198,7 +255,61 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="treat warnings as errors")
     b.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     b.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    b.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the build cache (.tensorpress-cache/)",
+    )
+    b.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes for rendering posts (default: one per core)",
+    )
     b.set_defaults(func=_cmd_build)
+
+    c = sub.add_parser(
+        "clean",
+        help="delete the build cache and what builds wrote",
+        description="Delete .tensorpress-cache/ and the files that builds "
+        "wrote into the output folder; other files stay.",
+    )
+    c.add_argument("-s", "--source", default=".", metavar="DIR", help="site folder")
+    c.add_argument("-o", "--output", metavar="DIR", help="output folder (default: SOURCE/public)")
+    c.set_defaults(func=_cmd_clean)
+
+    sv = sub.add_parser(
+        "serve",
+        help="build, serve on localhost and rebuild on every change",
+        description="Build the site into a temporary folder, serve it, watch content/, "
+        "templates/, static/ and tensorpress.yaml, rebuild on change and reload the browser. "
+        "Build errors are shown in the terminal and over the page.",
+    )
+    sv.add_argument(
+        "-s", "--source", default=".", metavar="DIR", help="site folder (default: current folder)"
+    )
+    sv.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine)",
+    )
+    sv.add_argument(
+        "-p",
+        "--port",
+        type=int,
+        metavar="N",
+        help="port (default: 8000, or the next free one; a given port must be free)",
+    )
+    sv.add_argument(
+        "--drafts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show posts with draft: true (default: shown)",
+    )
+    sv.add_argument("--open", action="store_true", help="open the site in a web browser")
+    sv.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sv.set_defaults(func=_cmd_serve)
 
     i = sub.add_parser("init", help="start a new blog in a folder")
     i.add_argument("directory", metavar="DIR")

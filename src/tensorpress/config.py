@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from tensorpress.diagnostics import Diagnostic, error, warning
+from tensorpress.frontmatter import load_yaml
 
 CONFIG_NAME = "tensorpress.yaml"
 
@@ -196,14 +197,6 @@ KNOWN_KEYS = {
 }  # fmt: skip
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """Top-level key -> 1-based line, read from the YAML node tree."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
-
-
 def _slugify_topic(name: str) -> str:
     return re.sub(r"[^\w]+", "-", name.lower(), flags=re.UNICODE).strip("-")
 
@@ -286,8 +279,8 @@ def _read_file(path: Path, rel: str, config: SiteConfig) -> tuple[SiteConfig, li
     diags: list[Diagnostic] = []
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        raw = yaml.safe_load(text)
-        lines = _key_lines(text)
+        raw, lines0 = load_yaml(text)
+        lines = {k: v + 1 for k, v in lines0.items()}
     except UnicodeDecodeError as exc:
         return config, [error(rel, 0, f"not valid UTF-8 ({exc.reason}); save it as UTF-8")]
     except yaml.YAMLError as exc:

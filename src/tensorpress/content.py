@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
+from importlib.metadata import version as _version
 from pathlib import PurePosixPath
 
 from markdown_it import MarkdownIt
@@ -30,7 +31,11 @@ from tensorpress.markdown import render
 from tensorpress.models import Post, Rendered, Site, Source, Topic, TopicRef
 
 POST_SUFFIXES = (".md", ".markdown")
-PIPELINE = f"tensorpress-{__version__}-1"
+PIPELINE = (
+    f"tensorpress {__version__}; markdown-it-py {_version('markdown-it-py')}; "
+    f"mdit-py-plugins {_version('mdit-py-plugins')}; pygments {_version('pygments')}; 1"
+)
+"""Everything a cached body depends on besides the file: change it, and the cache misses."""
 GENERIC_HEADINGS = {
     "introduction",
     "overview",
@@ -75,27 +80,22 @@ def post_name(path: str) -> str:
     return p.parent.name if p.stem == "index" and p.parent.name != "content" else p.stem
 
 
-def _body(
-    md: MarkdownIt,
-    source: Source,
-    text: str,
-    has_front: bool,
-    first: int,
-    cache: Mapping[str, Body],
-    keep: MutableMapping[str, Body],
-) -> Body:
-    """Repair + render, looked up in ``cache``; whatever this build uses goes to ``keep``."""
-    key = hashlib.sha256(f"{PIPELINE}\0{source.path}\0{first}\0".encode() + source.data)
-    digest = key.hexdigest()
-    hit = cache.get(digest)
-    if hit is not None:
-        keep[digest] = hit
-        return hit
-    fixed = repair(text, source.path, first, has_front_matter=has_front)
-    rendered = render(md, fixed.text, source.path, first)
-    body = Body(rendered, fixed.prompt_subject, fixed.diagnostics)
-    keep[digest] = body
-    return body
+def body_key(source: Source) -> str:
+    """The cache key of a source's body: pipeline version, path and bytes."""
+    digest = hashlib.sha256(f"{PIPELINE}\0{source.path}\0".encode())
+    digest.update(source.data)
+    return digest.hexdigest()
+
+
+def compute_body(source: Source, md: MarkdownIt) -> Body | None:
+    """Decode, split, repair and render one source: the expensive step, pure."""
+    text, _ = decode(source.data, source.path)
+    if text is None:
+        return None
+    sp, _ = split(text, source.path)
+    fixed = repair(sp.body, source.path, sp.body_line, has_front_matter=sp.kind is not None)
+    rendered = render(md, fixed.text, source.path, sp.body_line)
+    return Body(rendered, fixed.prompt_subject, fixed.diagnostics)
 
 
 @lru_cache(maxsize=8)
@@ -175,7 +175,11 @@ def load_post(
     if not sp.body.strip() and fm.title is None:
         return None, (error(path, 1, "the post is empty: write some Markdown, or delete the file"),)
 
-    body = _body(md, source, sp.body, sp.kind is not None, sp.body_line, cache, keep)
+    key = body_key(source)
+    body = cache.get(key) or compute_body(source, md)
+    if body is None:  # decoding succeeded above, so this cannot happen
+        return None, tuple(out)
+    keep[key] = body
     out.extend(body.diagnostics)
     out.extend(body.rendered.diagnostics)
     name = post_name(path)
@@ -249,6 +253,7 @@ def load_post(
         image=fm.image,
         draft=fm.draft,
         assets=source.assets,
+        links=rendered.links,
         extra=fm.extra,
     )
     return post, tuple(out)
@@ -264,6 +269,7 @@ def _rewrite_links(
 ) -> tuple[Post, list[Diagnostic]]:
     """Relative links to ``x.md`` become the post's URL; other content files keep working."""
     base = posixpath.dirname(post.source)
+    lines = {url.split("#")[0].split("?")[0]: line for url, line in reversed(post.links)}
     diags: list[Diagnostic] = []
 
     def fix(m: re.Match) -> str:
@@ -277,7 +283,7 @@ def _rewrite_links(
                 diags.append(
                     warning(
                         post.source,
-                        0,
+                        lines.get(target, 0),
                         f"link to {target!r} points to no post in content/: fix the path",
                     )
                 )

@@ -94,14 +94,24 @@ def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
     )
 
 
-def _yaml_lines(front: str) -> dict[str, int]:
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
+    """Safe YAML (libyaml when present), parsed once: the data and top-level key -> 0-based line.
+
+    Raises ``yaml.YAMLError``; tags that would build Python objects are refused.
+    """
+    loader = _Loader(text)
     try:
-        node = yaml.compose(front, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(k.value): k.start_mark.line for k, _ in node.value}
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        lines = {str(k.value): k.start_mark.line for k, _ in node.value}
+    return data, lines
 
 
 def _toml_lines(front: str) -> dict[str, int]:
@@ -119,14 +129,14 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
         return {}, {}, []
     try:
         if sp.kind == "yaml":
-            data = yaml.safe_load(sp.front)
-            offsets = _yaml_lines(sp.front)
+            data, offsets = load_yaml(sp.front)
         else:
             data = tomllib.loads(sp.front)
             offsets = _toml_lines(sp.front)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = 2 + mark.line if mark else 1
+        last = sp.front.count("\n")
+        line = 2 + min(mark.line, last) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         return (
             {},

@@ -76,6 +76,7 @@ def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
 
     headings: list[Heading] = []
     prose: list[str] = []
+    links: list[tuple[str, int]] = []
     first_paragraph: tuple[int, int] | None = None
     for i, token in enumerate(tokens):
         if token.type == "heading_open":
@@ -84,6 +85,11 @@ def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
             headings.append(Heading(int(token.tag[1]), str(token.attrs.get("id", "")), text, line))
         if token.type == "inline":
             prose.append(_inline_text(token))
+            line = first_line + (token.map[0] if token.map else 0)
+            for child in token.children or ():
+                target = child.attrs.get("href") or child.attrs.get("src")
+                if child.type in ("link_open", "image") and isinstance(target, str):
+                    links.append((target, line))
         if token.type == "paragraph_open" and token.level == 0 and first_paragraph is None:
             first_paragraph = (i, i + 2)
 
@@ -97,4 +103,6 @@ def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
     summary = re.sub(r'<a class="header-anchor"[^>]*>#</a>', "", summary)
     text = " ".join(p for p in prose if p)
     words = len(text.split()) + env["code_lines"] // 2
-    return Rendered(html, tuple(headings), summary, text, words, tuple(env["diagnostics"]))
+    return Rendered(
+        html, tuple(headings), summary, text, words, tuple(links), tuple(env["diagnostics"])
+    )

@@ -54,8 +54,9 @@ class Rendered:
     text: str
     """Plain text of the prose (no code), for topic inference and reading time."""
     words: int
+    links: tuple[tuple[str, int], ...]
+    """Every link and image target with its file line, for link checks."""
     diagnostics: tuple[Diagnostic, ...]
-    """Diagnostics whose lines are relative to the body; the caller shifts them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,7 @@ class Post:
     image: str | None
     draft: bool
     assets: tuple[str, ...] = ()
+    links: tuple[tuple[str, int], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
 
 

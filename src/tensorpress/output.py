@@ -232,11 +232,27 @@ def write_site(output: Path, pages: list[Page]) -> tuple[WriteReport, tuple[Diag
             continue
         target.unlink()
         removed.append(name)
-        parent = target.parent
-        while parent != output and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
+        _prune_empty(target.parent, output)
     manifest = json.dumps(sorted(keep), indent=0).encode()
     if not _unchanged(output / MANIFEST, manifest):
         (output / MANIFEST).write_bytes(manifest)
     return WriteReport(tuple(written), tuple(removed)), ()
+
+
+def clean_output(output: Path) -> int:
+    """Delete the files the manifest says we wrote, and the manifest; keep the rest."""
+    removed = 0
+    for name in _old_manifest(output):
+        target = _safe_target(output, name)
+        if target is not None and target.is_file():
+            target.unlink()
+            removed += 1
+            _prune_empty(target.parent, output)
+    (output / MANIFEST).unlink(missing_ok=True)
+    return removed
+
+
+def _prune_empty(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

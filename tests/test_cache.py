@@ -1,0 +1,123 @@
+"""The build cache and parallel rendering make builds faster, never different."""
+
+from pathlib import Path
+
+import pytest
+
+from tensorpress import content
+from tensorpress.build import build
+from tensorpress.cache import CACHE_DIR
+from tensorpress.cli import main
+from tensorpress.config import load_config
+
+
+def _blog(site, n=6):
+    for i in range(n):
+        site.post(
+            f"p{i}.md",
+            f"## Part {i}\n\n```python\nx = {i}\n```\n\nText $a_{i}$.\n",
+            title=f"Post {i}",
+            date=f"2024-01-{i + 1:02d}",
+            topics="[cnn]" if i % 2 else "[gan]",
+        )
+
+
+def _build(root: Path, out: Path, **kwargs):
+    config, _ = load_config(root, out)
+    return build(config, **kwargs)
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def test_a_cached_build_is_byte_identical_to_a_clean_one(site, tmp_path):
+    _blog(site)
+    cold = _build(site.root, tmp_path / "a")
+    assert cold.ok and cold.rendered == 6
+    assert any((site.root / CACHE_DIR).rglob("*.json"))
+    warm = _build(site.root, tmp_path / "b")
+    assert warm.ok and warm.rendered == 0, "every body came from the disk cache"
+    clean = _build(site.root, tmp_path / "c", disk_cache=False)
+    assert clean.rendered == 6
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b") == _tree(tmp_path / "c")
+
+
+def test_a_corrupt_or_truncated_cache_file_is_ignored(site, tmp_path):
+    _blog(site, 2)
+    _build(site.root, tmp_path / "a")
+    files = sorted((site.root / CACHE_DIR).rglob("*.json"))
+    files[0].write_bytes(files[0].read_bytes()[:40])
+    files[1].write_text('{"pipeline": "x", "key": 1}')
+    again = _build(site.root, tmp_path / "b")
+    assert again.ok and again.rendered == 2
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_a_cache_entry_with_a_wrong_shape_is_ignored(site, tmp_path):
+    import json
+
+    _blog(site, 1)
+    _build(site.root, tmp_path / "a")
+    (path,) = (site.root / CACHE_DIR).rglob("*.json")
+    data = json.loads(path.read_text())
+    data["headings"] = [["not", "a", "heading"]]
+    path.write_text(json.dumps(data))
+    assert _build(site.root, tmp_path / "b").rendered == 1
+
+
+def test_a_new_pipeline_version_invalidates_the_cache(site, tmp_path, monkeypatch):
+    _blog(site, 3)
+    _build(site.root, tmp_path / "a")
+    monkeypatch.setattr(content, "PIPELINE", content.PIPELINE + "; next")
+    monkeypatch.setattr("tensorpress.cache.PIPELINE", content.PIPELINE)
+    assert _build(site.root, tmp_path / "b").rendered == 3
+
+
+def test_parallel_and_serial_builds_are_byte_identical(site, tmp_path, monkeypatch):
+    monkeypatch.setattr("tensorpress.build.PARALLEL_MIN", 2)
+    _blog(site, 8)
+    site.write("content/raw.md", "Write a blog post about GANs.\n\n# GANs\n\n```\nimport x\n")
+    serial = _build(site.root, tmp_path / "s", disk_cache=False, jobs=1)
+    parallel = _build(site.root, tmp_path / "p", disk_cache=False, jobs=2)
+    assert serial.ok and parallel.ok
+    assert serial.diagnostics == parallel.diagnostics
+    assert _tree(tmp_path / "s") == _tree(tmp_path / "p")
+
+
+def test_editing_one_post_rewrites_its_page_and_the_listings_that_show_it(site):
+    _blog(site)
+    assert site.build().code == 0
+    site.post("p3.md", "Changed body.\n", title="Post 3", date="2024-01-04", topics="[cnn]")
+    config, _ = load_config(site.root)
+    result = build(config)
+    assert result.rendered == 1
+    assert set(result.written) == {
+        "posts/p3/index.html",  # the post
+        "index.html",  # its summary on the index
+        "topics/cnn/index.html",  # and on its topic's page
+        "feed.xml",  # and in the feeds that list it
+        "topics/cnn/feed.xml",
+    }
+    assert "Changed body." in site.page("posts/p3/index.html")
+
+
+def test_no_cache_and_clean(site, capsys):
+    _blog(site, 2)
+    assert site.build("--no-cache").code == 0
+    assert not (site.root / CACHE_DIR).exists()
+    assert site.build().code == 0
+    site.write("public/CNAME", "example.org")
+    assert main(["clean", "-s", str(site.root)]) == 0
+    assert not (site.root / CACHE_DIR).exists()
+    assert [p.name for p in site.out.rglob("*") if p.is_file()] == ["CNAME"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_post_that_fails_to_decode_is_reported_in_both_modes(site, tmp_path, jobs, monkeypatch):
+    monkeypatch.setattr("tensorpress.build.PARALLEL_MIN", 1)
+    _blog(site, 2)
+    site.write("content/bad.md", b"\xff\xfe bad")
+    result = _build(site.root, tmp_path / "o", jobs=jobs, disk_cache=False)
+    assert not result.ok
+    assert any("content/bad.md:1: error: not valid UTF-8" in str(d) for d in result.diagnostics)
