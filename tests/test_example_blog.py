@@ -8,7 +8,7 @@ from .linkcheck import broken_links
 
 def test_example_blog_builds_without_warnings_and_all_links_resolve(tmp_path, capsys):
     out = tmp_path / "public"
-    code = main(["build", "-s", str(REPO), "-o", str(out), "--strict"])
+    code = main(["build", "-s", str(REPO), "-o", str(out), "--strict", "--no-cache"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err == ""
