@@ -105,3 +105,26 @@ def test_tags_is_an_alias_of_topics_and_extra_keys_are_kept():
     fm, diags = meta("---\ntags: cnn, gan\nmath: true\n---\n")
     assert not diags
     assert fm.topics == ("cnn", "gan") and fm.extra["math"] is True
+
+
+def test_keys_from_jekyll_and_hugo_are_understood():
+    fm, diags = meta(
+        "---\nlayout: post\ncategories: deep-learning pytorch\nlastmod: 2024-03-01\n"
+        "description: A short one.\npublished: false\nauthor: tensorpress team\n"
+        "date: 2019-01-05 10:00:00 +0200\n---\n"
+    )
+    assert not diags
+    assert fm.topics == ("deep-learning", "pytorch")
+    assert fm.updated == datetime(2024, 3, 1)
+    assert fm.summary == "A short one." and fm.extra["description"] == "A short one."
+    assert fm.draft is True and fm.authors == ("tensorpress team",)
+    assert fm.date.utcoffset() == timedelta(hours=2)
+    assert fm.extra["layout"] == "post"
+
+
+def test_errors_name_the_key_the_author_wrote():
+    _, diags = meta("---\ntitle: t\nlastmod: someday\n---\n")
+    assert diags == [
+        "content/p.md:3: error: 'lastmod': 'someday' is not a date; write "
+        "2024-01-05, 2024-01-05 10:30 or 2024-01-05T10:30:00+02:00"
+    ]

@@ -19,8 +19,13 @@ import yaml
 
 from tensorpress.diagnostics import Diagnostic, error
 
-KNOWN = {"title", "date", "updated", "topics", "tags", "summary", "draft", "slug",
-         "authors", "author", "image"}  # fmt: skip
+KNOWN = {"title", "date", "updated", "topics", "summary", "draft", "slug", "authors", "image"}
+ALIASES = {
+    "tags": "topics", "categories": "topics", "author": "authors", "lastmod": "updated",
+    "last_modified_at": "updated", "modified": "updated", "excerpt": "summary",
+    "description": "summary", "published": "draft",
+}  # fmt: skip
+"""Keys of Jekyll, Hugo, Pelican and Quarto posts, read as ours so posts move over as they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +170,14 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
     return data, {k: v + 2 for k, v in offsets.items()}, []
 
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%d %H:%M %z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+)
 
 
 def parse_date(value: Any) -> datetime | None:
@@ -205,53 +217,61 @@ def validate(
     values: dict[str, Any] = {}
     extra: dict[str, Any] = {}
 
-    def bad(key: str, what: str) -> None:
-        diags.append(error(path, lines.get(key, 1), f"'{key}': {what}"))
+    def bad(what: str) -> None:
+        diags.append(error(path, lines.get(name, 1), f"'{name}': {what}"))
 
-    for key, value in data.items():
-        key = str(key)
+    for raw_key, value in data.items():
+        name = str(raw_key)
+        key = ALIASES.get(name.lower(), name.lower())
         if key not in KNOWN:
-            extra[key] = value
-        elif key in ("title", "summary", "image"):
+            extra[name] = value
+            continue
+        if name in ("description", "excerpt"):
+            extra[name] = value  # kept as written too, e.g. for meta descriptions
+            if "summary" in data or "summary" in values:
+                continue
+        if name == "published" and isinstance(value, bool):
+            value = not value
+        if name in ("tags", "categories") and isinstance(value, str) and "," not in value:
+            value = value.split()  # Jekyll: space-separated
+        if key in ("title", "summary", "image"):
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 values[key] = str(value)
             else:
-                bad(key, f"expected text, got {type(value).__name__}")
+                bad(f"expected text, got {type(value).__name__}")
         elif key in ("date", "updated"):
             parsed = parse_date(value)
             if parsed is None:
                 bad(
-                    key,
                     f"{value!r} is not a date; write 2024-01-05, 2024-01-05 10:30 or "
                     "2024-01-05T10:30:00+02:00",
                 )
             else:
                 values[key] = parsed
-        elif key in ("topics", "tags"):
+        elif key == "topics":
             topics = _strings(value)
             if topics is None:
-                bad(key, f"expected a list of topic names such as [cnn, gan], got {value!r}")
+                bad(f"expected a list of topic names such as [cnn, gan], got {value!r}")
             else:
                 values["topics"] = values.get("topics", ()) + topics
         elif key == "draft":
             if isinstance(value, bool):
                 values["draft"] = value
             else:
-                bad(key, f"expected true or false, got {value!r}")
+                bad(f"expected true or false, got {value!r}")
         elif key == "slug":
             slug = str(value).strip() if isinstance(value, (str, int)) else ""
             if not slug or "/" in slug or "\\" in slug or slug in (".", "..") or ".." in slug:
                 bad(
-                    key,
                     f"{value!r} is not a usable slug; use letters, digits and dashes, "
                     "with no '/', '\\' or '..'",
                 )
             else:
                 values["slug"] = slug
-        elif key in ("authors", "author"):
+        elif key == "authors":
             authors = _strings(value) if not isinstance(value, str) else (value.strip(),)
             if authors is None:
-                bad(key, f"expected a name or a list of names, got {value!r}")
+                bad(f"expected a name or a list of names, got {value!r}")
             else:
                 values["authors"] = values.get("authors", ()) + authors
     return FrontMatter(**values, extra=MappingProxyType(extra)), diags
