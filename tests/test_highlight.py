@@ -8,7 +8,9 @@ from tensorpress.highlight import guess_language, parse_info, render_fence, styl
 def test_fence_html_has_a_single_pre_and_css_classes():
     fence = render_fence("x = 1\n", "python")
     assert fence.html.count("<pre") == 1
-    assert fence.html.startswith('<div class="highlight" data-lang="python"><pre><code')
+    assert fence.html.startswith(
+        '<div class="highlight" data-lang="python"><pre tabindex="0"><code'
+    )
     assert '<span class="n">x</span>' in fence.html and "style=" not in fence.html
     assert fence.note is None
 

@@ -149,8 +149,8 @@ def render_fence(code: str, info: str) -> Fence:
             body = pygments_highlight(code, lexer, _formatter())
             lang = lexer.aliases[0] if lexer.aliases else lang
     html = (
-        f'<div class="highlight" data-lang="{lang}"><pre><code class="language-{lang}">'
-        f"{body}</code></pre></div>\n"
+        f'<div class="highlight" data-lang="{lang}"><pre tabindex="0">'
+        f'<code class="language-{lang}">{body}</code></pre></div>\n'
     )
     return Fence(html, lang, note)
 

@@ -20,6 +20,8 @@ from tensorpress.highlight import render_fence
 from tensorpress.models import Heading, Rendered
 
 MORE = "<!--more-->"
+ANCHOR_LABEL = 'aria-label="Link to this section"'
+"""The permalink's text is a bare '#': give screen readers words for it."""
 
 
 def slugify(text: str) -> str:
@@ -72,7 +74,9 @@ def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
     """Body text -> HTML, headings, summary and plain text. Lines are file lines."""
     env: dict[str, Any] = {"diagnostics": [], "path": path, "first": first_line, "code_lines": 0}
     tokens = md.parse(body, env)
-    html = md.renderer.render(tokens, md.options, env)
+    html = md.renderer.render(tokens, md.options, env).replace(
+        '<a class="header-anchor" href=', f'<a class="header-anchor" {ANCHOR_LABEL} href='
+    )
 
     headings: list[Heading] = []
     prose: list[str] = []
