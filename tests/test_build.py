@@ -82,11 +82,13 @@ def test_pagination(site):
 def test_drafts_are_left_out_unless_asked_for(site):
     site.post("d.md", "Secret.", title="Draft post", date="2024-01-01", draft="true")
     site.post("p.md", "Public.", title="Public", date="2024-01-01")
+    site.post("_drafts/idea.md", "Jekyll's drafts folder.", title="Idea", date="2024-01-01")
     assert site.build().code == 0
-    assert not (site.out / "posts/d").exists()
+    assert not (site.out / "posts/d").exists() and not (site.out / "posts/idea").exists()
     assert "Draft post" not in site.page("index.html")
     assert site.build("--drafts").code == 0
     assert (site.out / "posts/d/index.html").exists()
+    assert (site.out / "posts/idea/index.html").exists()
 
 
 def test_date_prefix_markdown_suffix_and_unicode_slugs(site):

@@ -251,7 +251,7 @@ def load_post(
         reading_time=max(1, round(rendered.words / 230)),
         authors=fm.authors or ((config.author,) if config.author else ()),
         image=fm.image,
-        draft=fm.draft,
+        draft=fm.draft or "/_drafts/" in path,
         assets=source.assets,
         links=rendered.links,
         extra=fm.extra,

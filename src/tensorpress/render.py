@@ -86,7 +86,7 @@ def _root_for(path: str, config: SiteConfig) -> str:
 
 @pass_context
 def _url(ctx: Any, target: str) -> str:
-    return f"{ctx['root']}{target}"
+    return f"{ctx['root']}{target}" or "./"
 
 
 def _absolute(config: SiteConfig):
