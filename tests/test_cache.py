@@ -9,6 +9,7 @@ from tensorpress.build import build
 from tensorpress.cache import CACHE_DIR
 from tensorpress.cli import main
 from tensorpress.config import load_config
+from tensorpress.output import MANIFEST
 
 
 def _blog(site, n=6):
@@ -28,7 +29,12 @@ def _build(root: Path, out: Path, **kwargs):
 
 
 def _tree(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    """Every file of the site; the manifest holds times and keys, not content."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
 
 
 def test_a_cached_build_is_byte_identical_to_a_clean_one(site, tmp_path):
@@ -121,3 +127,28 @@ def test_a_post_that_fails_to_decode_is_reported_in_both_modes(site, tmp_path, j
     result = _build(site.root, tmp_path / "o", jobs=jobs, disk_cache=False)
     assert not result.ok
     assert any("content/bad.md:1: error: not valid UTF-8" in str(d) for d in result.diagnostics)
+
+
+def test_a_no_change_build_renders_nothing_and_a_hand_edited_page_is_restored(site):
+    _blog(site, 3)
+    assert site.build().code == 0
+    config, _ = load_config(site.root)
+    again = build(config)
+    assert again.written == () and again.rendered == 0
+    index = site.out / "index.html"
+    good = index.read_bytes()
+    index.write_text("edited by hand")
+    restored = build(config)
+    assert restored.written == ("index.html",)
+    assert index.read_bytes() == good
+
+
+def test_a_template_change_rerenders_without_reparsing(site):
+    _blog(site, 3)
+    assert site.build().code == 0
+    site.write("templates/post.html", "<h1>{{ post.title }}</h1>{{ post.content }}")
+    config, _ = load_config(site.root)
+    result = build(config)
+    assert result.rendered == 0, "no Markdown was parsed again"
+    assert set(result.written) == {f"posts/p{i}/index.html" for i in range(3)}
+    assert site.page("posts/p1/index.html").startswith("<h1>Post 1</h1>")

@@ -393,10 +393,11 @@ def assert_same_as_clean_build(root: Path, served: Path, base_url: str, clean: P
 
 
 def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of the site; the manifest holds times and keys, not content."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != ".tensorpress-manifest.json"
     }
 
 

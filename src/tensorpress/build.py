@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
+import jinja2
 from markdown_it import MarkdownIt
 
 from tensorpress.cache import CACHE_DIR, DiskCache
@@ -18,9 +20,16 @@ from tensorpress.content import Body, assemble_site, body_key, compute_body, loa
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.highlight import stylesheet
 from tensorpress.markdown import make_parser
-from tensorpress.models import Page, Site, Source
-from tensorpress.output import check_output, read_asset, read_sources, write_site
-from tensorpress.render import make_env, render_pages, theme_dir
+from tensorpress.models import Page, Post, Site, Source
+from tensorpress.output import (
+    check_output,
+    intact_keys,
+    read_asset,
+    read_manifest,
+    read_sources,
+    write_site,
+)
+from tensorpress.render import make_env, render_pages, templates_digest, theme_dir
 
 STYLESHEET = "assets/highlight.css"
 PARALLEL_MIN = 48
@@ -40,7 +49,7 @@ class BuildResult:
     seconds: float = 0.0
     rendered: int = 0
     """Post bodies rendered by this build (the others came from the cache)."""
-    cache: dict[str, Body] = field(default_factory=dict)
+    cache: Memo = field(default_factory=lambda: Memo())
 
 
 def _assets(site: Site) -> list[Page]:
@@ -87,9 +96,25 @@ def render_bodies(sources: Sequence[Source], md: MarkdownIt, jobs: int) -> dict[
     return bodies
 
 
+@dataclass(frozen=True, slots=True)
+class Memo:
+    """What one build hands the next in the same process (``serve``): all of it pure
+    results keyed by their inputs, so reusing it can never change the output."""
+
+    bodies: dict[str, Body] = field(default_factory=dict)
+    posts: dict[str, tuple[Post | None, tuple[Diagnostic, ...]]] = field(default_factory=dict)
+    env: jinja2.Environment | None = None
+    env_key: str = ""
+    parser: MarkdownIt | None = None
+
+
+def _post_key(body: str, source: Source, config_key: str) -> str:
+    return f"{body}|{source.mtime}|{source.assets}|{config_key}"
+
+
 def build(
     config: SiteConfig,
-    cache: Mapping[str, Body] | None = None,
+    cache: Memo | None = None,
     *,
     strict: bool = False,
     write: bool = True,
@@ -98,57 +123,71 @@ def build(
 ) -> BuildResult:
     """Build the site; write nothing unless the build is free of errors.
 
-    ``cache`` holds bodies from a previous build in this process (``serve`` passes the
-    last result's); ``disk_cache`` adds the persistent cache under the site folder.
+    ``cache`` is the previous result's ``cache`` in this process (``serve`` passes it);
+    ``disk_cache`` adds the persistent cache of rendered bodies under the site folder.
     """
     start = time.perf_counter()
     bad_output = check_output(config)
     if bad_output:
         return BuildResult(False, (bad_output,))
+    memo = cache or Memo()
     diags: list[Diagnostic] = []
     inputs, read_diags = read_sources(config, theme_dir())
     diags.extend(read_diags)
 
-    memory = cache or {}
+    config_key = repr(config)
+    body_keys = [body_key(source) for source in inputs.posts]
+    post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
+    loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
+
     disk = DiskCache(config.root / CACHE_DIR) if disk_cache else None
     known: dict[str, Body] = {}
     misses = []
-    for source in inputs.posts:
-        key = body_key(source)
-        body = memory.get(key) or (disk.get(key) if disk is not None else None)
+    for source, key, post_key in zip(inputs.posts, body_keys, post_keys, strict=True):
+        if post_key in loaded:
+            continue
+        body = memo.bodies.get(key) or (disk.get(key) if disk is not None else None)
         if body is None:
             misses.append(source)
         else:
             known[key] = body
-    md = make_parser()
+    md = memo.parser or make_parser()
     fresh = render_bodies(misses, md, jobs if jobs is not None else (os.cpu_count() or 1))
     known.update(fresh)
 
-    used: dict[str, Body] = {}
+    used = {k: v for k, v in memo.bodies.items() if k in known or k in fresh}
     posts = []
-    for source in inputs.posts:
-        post, post_diags = load_post(source, config, md, known, used)
+    for source, key in zip(inputs.posts, post_keys, strict=True):
+        if key not in loaded:
+            loaded[key] = load_post(source, config, md, known, used)
+        post, post_diags = loaded[key]
         diags.extend(post_diags)
         if post is not None:
             posts.append(post)
     site, site_diags = assemble_site(posts, config, (p.source for p in inputs.files))
     diags.extend(site_diags)
-    pages, render_diags = render_pages(make_env(config), site)
+
+    templates = templates_digest(config)
+    env_key = f"{config_key}|{templates}"
+    env = memo.env if memo.env is not None and memo.env_key == env_key else make_env(config)
+    manifest = read_manifest(config.output)
+    pages, render_diags = render_pages(env, site, intact_keys(config.output, manifest), templates)
     diags.extend(render_diags)
     css = stylesheet(config.style_light, config.style_dark).encode()
-    pages.extend([*inputs.files, Page(STYLESHEET, css), *_assets(site)])
+    copies = [*inputs.files, Page(STYLESHEET, css), *_assets(site)]
+    pages.extend(replace(p, key=hashlib.sha1(p.data).hexdigest()) for p in copies)
     diags.extend(_collisions(pages))
 
     failed = has_errors(diags) or (strict and bool(diags))
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     if not failed and write:
-        report, write_diags = write_site(config.output, pages)
+        report, write_diags = write_site(config.output, pages, manifest)
         diags.extend(write_diags)
         failed = bool(write_diags)
         written, removed = report.written, report.removed
     if disk is not None and write:
-        saved = disk.save(used, (k for k in fresh if k in used))
+        saved = disk.save({k: v for k, v in fresh.items() if k in used}, set(body_keys))
         if saved is not None:
             diags.append(saved)
     return BuildResult(
@@ -160,5 +199,5 @@ def build(
         removed=removed,
         seconds=time.perf_counter() - start,
         rendered=len(fresh),
-        cache=used,
+        cache=Memo(used, loaded, env, env_key, md),
     )

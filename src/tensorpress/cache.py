@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -105,23 +105,22 @@ class DiskCache(Mapping[str, Body]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def save(self, bodies: Mapping[str, Body], fresh: Iterable[str]) -> Diagnostic | None:
-        """Write the ``fresh`` keys and drop files of keys not in ``bodies``."""
+    def save(self, new: Mapping[str, Body], live: set[str]) -> Diagnostic | None:
+        """Write the ``new`` bodies; drop files whose key is not ``live`` (deleted posts)."""
         try:
-            for key in fresh:
+            for key, body in new.items():
                 path = self._path(key)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 temp = path.with_suffix(f".{os.getpid()}.tmp")
-                temp.write_bytes(_encode(key, bodies[key]))
+                temp.write_bytes(_encode(key, body))
                 os.replace(temp, path)
-            for key in set(self) - set(bodies):
+            for key in set(self) - live:
                 self._path(key).unlink(missing_ok=True)
         except OSError as exc:
             return warning(
                 str(self.folder),
                 0,
-                f"cannot write the build cache "
-                f"({exc.strerror or exc}); the next build "
+                f"cannot write the build cache ({exc.strerror or exc}); the next build "
                 "will be slower: use --no-cache to skip it",
             )
         return None

@@ -234,7 +234,7 @@ def load_post(
     summary = (
         Markup(f"<p>{escape(fm.summary)}</p>") if fm.summary else Markup(rendered.summary_html)
     )
-    post = Post(
+    fields = Post(
         source=path,
         title=title,
         slug=slug,
@@ -256,7 +256,18 @@ def load_post(
         links=rendered.links,
         extra=fm.extra,
     )
+    meta = (
+        replace(fields, summary=Markup(), content=Markup())
+        if not fm.summary
+        else replace(fields, content=Markup())
+    )
+    post = replace(fields, digest=hashlib.sha1(f"{key}|{meta!r}".encode()).hexdigest())
     return post, tuple(out)
+
+
+def _is_relative(url: str) -> bool:
+    """A link to something of ours: no scheme, not site-absolute, not only an anchor."""
+    return bool(url) and not url.startswith(("/", "#", "?")) and ":" not in url.split("/")[0]
 
 
 _LINK = re.compile(r'(\s(?:href|src)=")([^"#?:]*)((?:[#?][^"]*)?)"')
@@ -268,6 +279,8 @@ def _rewrite_links(
     sources: set[str],
 ) -> tuple[Post, list[Diagnostic]]:
     """Relative links to ``x.md`` become the post's URL; other content files keep working."""
+    if not any(_is_relative(url) for url, _ in post.links):
+        return post, []
     base = posixpath.dirname(post.source)
     lines = {url.split("#")[0].split("?")[0]: line for url, line in reversed(post.links)}
     diags: list[Diagnostic] = []
@@ -297,7 +310,10 @@ def _rewrite_links(
 
     content = Markup(_LINK.sub(fix, str(post.content)))
     summary = Markup(_LINK.sub(fix, str(post.summary)))
-    return replace(post, content=content, summary=summary), diags
+    if content == post.content and summary == post.summary:
+        return post, diags
+    digest = hashlib.sha1(f"{post.digest}|{content}|{summary}".encode()).hexdigest()
+    return replace(post, content=content, summary=summary, digest=digest), diags
 
 
 def assemble_site(

@@ -91,6 +91,8 @@ class Post:
     assets: tuple[str, ...] = ()
     links: tuple[tuple[str, int], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    digest: str = ""
+    """Changes whenever any other field does: the source's digest plus the metadata."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,26 @@ class Topic:
     description: str
     url: str
     posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicLink:
+    """A topic as every page sees it (navigation, the topics page): no posts, a count."""
+
+    slug: str
+    name: str
+    description: str
+    url: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostLink:
+    """A neighbouring post as a post page links to it."""
+
+    title: str
+    url: str
+    date: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +145,7 @@ class Page:
     data: bytes
     source: str = ""
     """The file this page was made from, or where it is copied from, if any."""
+    key: str = ""
+    """Digest of everything the bytes depend on; equal keys mean equal bytes."""
+    reused: bool = False
+    """The file on disk already has this key: ``data`` is empty and nothing is written."""

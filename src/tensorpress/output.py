@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from tensorpress.config import SiteConfig
 from tensorpress.content import POST_SUFFIXES
@@ -45,43 +45,55 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _walk(top: Path, root: Path, diags: list[Diagnostic]) -> list[Path]:
-    """Regular files under ``top``, sorted, skipping dot-files and links that leave ``root``."""
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        here = Path(dirpath)
+def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[str]:
+    """Files under ``top`` as sorted relative paths, skipping dot-files and links out of
+    ``root``; ``label`` prefixes the paths in diagnostics. Strings, not ``Path``s: a big
+    site has thousands of files and this runs on every rebuild."""
+    found: list[str] = []
+    top_s = str(top)
+    for dirpath, dirnames, filenames in os.walk(top_s):
+        rel_dir = os.path.relpath(dirpath, top_s).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for d in list(dirnames):
-            if (here / d).is_symlink() and not _inside(here / d, root):
-                rel = (here / d).relative_to(root).as_posix()
+            full = os.path.join(dirpath, d)
+            if os.path.islink(full) and not _inside(Path(full), root):
                 diags.append(
-                    warning(rel, 0, "symbolic link to a folder outside the site; not followed")
+                    warning(
+                        label + prefix + d,
+                        0,
+                        "symbolic link to a folder outside the site; not followed",
+                    )
                 )
                 dirnames.remove(d)
         for name in sorted(filenames):
-            path = here / name
             if name.startswith(".") or name.endswith("~"):
                 continue
-            if path.is_symlink() and not _inside(path, root):
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full) and not _inside(Path(full), root):
                 diags.append(
                     warning(
-                        path.relative_to(root).as_posix(),
+                        label + prefix + name,
                         0,
                         "symbolic link to a file outside the site; not followed",
                     )
                 )
                 continue
-            found.append(path)
+            found.append(prefix + name)
     return found
 
 
-def _read(path: Path, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] | None:
+def _read(path: str, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] | None:
     try:
-        stat = path.stat()
-        return path.read_bytes(), stat.st_mtime
+        with open(path, "rb") as f:
+            return f.read(), os.fstat(f.fileno()).st_mtime
     except OSError as exc:
         diags.append(error(rel, 0, f"cannot read: {exc.strerror or exc}"))
         return None
+
+
+def _is_post(rel: str) -> bool:
+    return rel.lower().endswith(POST_SUFFIXES)
 
 
 def read_sources(config: SiteConfig, theme: Path) -> tuple[Inputs, tuple[Diagnostic, ...]]:
@@ -97,46 +109,51 @@ def read_sources(config: SiteConfig, theme: Path) -> tuple[Inputs, tuple[Diagnos
                 f"no content/ folder in {root}: create it and put Markdown posts in it",
             ),
         )
-    paths = _walk(content, root, diags)
+    base = str(content) + os.sep
+    rels = _walk(content, root, "content/", diags)
     bundles = {
-        p.parent
-        for p in paths
-        if p.stem == "index" and p.suffix in POST_SUFFIXES and p.parent != content
+        r.rpartition("/")[0]
+        for r in rels
+        if "/" in r and _is_post(r) and r.rpartition("/")[2].startswith("index.")
     }
-    assets: dict[Path, list[str]] = {b: [] for b in bundles}
+    assets: dict[str, list[str]] = {b: [] for b in bundles}
     copies: list[Page] = []
-    posts: list[tuple[Path, bytes, float]] = []
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        bundle = next((b for b in path.parents if b in bundles), None)
-        if path.suffix.lower() in POST_SUFFIXES:
-            read = _read(path, rel, diags)
+    sources: list[tuple[str, bytes, float]] = []
+    for rel in rels:
+        parts = rel.split("/")[:-1]
+        bundle = next(
+            (d for d in ("/".join(parts[:i]) for i in range(len(parts), 0, -1)) if d in bundles),
+            None,
+        )
+        if _is_post(rel):
+            read = _read(base + rel, "content/" + rel, diags)
             if read:
-                posts.append((path, *read))
+                sources.append((rel, *read))
         elif bundle is not None:
-            assets[bundle].append(rel)
+            assets[bundle].append("content/" + rel)
         else:
-            read = _read(path, rel, diags)
+            read = _read(base + rel, "content/" + rel, diags)
             if read:
-                copies.append(Page(path.relative_to(content).as_posix(), read[0], rel))
-    sources = tuple(
+                copies.append(Page(rel, read[0], "content/" + rel))
+    posts = tuple(
         Source(
-            p.relative_to(root).as_posix(),
+            "content/" + rel,
             data,
             mtime,
-            tuple(assets.get(p.parent, ())) if p.stem == "index" else (),
+            tuple(assets.get(rel.rpartition("/")[0], ()))
+            if rel.rpartition("/")[2].startswith("index.")
+            else (),
         )
-        for p, data, mtime in posts
+        for rel, data, mtime in sources
     )
     static: dict[str, Page] = {}
-    for top in (theme / "static", root / "static"):
+    for top, label in ((theme / "static", "theme static/"), (root / "static", "static/")):
         if top.is_dir():
-            for path in _walk(top, top if top == theme / "static" else root, diags):
-                out = path.relative_to(top).as_posix()
-                read = _read(path, out, diags)
+            for rel in _walk(top, top if label.startswith("theme") else root, label, diags):
+                read = _read(os.path.join(top, rel), label + rel, diags)
                 if read:
-                    static[out] = Page(out, read[0], str(path))
-    return Inputs(sources, (*static.values(), *copies)), tuple(diags)
+                    static[rel] = Page(rel, read[0], str(top / rel))
+    return Inputs(posts, (*static.values(), *copies)), tuple(diags)
 
 
 def read_asset(root: Path, rel: str) -> bytes | None:
@@ -165,10 +182,11 @@ def check_output(config: SiteConfig) -> Diagnostic | None:
 
 
 def _safe_target(output: Path, rel: str) -> Path | None:
-    parts = PurePosixPath(rel).parts
-    if not parts or rel.startswith("/") or any(p in ("..", "") for p in parts) or "\\" in rel:
+    """``output/rel`` if ``rel`` stays inside the output folder, else None."""
+    parts = rel.split("/")
+    if not rel or "\\" in rel or "\0" in rel or any(p in ("..", "", ".") for p in parts):
         return None
-    return output.joinpath(*parts)
+    return Path(f"{output}{os.sep}{rel}") if os.sep == "/" else output.joinpath(*parts)
 
 
 def _unchanged(target: Path, data: bytes) -> bool:
@@ -178,71 +196,134 @@ def _unchanged(target: Path, data: bytes) -> bool:
         return False
 
 
-def _old_manifest(output: Path) -> list[str]:
+Entry = tuple[str, int, int]
+"""What the manifest remembers of a file it wrote: key, size, modification time (ns)."""
+
+
+def read_manifest(output: Path) -> dict[str, Entry]:
+    """The files the previous build wrote; unreadable or foreign manifests give nothing."""
     try:
-        names = json.loads((output / MANIFEST).read_text("utf-8"))
-        return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+        data = json.loads((output / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
-        return []
+        return {}
+    if isinstance(data, list):  # the first format: names only
+        return {n: ("", -1, -1) for n in data if isinstance(n, str)}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    entries = {}
+    for name, entry in files.items():
+        if (
+            isinstance(entry, list)
+            and len(entry) == 3
+            and isinstance(entry[0], str)
+            and all(isinstance(n, int) for n in entry[1:])
+        ):
+            entries[name] = (entry[0], entry[1], entry[2])
+    return entries
 
 
-def write_site(output: Path, pages: list[Page]) -> tuple[WriteReport, tuple[Diagnostic, ...]]:
+def _stat(target: Path | str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(target)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def intact_keys(output: Path, manifest: dict[str, Entry]) -> dict[str, str]:
+    """path -> key of the files still exactly as the previous build left them."""
+    keys = {}
+    out = str(output)
+    for name, (key, size, mtime) in manifest.items():
+        if (
+            key
+            and _safe_target(output, name) is not None
+            and _stat(f"{out}/{name}") == (size, mtime)
+        ):
+            keys[name] = key
+    return keys
+
+
+def write_site(
+    output: Path, pages: list[Page], manifest: dict[str, Entry] | None = None
+) -> tuple[WriteReport, tuple[Diagnostic, ...]]:
     """Write changed pages (temporaries, then renames), prune our stale files."""
-    temps: list[tuple[Path, Path]] = []
-    written: list[str] = []
+    old = read_manifest(output) if manifest is None else manifest
+    entries: dict[str, Entry] = {}
+    temps: list[tuple[Path, Path, Page]] = []
     try:
         output.mkdir(parents=True, exist_ok=True)
         for page in pages:
+            prev = old.get(page.path)
+            if page.reused and prev and prev[0] == page.key:  # checked by intact_keys
+                entries[page.path] = prev
+                continue
             target = _safe_target(output, page.path)
             if target is None:
-                return WriteReport((), ()), (
-                    error(
-                        page.source or page.path,
-                        0,
-                        f"refusing to write {page.path!r} outside the output folder",
-                    ),
-                )
-            if _unchanged(target, page.data):
+                raise _Refused(page)
+            if (
+                prev
+                and page.key
+                and prev[0] == page.key
+                and (page.reused or _stat(target) == prev[1:])
+            ):
+                entries[page.path] = prev
                 continue
+            if _unchanged(target, page.data):
+                entries[page.path] = (page.key, *(_stat(target) or (-1, -1)))
+                continue
+            if target.is_dir():
+                raise IsADirectoryError(21, "a folder is in the way", str(target))
             target.parent.mkdir(parents=True, exist_ok=True)
             temp = target.with_name(f".{target.name}.tp-{os.getpid()}.tmp")
-            temps.append((temp, target))
+            temps.append((temp, target, page))
             temp.write_bytes(page.data)
-            written.append(page.path)
-    except OSError as exc:
-        for temp, _ in temps:
+    except (OSError, _Refused) as exc:
+        for temp, _, _ in temps:
             temp.unlink(missing_ok=True)
-        where = exc.filename or output
+        if isinstance(exc, _Refused):
+            page = exc.args[0]
+            return WriteReport((), ()), (
+                error(
+                    page.source or page.path,
+                    0,
+                    f"refusing to write {page.path!r} outside the output folder",
+                ),
+            )
         return WriteReport((), ()), (
             error(
-                str(where),
+                str(exc.filename or output),
                 0,
                 f"cannot write the site: {exc.strerror or exc}; the previous site is unchanged",
             ),
         )
-    for temp, target in temps:
-        if target.is_dir():
-            continue
+    for temp, target, page in temps:
         os.replace(temp, target)
-    keep = {p.path for p in pages}
+        entries[page.path] = (page.key, *(_stat(target) or (-1, -1)))
     removed = []
-    for name in _old_manifest(output):
+    for name in old:
         target = _safe_target(output, name)
-        if name in keep or target is None or not target.is_file():
+        if name in entries or target is None or not target.is_file():
             continue
         target.unlink()
         removed.append(name)
         _prune_empty(target.parent, output)
-    manifest = json.dumps(sorted(keep), indent=0).encode()
-    if not _unchanged(output / MANIFEST, manifest):
-        (output / MANIFEST).write_bytes(manifest)
-    return WriteReport(tuple(written), tuple(removed)), ()
+    data = {"version": 2, "files": {k: list(v) for k, v in sorted(entries.items())}}
+    manifest_bytes = json.dumps(data, indent=0).encode()
+    if not _unchanged(output / MANIFEST, manifest_bytes):
+        (output / MANIFEST).write_bytes(manifest_bytes)
+    return WriteReport(tuple(t[2].path for t in temps), tuple(removed)), ()
+
+
+class _Refused(Exception):
+    """A page whose path would leave the output folder."""
 
 
 def clean_output(output: Path) -> int:
     """Delete the files the manifest says we wrote, and the manifest; keep the rest."""
     removed = 0
-    for name in _old_manifest(output):
+    for name in read_manifest(output):
         target = _safe_target(output, name)
         if target is not None and target.is_file():
             target.unlink()

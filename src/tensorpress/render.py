@@ -3,24 +3,33 @@
 Template contract (every template gets these):
 
 ``site``      the ``SiteConfig`` (``site.title``, ``site.description``, ``site.base_url``...)
-``topics``    every ``Topic`` of the site, by name
+``topics``    every topic of the site, by name: ``slug``, ``name``, ``description``, ``url``,
+              ``count`` (a ``TopicLink``; the posts of a topic are on ``topic.html``)
 ``page``      ``PageInfo``: ``kind``, ``path`` (output path), ``url``, ``title``, ``description``
 ``root``      the relative way back to the site root from this page (``../../``)
 filters       ``url`` (site path -> relative link), ``absolute`` (site path -> absolute URL),
               ``date`` (``strftime`` format, default ``%b %-d, %Y``), ``iso`` (RFC 3339)
 
 and by kind: ``index.html``: ``posts``, ``pagination``; ``post.html``: ``post``, ``newer``,
-``older``; ``topics.html``: nothing more; ``topic.html``: ``topic``; ``archive.html``:
-``years`` [(year, posts)]; ``feed.xml``: ``feed`` (``FeedInfo``); ``sitemap.xml``: ``posts``;
-``404.html``: nothing more. Template errors name the template file and line, and the post.
+``older`` (``PostLink``: ``title``, ``url``, ``date``; or none); ``topics.html``: nothing
+more; ``topic.html``: ``topic``; ``archive.html``: ``years`` [(year, posts)]; ``feed.xml``:
+``feed`` (``FeedInfo``); ``sitemap.xml``: ``posts``; ``404.html``: nothing more.
+Template errors name the template file and line, and the post.
+
+Every page is rendered only when its key (templates, config, its whole context) changed,
+so what a template can see decides what an edit re-renders: keep contexts small.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import traceback
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, is_dataclass
+from dataclasses import fields as dc_fields
 from datetime import datetime
+from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -31,7 +40,7 @@ from jinja2 import pass_context
 
 from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error
-from tensorpress.models import Page, Post, Site, Topic
+from tensorpress.models import Page, Post, PostLink, Site, Topic, TopicLink
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +110,27 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """Where templates are looked up: the site's own first, then the theme's."""
+    dirs = [config.root / "templates", theme_dir() / "templates"]
+    return [d for d in dirs if d.is_dir()]
+
+
+def templates_digest(config: SiteConfig) -> str:
+    """A digest of every template file, in lookup order: any change gives a new one."""
+    digest = hashlib.sha1()
+    for folder in template_dirs(config):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def make_env(config: SiteConfig) -> jinja2.Environment:
     """Jinja2 with the site's templates over the theme's, strict and autoescaping."""
-    search = [str(config.root / "templates"), str(theme_dir() / "templates")]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([p for p in search if Path(p).is_dir()]),
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs(config)]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -135,6 +160,16 @@ def _feed(title: str, url: str, home: str, posts: tuple[Post, ...]) -> FeedInfo:
     return FeedInfo(title, url, home, recent, updated)
 
 
+def _link(post: Post) -> PostLink:
+    return PostLink(post.title, post.url, post.date)
+
+
+def topic_links(site: Site) -> tuple[TopicLink, ...]:
+    """The ``topics`` every template gets: names and counts, not posts, so that editing a
+    post re-renders only the pages that show it."""
+    return tuple(TopicLink(t.slug, t.name, t.description, t.url, len(t.posts)) for t in site.topics)
+
+
 def plan_pages(site: Site) -> list[Plan]:
     """Every page of the site, with its context: one list, in a fixed order."""
     config = site.config
@@ -153,8 +188,8 @@ def plan_pages(site: Site) -> list[Plan]:
             )
         )
     for i, post in enumerate(site.posts):
-        newer = site.posts[i - 1] if i > 0 else None
-        older = site.posts[i + 1] if i + 1 < len(site.posts) else None
+        newer = _link(site.posts[i - 1]) if i > 0 else None
+        older = _link(site.posts[i + 1]) if i + 1 < len(site.posts) else None
         description = post.extra.get("description") or _plain(str(post.summary))
         plans.append(
             Plan(
@@ -207,9 +242,8 @@ def plan_pages(site: Site) -> list[Plan]:
     return plans
 
 
+@lru_cache(maxsize=8192)
 def _plain(html: str) -> str:
-    import re
-
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()[:300]
 
 
@@ -231,16 +265,69 @@ def _rel(path: str, config: SiteConfig) -> str:
         return path
 
 
-def render_pages(env: jinja2.Environment, site: Site) -> tuple[list[Page], list[Diagnostic]]:
-    """Render every planned page to bytes; template errors become diagnostics."""
+def _fingerprint(value: Any, memo: dict[int, str]) -> str:
+    """A string that changes whenever ``value`` could render differently."""
+    if isinstance(value, (Post, Topic)):
+        hit = memo.get(id(value))
+        if hit is not None:
+            return hit
+        if isinstance(value, Post):
+            out = value.digest or hashlib.sha1(repr(value).encode()).hexdigest()
+        else:
+            posts = ",".join(_fingerprint(p, memo) for p in value.posts)
+            out = hashlib.sha1(
+                f"{value.slug}|{value.name}|{value.description}|{posts}".encode()
+            ).hexdigest()
+        memo[id(value)] = out
+        return out
+    if isinstance(value, (PageInfo, PostLink, Pagination, str, int)) or value is None:
+        return repr(value)  # flat records: their repr says everything
+    if isinstance(value, (tuple, list)):
+        if len(value) < 32:
+            return "[" + ",".join(_fingerprint(v, memo) for v in value) + "]"
+        hit = memo.get(id(value))  # long tuples (all posts) recur in many contexts
+        if hit is None:
+            joined = ",".join(_fingerprint(v, memo) for v in value)
+            hit = memo[id(value)] = hashlib.sha1(joined.encode()).hexdigest()
+        return hit
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_fingerprint(v, memo)}" for k, v in value.items()) + "}"
+    if is_dataclass(value) and not isinstance(value, SiteConfig):
+        fields = ",".join(_fingerprint(getattr(value, f.name), memo) for f in dc_fields(value))
+        return f"{type(value).__name__}({fields})"
+    return repr(value)
+
+
+def render_pages(
+    env: jinja2.Environment,
+    site: Site,
+    previous: Mapping[str, str] | None = None,
+    templates: str = "",
+) -> tuple[list[Page], list[Diagnostic]]:
+    """Render every planned page whose key is not in ``previous`` (path -> key on disk).
+
+    A page's key digests the templates, the config and the page's whole context, so a
+    page is rendered again exactly when its bytes could change.
+    """
     config = site.config
-    common = {"site": config, "topics": site.topics}
+    common = {"site": config, "topics": topic_links(site)}
     pages: list[Page] = []
     diags: list[Diagnostic] = []
     failed: set[str] = set()
     search = tuple(getattr(env.loader, "searchpath", ()))
+    memo: dict[int, str] = {}
+    templates = templates or templates_digest(config)
+    base = f"{templates}|{config!r}|{common['topics']!r}"
+    previous = previous or {}
     for plan in plan_pages(site):
         if plan.template in failed:
+            continue
+        key = hashlib.sha1(
+            f"{base}|{plan.template}|{_fingerprint(plan.info, memo)}|"
+            f"{_fingerprint(plan.context, memo)}".encode()
+        ).hexdigest()
+        if previous.get(plan.info.path) == key:
+            pages.append(Page(plan.info.path, b"", plan.source, key, reused=True))
             continue
         context = {
             **common,
@@ -282,7 +369,7 @@ def render_pages(env: jinja2.Environment, site: Site) -> tuple[list[Page], list[
                 )
             )
             continue
-        pages.append(Page(plan.info.path, text.encode("utf-8"), plan.source))
+        pages.append(Page(plan.info.path, text.encode("utf-8"), plan.source, key))
     return pages, diags
 
 

@@ -36,9 +36,8 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from urllib.parse import parse_qs, unquote
 
-from tensorpress.build import build
+from tensorpress.build import Memo, build
 from tensorpress.config import CONFIG_NAME, SiteConfig, load_config
-from tensorpress.content import Body
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.render import theme_dir
 
@@ -439,7 +438,7 @@ class SiteBuilder:
     drafts: bool = True
     _config: SiteConfig | None = field(default=None, init=False)
     _config_diags: tuple[Diagnostic, ...] = field(default=(), init=False)
-    _cache: dict[str, Body] = field(default_factory=dict, init=False)
+    _cache: Memo | None = field(default=None, init=False)
     _static: dict[str, Path] = field(default_factory=dict, init=False)
 
     def __call__(self, kinds: ChangeKinds) -> Outcome:
