@@ -152,3 +152,26 @@ def test_a_template_change_rerenders_without_reparsing(site):
     assert result.rendered == 0, "no Markdown was parsed again"
     assert set(result.written) == {f"posts/p{i}/index.html" for i in range(3)}
     assert site.page("posts/p1/index.html").startswith("<h1>Post 1</h1>")
+
+
+def test_a_no_change_build_reports_the_same_warnings_and_counts(site):
+    _blog(site, 2)
+    site.write("content/raw.md", "# Raw\n\n```\nprint(1)\n```\n")
+    first = site.build()
+    second = site.build()
+    assert first.code == second.code == 0
+    assert first.err == second.err and "no language" in second.err
+    assert "built 3 posts" in second.out and "(0 written, 0 removed)" in second.out
+
+
+def test_any_input_change_defeats_the_unchanged_shortcut(site):
+    _blog(site, 2)
+    assert site.build().code == 0
+    site.write("static/extra.css", "body { color: red }")
+    assert "(1 written" in site.build().out
+    site.write("tensorpress.yaml", "title: Renamed\n")
+    run = site.build()
+    assert "Renamed" in site.page("index.html") and "0 written" not in run.out
+    (site.out / "posts/p0/index.html").unlink()
+    run = site.build()
+    assert (site.out / "posts/p0/index.html").exists() and "(1 written" in run.out

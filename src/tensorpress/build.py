@@ -16,12 +16,20 @@ from markdown_it import MarkdownIt
 
 from tensorpress.cache import CACHE_DIR, DiskCache
 from tensorpress.config import SiteConfig
-from tensorpress.content import Body, assemble_site, body_key, compute_body, load_post
+from tensorpress.content import (
+    PIPELINE,
+    Body,
+    assemble_site,
+    body_key,
+    compute_body,
+    load_post,
+)
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.highlight import stylesheet
 from tensorpress.markdown import make_parser
 from tensorpress.models import Page, Post, Site, Source
 from tensorpress.output import (
+    Inputs,
     check_output,
     intact_keys,
     read_asset,
@@ -43,6 +51,9 @@ class BuildResult:
     ok: bool
     diagnostics: tuple[Diagnostic, ...]
     site: Site | None = None
+    """None when nothing changed since the last build (nothing was assembled)."""
+    posts: int = 0
+    topics: int = 0
     pages: int = 0
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
@@ -112,6 +123,34 @@ def _post_key(body: str, source: Source, config_key: str) -> str:
     return f"{body}|{source.mtime}|{source.assets}|{config_key}"
 
 
+def _inputs_digest(config: SiteConfig, inputs: Inputs, templates: str, strict: bool) -> str:
+    """Everything a build reads, digested: sources, copied files, templates, config."""
+    digest = hashlib.sha1(f"{PIPELINE}|{config!r}|{templates}|{strict}".encode())
+    for source in inputs.posts:
+        digest.update(f"\0{source.path}\0{source.mtime}\0{source.assets}\0".encode())
+        digest.update(source.data)
+    for page in inputs.files:
+        digest.update(f"\0{page.path}\0".encode())
+        digest.update(page.data)
+    return digest.hexdigest()
+
+
+def _unchanged_result(report: dict, memo: Memo, start: float) -> BuildResult | None:
+    """The last build's outcome, reported again: its inputs and its files are unchanged."""
+    try:
+        diags = tuple(
+            Diagnostic(str(p), int(n), s, str(m))
+            for p, n, s, m in report["diagnostics"]
+            if s in ("error", "warning")
+        )
+        posts, topics, pages = int(report["posts"]), int(report["topics"]), int(report["pages"])
+    except (KeyError, TypeError, ValueError):
+        return None  # a report we cannot read back: build in full
+    return BuildResult(
+        True, diags, None, posts, topics, pages, seconds=time.perf_counter() - start, cache=memo
+    )
+
+
 def build(
     config: SiteConfig,
     cache: Memo | None = None,
@@ -134,6 +173,18 @@ def build(
     diags: list[Diagnostic] = []
     inputs, read_diags = read_sources(config, theme_dir())
     diags.extend(read_diags)
+    templates = templates_digest(config)
+    digest = _inputs_digest(config, inputs, templates, strict)
+    manifest = read_manifest(config.output)
+    if (
+        write
+        and manifest.inputs == digest
+        and manifest.report is not None
+        and len(intact_keys(config.output, manifest.files)) == len(manifest.files)
+    ):
+        unchanged = _unchanged_result(manifest.report, memo, start)
+        if unchanged is not None:
+            return unchanged
 
     config_key = repr(config)
     body_keys = [body_key(source) for source in inputs.posts]
@@ -167,11 +218,11 @@ def build(
     site, site_diags = assemble_site(posts, config, (p.source for p in inputs.files))
     diags.extend(site_diags)
 
-    templates = templates_digest(config)
     env_key = f"{config_key}|{templates}"
     env = memo.env if memo.env is not None and memo.env_key == env_key else make_env(config)
-    manifest = read_manifest(config.output)
-    pages, render_diags = render_pages(env, site, intact_keys(config.output, manifest), templates)
+    pages, render_diags = render_pages(
+        env, site, intact_keys(config.output, manifest.files), templates
+    )
     diags.extend(render_diags)
     css = stylesheet(config.style_light, config.style_dark).encode()
     copies = [*inputs.files, Page(STYLESHEET, css), *_assets(site)]
@@ -182,7 +233,13 @@ def build(
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     if not failed and write:
-        report, write_diags = write_site(config.output, pages, manifest)
+        summary = {
+            "diagnostics": [[d.path, d.line, d.severity, d.message] for d in diags],
+            "posts": len(site.posts),
+            "topics": len(site.topics),
+            "pages": len(pages),
+        }
+        report, write_diags = write_site(config.output, pages, manifest, digest, summary)
         diags.extend(write_diags)
         failed = bool(write_diags)
         written, removed = report.written, report.removed
@@ -194,6 +251,8 @@ def build(
         ok=not failed,
         diagnostics=tuple(diags),
         site=site,
+        posts=len(site.posts),
+        topics=len(site.topics),
         pages=len(pages),
         written=written,
         removed=removed,

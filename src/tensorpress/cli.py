@@ -59,9 +59,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         )
         return 1
     if not args.quiet:
-        site = result.site
-        posts = len(site.posts) if site else 0
-        topics = len(site.topics) if site else 0
+        posts, topics = result.posts, result.topics
         print(
             f"built {posts} posts, {topics} topics, {result.pages} files "
             f"({len(result.written)} written, {len(result.removed)} removed) in "

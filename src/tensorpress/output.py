@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tensorpress.config import SiteConfig
 from tensorpress.content import POST_SUFFIXES
@@ -200,17 +201,28 @@ Entry = tuple[str, int, int]
 """What the manifest remembers of a file it wrote: key, size, modification time (ns)."""
 
 
-def read_manifest(output: Path) -> dict[str, Entry]:
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the last successful build left in the output folder's manifest."""
+
+    files: dict[str, Entry]
+    inputs: str = ""
+    """Digest of everything the build read; equal digests and intact files: nothing to do."""
+    report: dict[str, Any] | None = None
+    """That build's diagnostics and counts, to report again when nothing changed."""
+
+
+def read_manifest(output: Path) -> Manifest:
     """The files the previous build wrote; unreadable or foreign manifests give nothing."""
     try:
         data = json.loads((output / MANIFEST).read_text("utf-8"))
     except (OSError, ValueError):
-        return {}
+        return Manifest({})
     if isinstance(data, list):  # the first format: names only
-        return {n: ("", -1, -1) for n in data if isinstance(n, str)}
+        return Manifest({n: ("", -1, -1) for n in data if isinstance(n, str)})
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict):
-        return {}
+        return Manifest({})
     entries = {}
     for name, entry in files.items():
         if (
@@ -220,7 +232,9 @@ def read_manifest(output: Path) -> dict[str, Entry]:
             and all(isinstance(n, int) for n in entry[1:])
         ):
             entries[name] = (entry[0], entry[1], entry[2])
-    return entries
+    inputs = data.get("inputs") if isinstance(data.get("inputs"), str) else ""
+    report = data.get("report") if isinstance(data.get("report"), dict) else None
+    return Manifest(entries, inputs, report)
 
 
 def _stat(target: Path | str) -> tuple[int, int] | None:
@@ -246,10 +260,15 @@ def intact_keys(output: Path, manifest: dict[str, Entry]) -> dict[str, str]:
 
 
 def write_site(
-    output: Path, pages: list[Page], manifest: dict[str, Entry] | None = None
+    output: Path,
+    pages: list[Page],
+    manifest: Manifest | None = None,
+    inputs: str = "",
+    report: dict[str, Any] | None = None,
 ) -> tuple[WriteReport, tuple[Diagnostic, ...]]:
-    """Write changed pages (temporaries, then renames), prune our stale files."""
-    old = read_manifest(output) if manifest is None else manifest
+    """Write changed pages (temporaries, then renames), prune our stale files, and record
+    what was written (and ``inputs``/``report``) in the manifest."""
+    old = (read_manifest(output) if manifest is None else manifest).files
     entries: dict[str, Entry] = {}
     temps: list[tuple[Path, Path, Page]] = []
     try:
@@ -309,7 +328,12 @@ def write_site(
         target.unlink()
         removed.append(name)
         _prune_empty(target.parent, output)
-    data = {"version": 2, "files": {k: list(v) for k, v in sorted(entries.items())}}
+    data = {
+        "version": 2,
+        "inputs": inputs,
+        "report": report,
+        "files": {k: list(v) for k, v in sorted(entries.items())},
+    }
     manifest_bytes = json.dumps(data, indent=0).encode()
     if not _unchanged(output / MANIFEST, manifest_bytes):
         (output / MANIFEST).write_bytes(manifest_bytes)
@@ -323,7 +347,7 @@ class _Refused(Exception):
 def clean_output(output: Path) -> int:
     """Delete the files the manifest says we wrote, and the manifest; keep the rest."""
     removed = 0
-    for name in read_manifest(output):
+    for name in read_manifest(output).files:
         target = _safe_target(output, name)
         if target is not None and target.is_file():
             target.unlink()

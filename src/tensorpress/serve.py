@@ -466,7 +466,7 @@ class SiteBuilder:
             result.written,
             result.removed,
             _ms(start),
-            posts=len(result.site.posts) if result.site else None,
+            posts=result.posts if result.ok else None,
         )
 
     def _copy(self, changed: tuple[str, ...]) -> tuple[str, ...] | None:
