@@ -38,6 +38,7 @@ from tensorpress.output import (
     write_site,
 )
 from tensorpress.render import make_env, render_pages, templates_digest, theme_dir
+from tensorpress.search import INDEX_PATH, search_index
 
 STYLESHEET = "assets/highlight.css"
 PARALLEL_MIN = 48
@@ -225,7 +226,12 @@ def build(
     )
     diags.extend(render_diags)
     css = stylesheet(config.style_light, config.style_dark).encode()
-    copies = [*inputs.files, Page(STYLESHEET, css), *_assets(site)]
+    copies = [
+        *inputs.files,
+        Page(STYLESHEET, css),
+        Page(INDEX_PATH, search_index(site.posts)),
+        *_assets(site),
+    ]
     pages.extend(replace(p, key=hashlib.sha1(p.data).hexdigest()) for p in copies)
     diags.extend(_collisions(pages))
 

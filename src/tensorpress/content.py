@@ -255,11 +255,12 @@ def load_post(
         assets=source.assets,
         links=rendered.links,
         extra=fm.extra,
+        text=rendered.text,
     )
     meta = (
-        replace(fields, summary=Markup(), content=Markup())
+        replace(fields, summary=Markup(), content=Markup(), text="")
         if not fm.summary
-        else replace(fields, content=Markup())
+        else replace(fields, content=Markup(), text="")
     )
     post = replace(fields, digest=hashlib.sha1(f"{key}|{meta!r}".encode()).hexdigest())
     return post, tuple(out)

@@ -91,6 +91,8 @@ class Post:
     assets: tuple[str, ...] = ()
     links: tuple[tuple[str, int], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    text: str = ""
+    """Plain text of the prose, for the search index."""
     digest: str = ""
     """Changes whenever any other field does: the source's digest plus the metadata."""
 

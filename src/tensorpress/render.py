@@ -11,9 +11,10 @@ filters       ``url`` (site path -> relative link), ``absolute`` (site path -> a
               ``date`` (``strftime`` format, default ``%b %-d, %Y``), ``iso`` (RFC 3339)
 
 and by kind: ``index.html``: ``posts``, ``pagination``; ``post.html``: ``post``, ``newer``,
-``older`` (``PostLink``: ``title``, ``url``, ``date``; or none); ``topics.html``: nothing
-more; ``topic.html``: ``topic``; ``archive.html``: ``years`` [(year, posts)]; ``feed.xml``:
-``feed`` (``FeedInfo``); ``sitemap.xml``: ``posts``; ``404.html``: nothing more.
+``older`` (``PostLink``: ``title``, ``url``, ``date``; or none); ``topics.html``,
+``search.html`` (the index is ``search.json``) and ``404.html``: nothing more;
+``topic.html``: ``topic``; ``archive.html``: ``years`` [(year, posts)]; ``feed.xml``:
+``feed`` (``FeedInfo``); ``sitemap.xml``: ``posts``.
 Template errors name the template file and line, and the post.
 
 Every page is rendered only when its key (templates, config, its whole context) changed,
@@ -218,6 +219,9 @@ def plan_pages(site: Site) -> list[Plan]:
         plans.append(
             Plan("feed.xml", PageInfo("feed", feed.url, feed.url, feed.title), {"feed": feed})
         )
+    plans.append(
+        Plan("search.html", PageInfo("search", "search/index.html", "search/", "Search"), {})
+    )
     years = [(year, tuple(group)) for year, group in groupby(site.posts, key=lambda p: p.date.year)]
     plans.append(
         Plan(

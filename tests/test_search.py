@@ -1,0 +1,56 @@
+"""Client-side search: the JSON index built with the site, and the page in Chromium."""
+
+import json
+
+from .browser import chromium, static_server
+
+
+def _blog(site):
+    site.post(
+        "gan.md",
+        "Generators and discriminators play a minimax game.\n",
+        title="GANs explained",
+        date="2024-02-01",
+        topics="[gan]",
+    )
+    site.post(
+        "lstm.md",
+        "Gates decide what the cell state keeps. The minimax word too.\n",
+        title="LSTM gates",
+        date="2024-01-01",
+        topics="[rnn]",
+    )
+    site.post("cafe.md", "Un réseau de neurones au café.\n", title="Réseaux", date="2023-01-01")
+
+
+def test_the_index_lists_every_post_with_title_topics_and_text(site):
+    _blog(site)
+    assert site.build().code == 0
+    index = json.loads((site.out / "search.json").read_text("utf-8"))
+    assert [e["t"] for e in index] == ["GANs explained", "LSTM gates", "Réseaux"]
+    gan = index[0]
+    assert gan["u"] == "posts/gan/" and gan["k"] == ["GANs"] and gan["d"] == "2024-02-01"
+    assert "minimax game" in gan["x"]
+    assert (site.out / "search/index.html").exists()
+
+
+def test_searching_as_you_type_in_chromium(site):
+    _blog(site)
+    assert site.build("--base-url", "http://127.0.0.1/sub/").code == 0
+    with static_server(site.root) as base, chromium() as browser:
+        page = browser.new_page()
+        page.goto(base + "public/search/")
+        page.fill("#search-q", "minimax")
+        page.wait_for_function("document.querySelectorAll('.search-results li').length == 2")
+        titles = page.locator(".search-results li a").all_inner_texts()
+        assert titles == ["GANs explained", "LSTM gates"]
+        page.fill("#search-q", "gates minimax")
+        page.wait_for_function("document.querySelectorAll('.search-results li').length == 1")
+        page.fill("#search-q", "reseau")  # accents folded
+        page.wait_for_function("document.querySelectorAll('.search-results li').length == 1")
+        page.locator(".search-results li a").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/public/posts/cafe/")
+        page.goto(base + "public/search/?q=zebra")
+        page.wait_for_function("document.querySelector('.search-status').textContent.length")
+        assert page.locator(".search-status").inner_text() == "No posts match."
