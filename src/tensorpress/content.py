@@ -28,7 +28,7 @@ from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import repair
 from tensorpress.frontmatter import decode, load_front, split, validate
 from tensorpress.markdown import render
-from tensorpress.models import Post, Rendered, Site, Source, Topic, TopicRef
+from tensorpress.models import Post, Rendered, Series, Site, Source, Topic, TopicRef
 
 POST_SUFFIXES = (".md", ".markdown")
 PIPELINE = (
@@ -256,6 +256,7 @@ def load_post(
         links=rendered.links,
         extra=fm.extra,
         text=rendered.text,
+        series=fm.series,
     )
     meta = (
         replace(fields, summary=Markup(), content=Markup(), text="")
@@ -365,4 +366,17 @@ def assemble_site(
         )
         for slug in sorted(grouped, key=lambda s: (names[s].lower(), s))
     )
-    return Site(config, tuple(fixed), topics), tuple(diags)
+    parts: dict[str, list[Post]] = defaultdict(list)
+    for post in fixed:
+        if post.series:
+            parts[post.series].append(post)
+    series = tuple(
+        Series(
+            slugify(name),
+            name,
+            f"series/{slugify(name)}/",
+            tuple(sorted(posts, key=lambda p: (p.date.timestamp(), p.title, p.source))),
+        )
+        for name, posts in sorted(parts.items(), key=lambda kv: kv[0].lower())
+    )
+    return Site(config, tuple(fixed), topics, series), tuple(diags)

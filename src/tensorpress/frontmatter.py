@@ -19,7 +19,8 @@ import yaml
 
 from tensorpress.diagnostics import Diagnostic, error
 
-KNOWN = {"title", "date", "updated", "topics", "summary", "draft", "slug", "authors", "image"}
+KNOWN = {"title", "date", "updated", "topics", "summary", "draft", "slug", "authors", "image",
+         "series"}  # fmt: skip
 ALIASES = {
     "tags": "topics", "categories": "topics", "author": "authors", "lastmod": "updated",
     "last_modified_at": "updated", "modified": "updated", "excerpt": "summary",
@@ -51,6 +52,7 @@ class FrontMatter:
     slug: str | None = None
     authors: tuple[str, ...] = ()
     image: str | None = None
+    series: str | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -234,7 +236,7 @@ def validate(
             value = not value
         if name in ("tags", "categories") and isinstance(value, str) and "," not in value:
             value = value.split()  # Jekyll: space-separated
-        if key in ("title", "summary", "image"):
+        if key in ("title", "summary", "image", "series"):
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 values[key] = str(value)
             else:

@@ -93,6 +93,8 @@ class Post:
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     text: str = ""
     """Plain text of the prose, for the search index."""
+    series: str | None = None
+    """The name of the series this post is a part of."""
     digest: str = ""
     """Changes whenever any other field does: the source's digest plus the metadata."""
 
@@ -104,6 +106,16 @@ class Topic:
     slug: str
     name: str
     description: str
+    url: str
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Posts that belong together, in reading order (oldest first)."""
+
+    slug: str
+    name: str
     url: str
     posts: tuple[Post, ...]
 
@@ -136,6 +148,8 @@ class Site:
     posts: tuple[Post, ...]
     """Newest first."""
     topics: tuple[Topic, ...]
+    """By name."""
+    series: tuple[Series, ...] = ()
     """By name."""
 
 

@@ -8,10 +8,13 @@ Template contract (every template gets these):
 ``page``      ``PageInfo``: ``kind``, ``path`` (output path), ``url``, ``title``, ``description``
 ``root``      the relative way back to the site root from this page (``../../``)
 filters       ``url`` (site path -> relative link), ``absolute`` (site path -> absolute URL),
-              ``date`` (``strftime`` format, default ``%b %-d, %Y``), ``iso`` (RFC 3339)
+              ``date`` (``strftime`` format, default ``%b %-d, %Y``), ``iso`` (RFC 3339),
+              ``bibtex``, ``jsonld`` and ``citation_authors`` (of a post)
 
 and by kind: ``index.html``: ``posts``, ``pagination``; ``post.html``: ``post``, ``newer``,
-``older`` (``PostLink``: ``title``, ``url``, ``date``; or none); ``topics.html``,
+``older`` (``PostLink``: ``title``, ``url``, ``date``; or none), ``related`` (up to three
+``PostLink``), ``series`` (``SeriesNav``: ``name``, ``url``, ``part``, ``parts``; or none);
+``series.html``: ``series`` (``name``, ``url``, ``posts``); ``topics.html``,
 ``search.html`` (the index is ``search.json``) and ``404.html``: nothing more;
 ``topic.html``: ``topic``; ``archive.html``: ``years`` [(year, posts)]; ``feed.xml``:
 ``feed`` (``FeedInfo``); ``sitemap.xml``: ``posts``.
@@ -38,7 +41,9 @@ from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import pass_context
+from markupsafe import Markup
 
+from tensorpress.cite import authors, bibtex, jsonld
 from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error
 from tensorpress.models import Page, Post, PostLink, Site, Topic, TopicLink
@@ -138,7 +143,15 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(url=_url, absolute=_absolute(config), date=_date, iso=_iso)
+    env.filters.update(
+        url=_url,
+        absolute=_absolute(config),
+        date=_date,
+        iso=_iso,
+        bibtex=lambda post: bibtex(post, config),
+        jsonld=lambda post: Markup(jsonld(post, config)),
+        citation_authors=lambda post: authors(post, config),
+    )
     return env
 
 
@@ -165,6 +178,34 @@ def _link(post: Post) -> PostLink:
     return PostLink(post.title, post.url, post.date)
 
 
+@dataclass(frozen=True, slots=True)
+class SeriesNav:
+    """Where a post stands in its series: ``part`` of ``len(parts)``."""
+
+    name: str
+    url: str
+    part: int
+    parts: tuple[PostLink, ...]
+
+
+def related_posts(posts: Sequence[Post], limit: int = 3) -> dict[str, tuple[PostLink, ...]]:
+    """For each post, the posts sharing most topics with it (then newest, then title)."""
+    by_topic: dict[str, list[int]] = {}
+    for i, post in enumerate(posts):
+        for ref in post.topics:
+            by_topic.setdefault(ref.slug, []).append(i)
+    related = {}
+    for i, post in enumerate(posts):
+        shared: dict[int, int] = {}
+        for ref in post.topics:
+            for j in by_topic[ref.slug]:
+                if j != i:
+                    shared[j] = shared.get(j, 0) + 1
+        best = sorted(shared, key=lambda j: (-shared[j], j))[:limit]  # posts are newest first
+        related[post.source] = tuple(_link(posts[j]) for j in best)
+    return related
+
+
 def topic_links(site: Site) -> tuple[TopicLink, ...]:
     """The ``topics`` every template gets: names and counts, not posts, so that editing a
     post re-renders only the pages that show it."""
@@ -188,16 +229,37 @@ def plan_pages(site: Site) -> list[Plan]:
                 {"posts": chunk, "pagination": Pagination(n, len(chunks), newer, older)},
             )
         )
+    related = related_posts(site.posts)
+    series_of = {p.source: (s, i) for s in site.series for i, p in enumerate(s.posts)}
     for i, post in enumerate(site.posts):
         newer = _link(site.posts[i - 1]) if i > 0 else None
         older = _link(site.posts[i + 1]) if i + 1 < len(site.posts) else None
         description = post.extra.get("description") or _plain(str(post.summary))
+        in_series = series_of.get(post.source)
+        nav = None
+        if in_series is not None:
+            s, part = in_series
+            nav = SeriesNav(s.name, s.url, part + 1, tuple(_link(p) for p in s.posts))
         plans.append(
             Plan(
                 "post.html",
                 PageInfo("post", post.url + "index.html", post.url, post.title, str(description)),
-                {"post": post, "newer": newer, "older": older},
+                {
+                    "post": post,
+                    "newer": newer,
+                    "older": older,
+                    "related": related.get(post.source, ()),
+                    "series": nav,
+                },
                 post.source,
+            )
+        )
+    for s in site.series:
+        plans.append(
+            Plan(
+                "series.html",
+                PageInfo("series", s.url + "index.html", s.url, s.name),
+                {"series": s},
             )
         )
     plans.append(
