@@ -17,6 +17,7 @@ import yaml
 
 from tensorpress.diagnostics import Diagnostic, error, warning
 from tensorpress.frontmatter import load_yaml
+from tensorpress.mathml import macro_problem
 
 CONFIG_NAME = "tensorpress.yaml"
 
@@ -179,6 +180,10 @@ class SiteConfig:
     style_dark: str = "monokai"
     topics: tuple[TopicDef, ...] = DEFAULT_TOPICS
     drafts: bool = False
+    line_numbers: bool = False
+    """Number the lines of code blocks unless a block says otherwise (``linenums``)."""
+    math_macros: tuple[tuple[str, str], ...] = ()
+    """TeX macros for every formula: (name without backslash, expansion), sorted by name."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     config_path: str = ""
 
@@ -193,7 +198,7 @@ class SiteConfig:
 
 KNOWN_KEYS = {
     "title", "description", "author", "base_url", "language", "timezone", "time_zone",
-    "posts_per_page", "pygments_style", "topics", "extra",
+    "posts_per_page", "pygments_style", "topics", "extra", "line_numbers", "math_macros",
 }  # fmt: skip
 
 
@@ -334,12 +339,41 @@ def _read_file(path: Path, rel: str, config: SiteConfig) -> tuple[SiteConfig, li
             values.update(_parse_styles(value, rel, line, diags))
         elif key == "topics":
             values["topics"] = _parse_topics(value, rel, line, diags)
+        elif key == "line_numbers":
+            if isinstance(value, bool):
+                values["line_numbers"] = value
+            else:
+                diags.append(error(rel, line, f"line_numbers must be true or false, not {value!r}"))
+        elif key == "math_macros":
+            values["math_macros"] = _parse_macros(value, rel, line, diags)
         elif key == "extra":
             if isinstance(value, dict):
                 values["extra"] = value
             else:
                 diags.append(error(rel, line, "'extra' must be a mapping"))
     return replace(config, **values), diags
+
+
+def _parse_macros(
+    value: Any, rel: str, line: int, out: list[Diagnostic]
+) -> tuple[tuple[str, str], ...]:
+    """``{R: "\\mathbb{R}"}`` -> sorted pairs: hashable, so math conversion can be memoised."""
+    if not isinstance(value, dict):
+        example = "{R: '\\mathbb{R}'}"
+        out.append(error(rel, line, f"math_macros must map names to TeX, such as {example}"))
+        return ()
+    macros = {}
+    for name, body in value.items():
+        name = str(name).removeprefix("\\")
+        if not isinstance(body, str):
+            out.append(error(rel, line, f"math macro {name!r} must be TeX in a string"))
+            continue
+        problem = macro_problem(name, body)
+        if problem:
+            out.append(error(rel, line, problem))
+        else:
+            macros[name] = body
+    return tuple(sorted(macros.items()))
 
 
 def _parse_styles(value: Any, rel: str, line: int, out: list[Diagnostic]) -> dict[str, str]:

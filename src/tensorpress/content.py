@@ -18,6 +18,7 @@ from functools import lru_cache
 from html import escape
 from importlib.metadata import version as _version
 from pathlib import PurePosixPath
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -33,7 +34,8 @@ from tensorpress.models import Post, Rendered, Series, Site, Source, Topic, Topi
 POST_SUFFIXES = (".md", ".markdown")
 PIPELINE = (
     f"tensorpress {__version__}; markdown-it-py {_version('markdown-it-py')}; "
-    f"mdit-py-plugins {_version('mdit-py-plugins')}; pygments {_version('pygments')}; 1"
+    f"mdit-py-plugins {_version('mdit-py-plugins')}; pygments {_version('pygments')}; "
+    f"latex2mathml {_version('latex2mathml')}; 2"
 )
 """Everything a cached body depends on besides the file: change it, and the cache misses."""
 GENERIC_HEADINGS = {
@@ -80,9 +82,14 @@ def post_name(path: str) -> str:
     return p.parent.name if p.stem == "index" and p.parent.name != "content" else p.stem
 
 
-def body_key(source: Source) -> str:
-    """The cache key of a source's body: pipeline version, path and bytes."""
-    digest = hashlib.sha256(f"{PIPELINE}\0{source.path}\0".encode())
+def parser_options(config: SiteConfig) -> tuple[Any, ...]:
+    """The settings that change what a body renders to: ``make_parser``'s arguments."""
+    return (config.line_numbers, config.math_macros)
+
+
+def body_key(source: Source, options: tuple[Any, ...] = ()) -> str:
+    """The cache key of a source's body: pipeline version, parser options, path, bytes."""
+    digest = hashlib.sha256(f"{PIPELINE}\0{options!r}\0{source.path}\0".encode())
     digest.update(source.data)
     return digest.hexdigest()
 
@@ -175,7 +182,7 @@ def load_post(
     if not sp.body.strip() and fm.title is None:
         return None, (error(path, 1, "the post is empty: write some Markdown, or delete the file"),)
 
-    key = body_key(source)
+    key = body_key(source, parser_options(config))
     body = cache.get(key) or compute_body(source, md)
     if body is None:  # decoding succeeded above, so this cannot happen
         return None, tuple(out)

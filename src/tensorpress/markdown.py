@@ -12,11 +12,11 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
-from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from tensorpress.diagnostics import warning
 from tensorpress.highlight import render_fence
+from tensorpress.mathml import Macros, math_plugin
 from tensorpress.models import Heading, Rendered
 
 MORE = "<!--more-->"
@@ -32,23 +32,27 @@ def slugify(text: str) -> str:
 
 
 def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    """Pygments in a single ``<pre>``; the fence's notes become warnings at its line.
+    ``options["line_numbers"]`` is the site default for numbering lines."""
     token = tokens[idx]
-    fence = render_fence(token.content, token.info)
-    if fence.note and token.map:
-        env["diagnostics"].append(warning(env["path"], env["first"] + token.map[0], fence.note))
+    fence = render_fence(token.content, token.info, bool(options.get("line_numbers")))
+    if token.map:
+        line = env["first"] + token.map[0]
+        env["diagnostics"].extend(warning(env["path"], line, note) for note in fence.notes)
     env["code_lines"] += token.content.count("\n")
     return fence.html
 
 
-def make_parser() -> MarkdownIt:
-    """CommonMark + GFM tables, strikethrough, task lists and alerts, with our plugins."""
+def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> MarkdownIt:
+    """CommonMark + GFM tables, strikethrough, task lists and alerts, with our plugins;
+    math becomes MathML with the site's ``math_macros``."""
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.options["tasklists"] = True
     md.options["alerts"] = True
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(math_plugin, macros=math_macros)
     md.use(
         anchors_plugin,
         min_level=1,
@@ -57,6 +61,7 @@ def make_parser() -> MarkdownIt:
         permalink=True,
         permalinkSymbol="#",
     )
+    md.options["line_numbers"] = line_numbers
     md.add_render_rule("fence", _fence)
     return md
 

@@ -1,0 +1,574 @@
+"""TeX math to MathML at build time, so pages need no math JavaScript and no network.
+
+Two halves. Pure functions on TeX strings: macros, numbering marks and the conversion,
+memoised by their arguments. And ``math_plugin``, which teaches a markdown-it parser the
+delimiters and, in a core rule that runs once per parse, numbers a post's equations and
+converts every formula: warnings are raised there, once (the summary renders the same
+tokens again) and with the file line, and render rules only print the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from html import escape
+from typing import Any
+from xml.etree.ElementTree import Element, tostring
+
+from latex2mathml.converter import convert_to_element
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.texmath.index import make_inline_func
+from mdit_py_plugins.texmath.index import rules as texmath_rules
+
+from tensorpress.diagnostics import warning
+
+Macros = tuple[tuple[str, str], ...]
+"""Macro name (letters, no backslash) -> the TeX it stands for, ``#1``..``#9`` its arguments."""
+
+DEFAULT_MACROS: Macros = (("arg", r"\operatorname{arg}"),)
+"""Standard commands latex2mathml does not know; a site's macros override them."""
+
+NUMBERED = frozenset({"equation", "align", "alignat", "flalign", "gather", "multline", "eqnarray"})
+"""Environments that number themselves unless starred (amsmath)."""
+
+DISPLAY = ("math_block", "math_block_label", "math_inline_double", "amsmath")
+INLINE = ("math_inline",)
+REF = "math_ref"
+
+_CONTROL = re.compile(r"\\(?:([A-Za-z]+)|.)", re.S)
+_BRACE = re.compile(r"\\.|[{}]", re.S)
+_ARG = re.compile(r"#([1-9])")
+_MARK = re.compile(
+    r"\\\\|\\(?:(label|tag\*?|eqref|ref)\s*\{([^{}]*)\}|(nonumber|notag)(?![A-Za-z]))"
+)
+_ENV = re.compile(
+    r"\\(begin|end)\{(equation|align|aligned|alignat|alignedat|flalign|eqnarray"
+    r"|gather|gathered|multline)\*?\}(?:\{\d+\})?"
+)
+_ENTITY = re.compile(r"&amp;(#x?[0-9A-Fa-f]+;)")
+_HOLE = "\\text{{\u2045{}\u2046}}"
+"""Where a reference inside a formula goes: numbers are known only once the post is parsed."""
+_FRIENDLY = {
+    "NumeratorNotFoundError": r"\frac without a numerator",
+    "DenominatorNotFoundError": r"\frac without a denominator",
+    "ExtraLeftOrMissingRightError": r"a \left without its \right, or the reverse",
+    "MissingSuperScriptOrSubscriptError": "'^' or '_' with nothing after it",
+    "DoubleSubscriptsError": "double subscript: add braces, as in x_{a_b}",
+    "DoubleSuperscriptsError": "double superscript: add braces, as in x^{a^b}",
+    "NoAvailableTokensError": "the formula ends too early",
+    "MissingEndError": r"\begin without its \end",
+    "InvalidAlignmentError": "unknown column alignment",
+    "RecursionError": "the formula nests too deeply, or a macro uses itself",
+}
+
+
+class MathError(ValueError):
+    """TeX that cannot be converted, with a message for the writer."""
+
+
+# ---------- Pure functions on TeX ----------
+
+
+def brace_problem(tex: str) -> str | None:
+    """Unbalanced braces, which latex2mathml would silently mend into a wrong formula."""
+    depth = 0
+    for m in _BRACE.finditer(tex):
+        if m.group() == "{":
+            depth += 1
+        elif m.group() == "}":
+            depth -= 1
+            if depth < 0:
+                return "a '}' that closes nothing"
+    return "a '{' that is never closed" if depth else None
+
+
+def macro_problem(name: str, body: str) -> str | None:
+    """What is wrong with a macro definition, for the config to report, or None."""
+    if not re.fullmatch(r"[A-Za-z]+", name):
+        return f"macro name {name!r} must be letters only, as in R for \\R"
+    problem = brace_problem(body)
+    if problem:
+        return f"macro \\{name} has {problem}"
+    if any(m.group(1) == name for m in _CONTROL.finditer(body)):
+        return f"macro \\{name} uses itself"
+    return None
+
+
+def _read_arg(tex: str, pos: int, name: str) -> tuple[str, int]:
+    """One macro argument at ``pos``, TeX-style: a brace group (braces dropped) or one token."""
+    while pos < len(tex) and tex[pos].isspace():
+        pos += 1
+    if pos >= len(tex):
+        raise MathError(f"\\{name} needs more arguments")
+    if tex[pos] != "{":
+        m = _CONTROL.match(tex, pos)
+        return (m.group(), m.end()) if m else (tex[pos], pos + 1)
+    depth = 0
+    for m in _BRACE.finditer(tex, pos):
+        depth += {"{": 1, "}": -1}.get(m.group(), 0)
+        if depth == 0:
+            return tex[pos + 1 : m.start()], m.end()
+    raise MathError(f"the argument of \\{name} is never closed")
+
+
+def _expand_once(tex: str, table: dict[str, str]) -> tuple[str, bool]:
+    out: list[str] = []
+    pos = 0
+    changed = False
+    while m := _CONTROL.search(tex, pos):
+        name = m.group(1)
+        if name not in table:
+            out.append(tex[pos : m.end()])
+            pos = m.end()
+            continue
+        out.append(tex[pos : m.start()])
+        body, pos = table[name], m.end()
+        args = []
+        for _ in range(max((int(d) for d in _ARG.findall(body)), default=0)):
+            arg, pos = _read_arg(tex, pos, name)
+            args.append(arg)
+        body = _ARG.sub(lambda a, got=tuple(args): got[int(a.group(1)) - 1], body)
+        if re.search(r"\\[A-Za-z]+$", body) and tex[pos : pos + 1].isalpha():
+            body += " "  # \eps x -> "\epsilon x", not the unknown "\epsilonx"
+        out.append(body)
+        changed = True
+    out.append(tex[pos:])
+    return "".join(out), changed
+
+
+def expand_macros(tex: str, macros: Macros) -> str:
+    """Replace each ``\\name`` of ``macros`` by its TeX: whole control words only, so a
+    macro ``R`` leaves ``\\Rightarrow`` alone; ``#1``..``#9`` take arguments."""
+    table = dict(macros)
+    for _ in range(32):
+        tex, changed = _expand_once(tex, table)
+        if not changed:
+            return tex
+    raise MathError("the macros expand without end: does one use another that uses it?")
+
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """What a formula says about numbering, and its TeX with those marks taken out."""
+
+    tex: str
+    """The TeX to convert: labels, tags and \\nonumber removed, references as holes."""
+    labels: tuple[str, ...] = ()
+    tag: str | None = None
+    nonumber: int = 0
+    """How many rows say ``\\nonumber`` or ``\\notag``."""
+    refs: tuple[tuple[str, str], ...] = ()
+    """(``eqref`` or ``ref``, label) for each hole in ``tex``, in order."""
+
+
+def take_marks(tex: str) -> Marks:
+    """Take ``\\label``, ``\\tag``, ``\\nonumber`` and references out of a formula."""
+    labels: list[str] = []
+    refs: list[tuple[str, str]] = []
+    tag: list[str] = []
+    flags: list[str] = []
+
+    def take(m: re.Match[str]) -> str:
+        kind, arg, flag = m.groups()
+        if flag:
+            flags.append(flag)
+        elif kind == "label":
+            labels.append(arg.strip())
+        elif kind in ("tag", "tag*"):
+            tag.append(arg.strip())
+        elif kind:
+            refs.append((kind, arg.strip()))
+            return _HOLE.format(len(refs) - 1)
+        else:
+            return m.group()  # \\ is a line break, not the start of \\label
+        return ""
+
+    clean = _MARK.sub(take, tex)
+    return Marks(clean, tuple(labels), tag[0] if tag else None, len(flags), tuple(refs))
+
+
+def rows(tex: str) -> int:
+    """Rows of an alignment (``\\\\`` between them); a matrix inside counts too, which errs
+    on the side of keeping the number."""
+    return tex.count("\\\\") + 1 - tex.rstrip().endswith("\\\\")
+
+
+def _environment(m: re.Match[str]) -> str:
+    """amsmath environments latex2mathml lacks, as ones it has (numbers are ours)."""
+    begin, name = m.group(1) == "begin", m.group(2)
+    if name == "equation":
+        return ""
+    if name.startswith(("gather", "multline")):
+        return "\\displaylines{" if begin else "}"
+    return "\\begin{align*}" if begin else "\\end{align*}"
+
+
+def _describe(exc: Exception) -> str:
+    name = type(exc).__name__
+    detail = str(exc).strip()
+    return _FRIENDLY.get(name) or (f"{name}: {detail}" if detail else name)
+
+
+def _output_problem(math: Element) -> str | None:
+    """latex2mathml keeps what it does not understand as text: find that instead."""
+    for element in math.iter():
+        text = element.text or ""
+        unknown = re.match(r"\\([A-Za-z]+)", text)
+        if unknown and element.tag != "mtext":
+            return (
+                f"unknown command \\{unknown.group(1)}: check its spelling, "
+                "or define it under math_macros in tensorpress.yaml"
+            )
+        if element.tag == "mi" and text == "&":
+            return "'&' outside an alignment: put the rows in \\begin{aligned} ... \\end{aligned}"
+    return None
+
+
+# MathML Core (what Chromium renders) ignores mathvariant other than "normal": write the
+# letters of \boldsymbol, \mathscr, \bm... as their Unicode math letters instead.
+_ALPHABETS = {  # variant -> first code point of A, a, 0 and Greek capital Alpha (or None)
+    "bold": (0x1D400, 0x1D41A, 0x1D7CE, 0x1D6A8),
+    "italic": (0x1D434, 0x1D44E, None, 0x1D6E2),
+    "bold-italic": (0x1D468, 0x1D482, None, 0x1D71C),
+    "script": (0x1D49C, 0x1D4B6, None, None),
+    "bold-script": (0x1D4D0, 0x1D4EA, None, None),
+    "fraktur": (0x1D504, 0x1D51E, None, None),
+    "bold-fraktur": (0x1D56C, 0x1D586, None, None),
+    "double-struck": (0x1D538, 0x1D552, 0x1D7D8, None),
+    "sans-serif": (0x1D5A0, 0x1D5BA, 0x1D7E2, None),
+    "bold-sans-serif": (0x1D5D4, 0x1D5EE, 0x1D7EC, 0x1D756),
+    "sans-serif-italic": (0x1D608, 0x1D622, None, None),
+    "monospace": (0x1D670, 0x1D68A, 0x1D7F6, None),
+}
+_GAPS = {  # letters Unicode had before its math block, which leaves holes for them
+    0x1D455: 0x210E, 0x1D49D: 0x212C, 0x1D4A0: 0x2130, 0x1D4A1: 0x2131, 0x1D4A3: 0x210B,
+    0x1D4A4: 0x2110, 0x1D4A7: 0x2112, 0x1D4A8: 0x2133, 0x1D4AD: 0x211B, 0x1D4BA: 0x212F,
+    0x1D4BC: 0x210A, 0x1D4C4: 0x2134, 0x1D506: 0x212D, 0x1D50B: 0x210C, 0x1D50C: 0x2111,
+    0x1D515: 0x211C, 0x1D51D: 0x2128, 0x1D53A: 0x2102, 0x1D53F: 0x210D, 0x1D545: 0x2115,
+    0x1D547: 0x2119, 0x1D548: 0x211A, 0x1D549: 0x211D, 0x1D551: 0x2124,
+}  # fmt: skip
+_TEXT_STYLES = {
+    "bold": "font-weight:bold",
+    "italic": "font-style:italic",
+    "bold-italic": "font-weight:bold;font-style:italic",
+    "monospace": "font-family:monospace",
+    "sans-serif": "font-family:sans-serif",
+}
+_LIMITS = frozenset({
+    "lim", "liminf", "limsup", "max", "min", "sup", "inf", "det", "gcd", "Pr",
+    "argmax", "argmin", "injlim", "projlim", "plim",
+})  # fmt: skip
+"""Operators whose scripts go under and over them in display math, as in TeX."""
+_BIG = frozenset("\u2211\u220f\u2210\u22c3\u22c2\u2a01\u2a02\u2a00\u2a04\u22c1\u22c0")
+_CHAR = re.compile(r"&#x([0-9A-Fa-f]+);")
+
+
+def _text(element: Element) -> str:
+    return _CHAR.sub(lambda m: chr(int(m.group(1), 16)), element.text or "")
+
+
+def _letters(text: str, variant: str) -> str | None:
+    """``text`` in the Unicode math letters of ``variant``, or None if one has none."""
+    upper, lower, digit, greek = _ALPHABETS[variant]
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if "A" <= ch <= "Z":
+            code += upper - 0x41
+        elif "a" <= ch <= "z":
+            code += lower - 0x61
+        elif "0" <= ch <= "9" and digit:
+            code += digit - 0x30
+        elif 0x391 <= code <= 0x3A9 and greek:
+            code += greek - 0x391
+        elif 0x3B1 <= code <= 0x3C9 and greek:
+            code += greek + 26 - 0x3B1
+        else:
+            return None
+        out.append(chr(_GAPS.get(code, code)))
+    return "".join(out)
+
+
+def _mathml_core(math: Element, display: bool) -> None:
+    """Rewrite what latex2mathml leaves to MathML 3 features browsers do not implement."""
+    for element in math.iter():
+        variant = element.attrib.get("mathvariant", "normal")
+        if element.tag in ("mi", "mn") and variant in _ALPHABETS:
+            letters = _letters(_text(element), variant)
+            if letters is not None:
+                element.text = letters
+                del element.attrib["mathvariant"]
+        elif element.tag == "mtext" and variant in _TEXT_STYLES:
+            element.attrib["style"] = _TEXT_STYLES[variant]
+            del element.attrib["mathvariant"]
+        base = element[0] if element.tag in ("msub", "msubsup") and len(element) else None
+        if display and base is not None and base.tag == "mo":
+            word = re.sub(r"\s+", "", _text(base))
+            if word in _LIMITS or word in _BIG or base.get("movablelimits") == "true":
+                element.tag = "munder" if element.tag == "msub" else "munderover"
+                base.set("movablelimits", "true")
+        text = _text(element)
+        if element.tag == "mo" and not element.attrib and len(text) > 1 and text.isalpha():
+            element.tag = "mi"  # \operatorname{softmax}: a name, spaced like \log
+    for parent in list(math.iter()):  # y \log x: TeX's thin spaces around a function name
+        kids = list(parent)
+        for i in reversed(range(len(kids))):
+            name = _text(kids[i])
+            if kids[i].tag != "mi" or len(name) < 2 or not name.isalpha():
+                continue
+            if i + 1 < len(kids) and kids[i + 1].tag != "mo":
+                parent.insert(i + 1, Element("mspace", {"width": "0.1667em"}))
+            if i > 0 and kids[i - 1].tag not in ("mo", "mspace"):
+                parent.insert(i, Element("mspace", {"width": "0.1667em"}))
+    for parent in list(math.iter()):  # \mathrm{Attention}: one upright word, not 9 letters
+        kids = list(parent)
+        for i in reversed(range(len(kids) - 1)):
+            first, second = kids[i], kids[i + 1]
+            if all(k.tag == "mi" and k.get("mathvariant") == "normal" for k in (first, second)):
+                first.text = _text(first) + _text(second)
+                parent.remove(second)
+        for kid in parent:
+            if kid.tag == "mi" and len(_text(kid)) > 1 and kid.get("mathvariant") == "normal":
+                del kid.attrib["mathvariant"]  # a word in <mi> is upright already
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """One formula as MathML, or why it could not be converted."""
+
+    html: str
+    error: str = ""
+
+
+@lru_cache(maxsize=4096)
+def to_mathml(tex: str, display: bool, macros: Macros = ()) -> Converted:
+    """TeX -> ``<math>``: pure, so memoised; never raises (the error is in the result)."""
+    try:
+        ready = expand_macros(tex, DEFAULT_MACROS + macros)
+        ready = _ENV.sub(_environment, ready.replace("\\operatorname*", "\\operatorname"))
+        problem = brace_problem(ready)
+        if problem:
+            return Converted("", problem)
+        math = convert_to_element(ready, display="block" if display else "inline")
+    except MathError as exc:
+        return Converted("", str(exc))
+    except Exception as exc:  # latex2mathml raises many kinds, some of them bare
+        return Converted("", _describe(exc))
+    problem = _output_problem(math)
+    if problem:
+        return Converted("", problem)
+    math.attrib.pop("xmlns", None)  # HTML knows <math>; the attribute is noise there
+    _mathml_core(math, display)
+    # latex2mathml writes symbols as "&#x...;" text: keep those, escape everything else.
+    return Converted(_ENTITY.sub(r"&\1", tostring(math, encoding="unicode")))
+
+
+# ---------- The markdown-it plugin ----------
+
+
+_INLINE_DISPLAY = {
+    "name": "math_inline_double",
+    "rex": re.compile(r"^\\\[(.+?)\\\]", re.S),
+    "tmpl": "",
+    "tag": "\\[",
+}
+"""``\\[...\\]`` inside a paragraph: display math, as ``$$...$$`` there is."""
+_REF_RE = re.compile(r"\\(eqref|ref)\{([^{}\n]+)\}")
+_CLOSE = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
+
+
+def _bracket_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """``\\[`` at the start of a block, up to the line ending in ``\\]``; no blank lines."""
+    if state.is_code_block(start):
+        return False
+    begin = state.bMarks[start] + state.tShift[start]
+    if not state.src.startswith("\\[", begin):
+        return False
+    text = state.src[begin + 2 : state.eMarks[start]]
+    if "\\]" in text and not text.rstrip().endswith("\\]"):
+        return False  # text after the formula: a paragraph, where the inline rule takes it
+    parts: list[str] = []
+    line = start
+    while not text.rstrip().endswith("\\]"):
+        parts.append(text)
+        line += 1
+        if line >= end or state.isEmpty(line) or state.sCount[line] < state.blkIndent:
+            return False
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+    parts.append(text.rstrip()[:-2])
+    if silent:
+        return True
+    state.line = line + 1
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = "\n".join(parts)
+    token.markup = "\\["
+    token.map = [start, state.line]
+    return True
+
+
+def _prose_ref(state: StateInline, silent: bool) -> bool:
+    """``\\eqref{label}`` and ``\\ref{label}`` in prose: links once numbers are known."""
+    m = _REF_RE.match(state.src, state.pos) if state.src[state.pos] == "\\" else None
+    if m is None:
+        return False
+    if not silent:
+        token = state.push(REF, "", 0)
+        token.content = m.group()
+        token.meta = {"ref": (m.group(1), m.group(2).strip())}
+    state.pos = m.end()
+    return True
+
+
+def _math_tokens(tokens: Sequence[Token], first: int) -> Iterator[tuple[Token, int]]:
+    """Every math token of a post in document order, with its file line."""
+    line = first
+    for token in tokens:
+        if token.map:
+            line = first + token.map[0]
+        if token.type in DISPLAY:
+            yield token, line
+        for child in token.children or ():
+            if child.type in DISPLAY or child.type in INLINE or child.type == REF:
+                yield child, line
+            line += child.content.count("\n") + (child.type in ("softbreak", "hardbreak"))
+
+
+def _anchor(label: str, used: set[str]) -> str:
+    slug = re.sub(r"[^\w-]+", "-", label.removeprefix("eq:")).strip("-") or "eq"
+    anchor, n = f"eq-{slug}", 2
+    while anchor in used:
+        anchor, n = f"eq-{slug}-{n}", n + 1
+    used.add(anchor)
+    return anchor
+
+
+Warn = Callable[[int, str], None]
+
+
+def _number(found: list[tuple[Token, int]], warn: Warn) -> dict[str, tuple[str, str]]:
+    """Number display math in order, as LaTeX would; returns label -> (number, anchor)."""
+    targets: dict[str, tuple[str, str]] = {}
+    used: set[str] = set()
+    count = 0
+    for token, line in found:
+        if token.type == REF:
+            continue
+        marks = take_marks(token.content.strip())
+        token.meta["marks"] = marks
+        labels = marks.labels
+        if token.type == "math_block_label":  # $$ ... $$ (label)
+            labels = (*labels, token.info.strip())
+        if token.type not in DISPLAY:
+            if labels or marks.tag is not None:
+                warn(line, "\\label and \\tag number display math only: use $$...$$ here")
+            continue
+        env = str(token.meta.get("environment", ""))
+        numbered = env in NUMBERED and token.meta.get("numbered") != "*"
+        number = marks.tag
+        if number is None and (labels or (numbered and marks.nonumber < rows(marks.tex))):
+            count += 1
+            number = str(count)
+        token.meta["number"] = number
+        if labels and number is not None:
+            anchor = token.meta["anchor"] = _anchor(labels[0], used)
+            for label in labels:
+                if label in targets:
+                    warn(line, f"\\label{{{label}}} is used twice: references go to the first")
+                else:
+                    targets[label] = (number, anchor)
+    return targets
+
+
+def _ref_html(
+    kind: str, label: str, targets: dict[str, tuple[str, str]], line: int, warn: Warn
+) -> str:
+    target = targets.get(label)
+    if target is None:
+        known = ", ".join(sorted(targets)) or "none"
+        warn(line, f"\\{kind}{{{label}}}: no equation has \\label{{{label}}} (labels: {known})")
+        return f'<span class="eqref-missing" title="unknown label {escape(label)}">(??)</span>'
+    number, anchor = target
+    text = f"({number})" if kind == "eqref" else number
+    return f'<a class="eqref" href="#{escape(anchor)}">{escape(text)}</a>'
+
+
+def _html(
+    token: Token, line: int, targets: dict[str, tuple[str, str]], macros: Macros, warn: Warn
+) -> str:
+    """A formula's HTML: MathML (in a numbered box when displayed) or its TeX, escaped."""
+    if token.type == REF:
+        return _ref_html(*token.meta["ref"], targets, line, warn)
+    marks: Marks = token.meta["marks"]
+    display = token.type in DISPLAY
+    converted = to_mathml(marks.tex, display, macros)
+    if converted.error:
+        warn(line, f"cannot convert math ({converted.error}); the page shows its TeX source")
+        source = token.content
+        if token.type != "amsmath":
+            source = f"{token.markup}{source}{_CLOSE.get(token.markup, '')}"
+        body = f'<code class="math-error" title="{escape(converted.error)}">{escape(source)}</code>'
+    else:
+        body = converted.html
+        for i, (kind, label) in enumerate(marks.refs):
+            hole = f"<mtext>\u2045{i}\u2046</mtext>"
+            body = body.replace(
+                hole, f"<mtext>{_ref_html(kind, label, targets, line, warn)}</mtext>"
+            )
+    if not display:
+        return body
+    number, anchor = token.meta.get("number"), token.meta.get("anchor")
+    tag = "div" if token.block else "span"
+    ident = f' id="{escape(anchor)}"' if anchor else ""
+    no = f'<span class="eq-no">({escape(number)})</span>' if number is not None else ""
+    return f'<{tag} class="math-display"{ident}>{body}{no}</{tag}>' + ("\n" if token.block else "")
+
+
+def _convert_all(state: StateCore, macros: Macros) -> None:
+    """Number, then convert, every formula of the post just parsed."""
+    env = state.env
+    found = list(_math_tokens(state.tokens, env.get("first", 1)))
+    if not found:
+        return
+    diagnostics = env.setdefault("diagnostics", [])
+    path = env.get("path", "")
+
+    def warn(line: int, message: str) -> None:
+        diagnostics.append(warning(path, line, message))
+
+    targets = _number(found, warn)
+    for token, line in found:
+        token.meta["html"] = _html(token, line, targets, macros, warn)
+
+
+def _render(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    html = token.meta.get("html")
+    return html if isinstance(html, str) else escape(token.content)
+
+
+def math_plugin(md: MarkdownIt, macros: Macros = ()) -> None:
+    """TeX math: ``$..$``, ``$$..$$``, ``\\(..\\)``, ``\\[..\\]``, amsmath environments,
+    ``\\label``/``\\eqref`` numbering, all rendered to MathML while the post is parsed.
+
+    ``$5 and $10`` stays prose: dollars need no space inside and no digit outside.
+    """
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    paren = make_inline_func(texmath_rules["brackets"]["inline"][0])
+    md.inline.ruler.before("escape", "math_paren", paren)
+    md.inline.ruler.before("escape", "math_bracket", make_inline_func(_INLINE_DISPLAY))
+    md.inline.ruler.before("escape", "math_ref", _prose_ref)
+    md.block.ruler.before("fence", "math_bracket_block", _bracket_block)
+    md.use(amsmath_plugin)
+    md.core.ruler.push("math", partial(_convert_all, macros=macros))
+    for name in (*DISPLAY, *INLINE, REF):
+        md.add_render_rule(name, _render)

@@ -1,0 +1,294 @@
+"""Math at build time: TeX in Markdown becomes MathML, numbered, linked and never a crash."""
+
+import re
+
+import pytest
+
+from tensorpress.markdown import make_parser, render
+from tensorpress.mathml import expand_macros, macro_problem, to_mathml
+
+
+def build_post(site, body, **meta):
+    """Build one post; returns (page HTML, stderr)."""
+    meta = {"title": "Maths", "date": "2024-01-01", "topics": "[training]", **meta}
+    site.post("m.md", body, **meta)
+    run = site.build()
+    assert run.code == 0, run.err
+    return site.page("posts/m/index.html"), run.err
+
+
+def article(page):
+    """The post body only: the template's own markup stays out of the assertions."""
+    return page.split('class="prose', 1)[1].split("</article>", 1)[0]
+
+
+def line_of(site, needle):
+    text = (site.root / "content/m.md").read_text("utf-8")
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def render_body(body, macros=()):
+    return render(make_parser(math_macros=macros), body, "content/m.md", 1)
+
+
+def test_every_delimiter_renders_mathml(site):
+    page, err = build_post(
+        site,
+        r"""
+        Dollars $a^2$, brackets \(b^2\) and $$c^2$$ in a line.
+
+        $$
+        d^2
+        $$
+
+        \[
+        e^2
+        \]
+
+        \begin{equation}
+        f^2
+        \end{equation}
+
+        \begin{align}
+        g &= 1 \\
+        h &= 2
+        \end{align}
+
+        \begin{align*}
+        i &= 3
+        \end{align*}
+
+        \begin{gather}
+        j \\ k
+        \end{gather}
+
+        \begin{multline}
+        l + m
+        \end{multline}
+        """,
+    )
+    body = article(page)
+    assert body.count('<math display="inline">') == 2
+    assert body.count('<math display="block">') == 8
+    assert "$" not in body and "\\(" not in body and "\\[" not in body and "\\begin" not in body
+    assert "warning" not in err
+    assert '<div class="math-display"><math display="block"><mrow><msup><mi>d</mi>' in body
+    assert 'class="math-display"><math' in body.split("in a line")[0], "$$ in prose: no <div>"
+
+
+def test_math_is_not_emphasis_and_dollar_amounts_stay_prose(site):
+    page, _ = build_post(site, "Product $a_1 * b_2$ and $c_1 * d_2$.\n\nIt costs $5 and $10.\n")
+    body = article(page)
+    assert "<em>" not in body
+    assert body.count("<math") == 2
+    assert "It costs $5 and $10." in body
+
+
+def test_code_spans_and_fences_keep_their_dollars(site):
+    page, _ = build_post(site, "Code `$x$` and `\\(y\\)`.\n\n```text\n$$ z $$ and \\[ w \\]\n```\n")
+    body = article(page)
+    assert "<math" not in body
+    assert "<code>$x$</code>" in body and "<code>\\(y\\)</code>" in body
+    assert "$$ z $$ and \\[ w \\]" in body
+
+
+def test_display_math_in_lists_and_blockquotes(site):
+    page, err = build_post(
+        site,
+        """
+        - item
+
+          $$
+          a = b
+          $$
+
+        > quoted
+        >
+        > $$
+        > c = d
+        > $$
+        >
+        > \\[
+        > e = f
+        > \\]
+        """,
+    )
+    body = article(page)
+    assert re.search(r"<li>.*<div class=\"math-display\"><math display=\"block\">", body, re.S)
+    quote = body.split("<blockquote>", 1)[1].split("</blockquote>", 1)[0]
+    assert quote.count('<math display="block">') == 2
+    assert "&gt;" not in quote, "the quote markers are not part of the formula"
+    assert "warning" not in err
+
+
+def test_labels_number_equations_and_references_link_to_them(site):
+    page, err = build_post(
+        site,
+        r"""
+        By \eqref{eq:loss}, and by \ref{eq:norm} (forward references work).
+
+        $$
+        L = \sum_i \ell_i \label{eq:loss}
+        $$
+
+        $$ \text{unnumbered} $$
+
+        \begin{equation}
+        x = 1
+        \end{equation}
+
+        \begin{align*}
+        y &= 2
+        \end{align*}
+
+        \[ \lVert w \rVert \label{eq:norm} \]
+
+        $$ z = 3 \tag{A} \label{eq:z} $$
+
+        In math too: $a = \eqref{eq:loss}$.
+        """,
+    )
+    body = article(page)
+    assert "warning" not in err
+    assert '<div class="math-display" id="eq-loss">' in body
+    numbers = re.findall(r'<span class="eq-no">\((\w+)\)</span>', body)
+    assert numbers == ["1", "2", "3", "A"], "labels and numbered environments, in order"
+    assert '<a class="eqref" href="#eq-loss">(1)</a>' in body
+    assert '<a class="eqref" href="#eq-norm">3</a>' in body
+    assert '<mtext><a class="eqref" href="#eq-loss">(1)</a></mtext>' in body
+    assert '<div class="math-display" id="eq-z">' in body
+    assert "\\label" not in body and "\\eqref" not in body
+
+
+def test_an_unknown_label_is_a_warning_with_its_line(site):
+    page, err = build_post(site, "$$ a \\label{eq:a} $$\n\nSee\nalso \\eqref{eq:nope}.\n")
+    line = line_of(site, "eq:nope")
+    assert f"content/m.md:{line}: warning: \\eqref{{eq:nope}}: no equation has" in err
+    assert "(labels: eq:a)" in err
+    assert '<span class="eqref-missing" title="unknown label eq:nope">(??)</span>' in page
+
+
+@pytest.mark.parametrize(
+    ("tex", "why"),
+    [
+        (r"\frac{a", "'{' that is never closed"),
+        (r"\left( x", r"\left without its \right"),
+        (r"a^b^c", "double superscript"),
+        (r"\undefinedthing x < y", r"unknown command \undefinedthing"),
+        (r"\begin{pmatrix} a", r"\begin without its \end"),
+    ],
+)
+def test_a_broken_formula_warns_at_its_line_and_shows_its_source(site, tex, why):
+    page, err = build_post(site, f"Some prose.\n\nA paragraph\nover lines ${tex}$ here.\n")
+    line = line_of(site, tex)
+    warnings = [w for w in err.splitlines() if "cannot convert math" in w]
+    assert len(warnings) == 1, err
+    assert warnings[0].startswith(f"content/m.md:{line}: warning: cannot convert math (")
+    assert why in warnings[0]
+    body = article(page)
+    shown = re.search(r'<code class="math-error" title="([^"]*)">([^<]*)</code>', body)
+    assert shown and why.replace("'", "&#x27;") in shown.group(1)
+    assert shown.group(2) == "$" + tex.replace("<", "&lt;") + "$"
+    assert "here." in body
+
+
+def test_a_broken_display_formula_keeps_its_box_and_number(site):
+    page, err = build_post(site, "$$\n\\frac{a \\label{eq:bad}\n$$\n\nSee \\eqref{eq:bad}.\n")
+    assert f"content/m.md:{line_of(site, '$$')}: warning: cannot convert math" in err
+    body = article(page)
+    assert '<div class="math-display" id="eq-bad"><code class="math-error"' in body
+    assert '<span class="eq-no">(1)</span>' in body
+    assert '<a class="eqref" href="#eq-bad">(1)</a>' in body
+
+
+def test_text_inside_math_is_escaped():
+    html = render_body(r"$\text{a<b & c} < d$").html
+    assert "<b" not in html.replace("<mtext", "")
+    assert "a&lt;b&#x000A0;&amp;&#x000A0;c" in html
+
+
+def test_macros_expand_whole_control_words_only():
+    macros = (("R", r"\mathbb{R}"), ("norm", r"\left\lVert #1 \right\rVert"))
+    assert expand_macros(r"\R^n \Rightarrow \R", macros) == r"\mathbb{R}^n \Rightarrow \mathbb{R}"
+    assert expand_macros(r"\norm{x+y}_2", macros) == r"\left\lVert x+y \right\rVert_2"
+    assert expand_macros(r"\\R", macros) == r"\\R", r"\\ is a line break before R"
+    html = render_body(r"$\R^n \Rightarrow \norm{x}$", macros).html
+    assert "&#x0211D;" in html and "&#x021D2;" in html and "&#x02016;" in html
+    assert "\\" not in html
+
+
+def test_a_macro_that_uses_itself_is_a_warning_not_a_hang():
+    assert macro_problem("R", r"\R x") == r"macro \R uses itself"
+    assert to_mathml(r"\A", False, (("A", r"\B"), ("B", r"\A"))).error
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "problem"),
+    [
+        ("R2", "x", "letters only"),
+        ("R", r"\mathbb{R", "never closed"),
+        ("R", r"\mathbb{R}", None),
+    ],
+)
+def test_macro_problems(name, body, problem):
+    found = macro_problem(name, body)
+    assert found is None if problem is None else problem in found
+
+
+def test_config_math_macros_are_checked_with_their_line(site):
+    site.write(
+        "tensorpress.yaml",
+        """
+        title: T
+        math_macros:
+          R: '\\mathbb{R}'
+          'R2': x
+        """,
+    )
+    site.post("m.md", "$\\R$", title="M", date="2024-01-01", topics="[cnn]")
+    run = site.build()
+    assert run.code != 0
+    assert "tensorpress.yaml:2: error: macro name 'R2' must be letters only" in run.err
+
+
+def test_config_math_macros_reach_the_posts(site):
+    site.write("tensorpress.yaml", "math_macros:\n  R: '\\mathbb{R}'\n")
+    page, err = build_post(site, "$x \\in \\R$")
+    assert "&#x0211D;" in article(page), err
+
+
+def test_conversion_is_memoised():
+    to_mathml.cache_clear()
+    for _ in range(3):
+        to_mathml(r"\alpha + \beta", False, ())
+    info = to_mathml.cache_info()
+    assert (info.hits, info.misses) == (2, 1)
+
+
+def test_letters_browsers_cannot_style_become_unicode_math_letters():
+    html = to_mathml(r"\boldsymbol{\theta} \mathscr{L} \bm{x}", False).html
+    assert "mathvariant" not in html
+    assert "\U0001d73d" in html and "\u2112" in html and "\U0001d499" in html
+
+
+def test_limits_go_under_operators_in_display_math():
+    html = to_mathml(r"\max_i \lim_{n \to \infty} \operatorname*{argmin}_\theta", True).html
+    assert html.count("<munder>") == 3 and "<msub>" not in html
+    assert to_mathml(r"\max_i x", False).html.count("<msub>") == 1
+
+
+def test_pages_link_the_math_stylesheet_and_ship_the_font(site):
+    build_post(site, "$x$")
+    files = site.files()
+    assert "css/math.css" in files and "fonts/STIXMath-Regular.woff2" in files
+    assert b"SIL OPEN FONT LICENSE" in files["fonts/OFL.txt"]
+    assert b'url("../fonts/STIXMath-Regular.woff2")' in files["css/math.css"]
+    assert 'href="../../css/math.css"' in site.page("posts/m/index.html")
+
+
+def test_an_alignment_keeps_its_number_unless_every_row_says_nonumber():
+    html = render_body(
+        "\\begin{align}\na &= b \\nonumber \\\\\n&= c\n\\end{align}\n\n"
+        "\\begin{align}\nd &= e \\notag\n\\end{align}\n"
+    ).html
+    assert html.count('<span class="eq-no">') == 1
