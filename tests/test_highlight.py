@@ -2,7 +2,17 @@
 
 import pytest
 
-from tensorpress.highlight import guess_language, parse_info, render_fence, stylesheet
+from tensorpress.highlight import (
+    Attrs,
+    diff_kinds,
+    guess_language,
+    line_spec,
+    parse_attrs,
+    parse_info,
+    render_fence,
+    stylesheet,
+)
+from tensorpress.markdown import make_parser, render
 
 
 def test_fence_html_has_a_single_pre_and_css_classes():
@@ -12,7 +22,7 @@ def test_fence_html_has_a_single_pre_and_css_classes():
         '<div class="highlight" data-lang="python"><pre tabindex="0"><code'
     )
     assert '<span class="n">x</span>' in fence.html and "style=" not in fence.html
-    assert fence.note is None
+    assert fence.notes == ()
 
 
 def test_aliases_resolve_to_the_lexer():
@@ -24,7 +34,8 @@ def test_aliases_resolve_to_the_lexer():
 def test_unknown_language_is_escaped_plain_text_with_a_note():
     fence = render_fence("<b>&</b>\n", "klingon")
     assert fence.lang == "text" and "&lt;b&gt;&amp;&lt;/b&gt;" in fence.html
-    assert "unknown code language 'klingon'" in fence.note
+    [note] = fence.notes
+    assert "unknown code language 'klingon'" in note
 
 
 @pytest.mark.parametrize(
@@ -45,13 +56,73 @@ def test_guessing_the_language_of_a_bare_fence(code, lang):
 
 def test_a_bare_fence_gets_a_guess_and_a_note():
     fence = render_fence("from keras.models import Sequential\n", "")
-    assert fence.lang == "python" and "no language" in fence.note and "```python" in fence.note
+    [note] = fence.notes
+    assert fence.lang == "python" and "no language" in note and "```python" in note
 
 
 def test_info_string_forms():
     assert parse_info('python title="train.py"') == ("python", 'title="train.py"')
     assert parse_info("{.python}") == ("python", "")
     assert parse_info("") == ("", "")
+    assert parse_info('{.python title="x"}') == ("python", 'title="x"}')
+    assert parse_info("diff-py") == ("diff-py", "")
+    assert parse_info('hl_lines="2"') == ("", 'hl_lines="2"'), "an attribute, not a language"
+    assert parse_info('{hl_lines="2"}') == ("", '{hl_lines="2"}')
+
+
+@pytest.mark.parametrize(
+    ("text", "attrs"),
+    [
+        ('title="a b.py"', Attrs(title="a b.py")),
+        ("filename='x.py'", Attrs(title="x.py")),
+        ('{hl_lines="1 3-4"}', Attrs(hl_lines=frozenset({1, 3, 4}))),
+        ("hl-lines=2,3", Attrs(hl_lines=frozenset({2, 3}))),
+        ("{2, 4-5}", Attrs(hl_lines=frozenset({2, 4, 5}))),
+        ("linenos", Attrs(numbered=True)),
+        ('linenums="7"', Attrs(numbered=True, start=7)),
+        ("linenums=off", Attrs(numbered=False)),
+        ("linenos=false", Attrs(numbered=False)),
+    ],
+)
+def test_fence_attributes(text, attrs):
+    assert parse_attrs(text) == (attrs, ())
+
+
+def test_fence_attributes_not_understood_are_named():
+    attrs, notes = parse_attrs('.numberLines colour=red title="open')
+    assert attrs.title == "open"
+    assert "unknown code fence attribute '.numberLines'" in notes[0]
+    assert "unknown code fence attribute 'colour'" in notes[1]
+    assert "'title' has no closing quote" in notes[2]
+    assert "'title' needs a value" in parse_attrs("title")[1][0]
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [("3", {3}), ("1 3-5", {1, 3, 4, 5}), ("1,2", {1, 2}), ("0", None), ("5-3", None),
+     ("a", None), ("1-", None), ("", None)],
+)  # fmt: skip
+def test_line_specs(text, lines):
+    assert line_spec(text) == (frozenset(lines) if lines is not None else None)
+
+
+def test_diff_kinds_read_headers_only_before_the_first_hunk():
+    lines = ["diff --git a/x b/x", "--- a/x", "+++ b/x", "@@ -1 +1 @@", "--- x", "+y", " z"]
+    assert diff_kinds(lines) == ["meta", "meta", "meta", "meta", "del", "add", ""]
+    assert diff_kinds(["-a", "+b", "c"]) == ["del", "add", ""], "no hunks: no headers"
+
+
+def test_windows_and_powershell_sessions_copy_without_prompts():
+    assert 'data-copy="dir"' in render_fence("C:\\> dir\nfoo\n", "doscon").html
+    assert 'data-copy="Get-Item x"' in render_fence("PS C:\\> Get-Item x\nout\n", "ps1con").html
+
+
+def test_the_site_default_numbers_blocks_of_two_lines_or_more_except_sessions():
+    md = make_parser(line_numbers=True)
+    body = "```python\na\nb\n```\n\n```python\na\n```\n\n```pycon\n>>> 1\n1\n```\n"
+    html = render(md, body, "x.md", 1).html
+    assert html.count("data-n=") == 2
+    assert "data-n=" not in render(make_parser(), body, "x.md", 1).html
 
 
 def test_stylesheet_has_light_and_dark_modes():

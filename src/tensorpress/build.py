@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -23,6 +24,7 @@ from tensorpress.content import (
     body_key,
     compute_body,
     load_post,
+    parser_options,
 )
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.highlight import stylesheet
@@ -85,26 +87,32 @@ def _collisions(pages: list[Page]) -> list[Diagnostic]:
     ]
 
 
-@lru_cache(maxsize=1)
-def _worker_parser() -> MarkdownIt:
-    return make_parser()
+@lru_cache(maxsize=4)
+def _worker_parser(options: tuple[Any, ...]) -> MarkdownIt:
+    return make_parser(*options)
 
 
-def _work(source: Source) -> tuple[str, Body | None]:
-    return body_key(source), compute_body(source, _worker_parser())
+def _work(job: tuple[Source, tuple[Any, ...]]) -> tuple[str, Body | None]:
+    source, options = job
+    return body_key(source, options), compute_body(source, _worker_parser(options))
 
 
-def render_bodies(sources: Sequence[Source], md: MarkdownIt, jobs: int) -> dict[str, Body]:
-    """Render bodies, over a process pool when there are enough; same result either way."""
+def render_bodies(
+    sources: Sequence[Source], md: MarkdownIt, jobs: int, options: tuple[Any, ...]
+) -> dict[str, Body]:
+    """Render bodies, over a process pool when there are enough; same result either way.
+
+    ``md`` must have been made with ``make_parser(*options)``."""
     if jobs > 1 and len(sources) >= PARALLEL_MIN:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = pool.map(_work, sources, chunksize=max(1, len(sources) // (jobs * 8)))
+            chunk = max(1, len(sources) // (jobs * 8))
+            done = pool.map(_work, [(s, options) for s in sources], chunksize=chunk)
             return {key: body for key, body in done if body is not None}
     bodies = {}
     for source in sources:
         body = compute_body(source, md)
         if body is not None:
-            bodies[body_key(source)] = body
+            bodies[body_key(source, options)] = body
     return bodies
 
 
@@ -118,6 +126,7 @@ class Memo:
     env: jinja2.Environment | None = None
     env_key: str = ""
     parser: MarkdownIt | None = None
+    parser_options: tuple[Any, ...] = ()
 
 
 def _post_key(body: str, source: Source, config_key: str) -> str:
@@ -188,7 +197,8 @@ def build(
             return unchanged
 
     config_key = repr(config)
-    body_keys = [body_key(source) for source in inputs.posts]
+    options = parser_options(config)
+    body_keys = [body_key(source, options) for source in inputs.posts]
     post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
     loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
 
@@ -203,8 +213,8 @@ def build(
             misses.append(source)
         else:
             known[key] = body
-    md = memo.parser or make_parser()
-    fresh = render_bodies(misses, md, jobs if jobs is not None else (os.cpu_count() or 1))
+    md = memo.parser if memo.parser and memo.parser_options == options else make_parser(*options)
+    fresh = render_bodies(misses, md, jobs if jobs is not None else (os.cpu_count() or 1), options)
     known.update(fresh)
 
     used = {k: v for k, v in memo.bodies.items() if k in known or k in fresh}
@@ -264,5 +274,5 @@ def build(
         removed=removed,
         seconds=time.perf_counter() - start,
         rendered=len(fresh),
-        cache=Memo(used, loaded, env, env_key, md),
+        cache=Memo(used, loaded, env, env_key, md, options),
     )

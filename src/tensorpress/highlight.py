@@ -1,7 +1,9 @@
-"""Code fences through Pygments: lexer choice, language guessing and the stylesheet.
+"""Code fences through Pygments: lexer choice, fence attributes, line wrapping, stylesheet.
 
 We replace markdown-it's ``fence`` rule rather than use its ``highlight`` hook, because
-the hook's output is wrapped in a second ``<pre>``.
+the hook's output is wrapped in a second ``<pre>``. Pygments does all the highlighting;
+we only wrap its per-line output (its spans never cross a newline) when a block needs
+line numbers, highlighted lines or diff colours.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
-from pygments import highlight as pygments_highlight
+import pygments
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
+from pygments.token import Generic, _TokenType
 from pygments.util import ClassNotFound
 
 # Names authors use that Pygments does not know by that name.
@@ -35,6 +39,14 @@ ALIASES = {
     "sh-session": "console",
 }
 PLAIN = frozenset({"", "text", "txt", "plain", "plaintext", "output", "none", "raw"})
+SESSIONS = frozenset({"pycon", "console", "doscon", "pwsh-session"})
+"""Interactive sessions: a reader copies the commands, without prompts or output."""
+LONG_BLOCK = 30
+"""Blocks longer than this fold into ``<details open>``, so a reader can close one to skip it."""
+Token = tuple[_TokenType, str]
+ATTRIBUTES = ("hl_lines", "linenos", "linenums", "title")
+_ON = frozenset({"", "true", "yes", "on", "table", "inline"})
+_OFF = frozenset({"false", "no", "off", "none", "0"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +55,116 @@ class Fence:
 
     html: str
     lang: str
-    """Pygments' name for the language used, or ``text``."""
-    note: str | None = None
-    """A warning for the author, without file and line."""
+    """Pygments' name for the language used, or ``text`` (``diff-python`` for a diff)."""
+    notes: tuple[str, ...] = ()
+    """Warnings for the author, without file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attrs:
+    """What a fence's info string asks for besides its language."""
+
+    title: str = ""
+    hl_lines: frozenset[int] = frozenset()
+    """Lines to highlight, counted from 1 at the block's first line whatever ``start`` is."""
+    numbered: bool | None = None
+    """Line numbers on or off; None leaves it to the site default."""
+    start: int = 1
+    """The number shown on the first line."""
 
 
 def parse_info(info: str) -> tuple[str, str]:
-    """``python title="x.py"`` or ``{.python}`` -> (``python``, the rest)."""
+    """``python title="x.py"`` or ``{.python}`` -> (``python``, the rest).
+
+    A first word followed by ``=`` is an attribute, not a language.
+    """
     info = info.strip()
     if not info:
         return "", ""
-    m = re.match(r"\{?\s*\.?([\w+#.-]*)\s*\}?\s*(.*)$", info)
+    m = re.match(r"\{?\s*\.?([\w+#.-]+)(?![\w+#.-]|\s*=)\s*\}?\s*(.*)$", info)
     if m is None:
         return "", info
     lang = m.group(1).lower()
     return ALIASES.get(lang, lang), m.group(2)
+
+
+_ATTR = re.compile(
+    r"""(?P<key>[A-Za-z_][\w-]*)
+        (?:\s*=\s*(?:"(?P<dq>[^"]*)(?P<dqe>"?)|'(?P<sq>[^']*)(?P<sqe>'?)|(?P<bare>[^\s"'{},]*)))?
+      | (?P<sep>[{},])
+      | (?P<word>[^\s{},]+)""",
+    re.X,
+)
+
+
+def line_spec(text: str) -> frozenset[int] | None:
+    """``"1 3-5"`` or ``"1,3-5"`` -> {1, 3, 4, 5}; None when it is not such a list."""
+    lines: set[int] = set()
+    for part in re.split(r"[\s,]+", text.strip()):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if m is None:
+            return None
+        first, last = int(m[1]), int(m[2] or m[1])
+        if first < 1 or last < first or last - first > 100_000:
+            return None
+        lines.update(range(first, last + 1))
+    return frozenset(lines)
+
+
+def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
+    """``title="a.py" {hl_lines="1 3-5"} linenums="10"`` -> ``Attrs``, plus notes on what
+    was not understood: the Pymdown/MkDocs forms, with or without braces or quotes, and
+    the ``{1,3-5}`` shorthand for highlighted lines."""
+    title, hl_lines, numbered, start = "", frozenset[int](), None, 1
+    notes: list[str] = []
+    for m in _ATTR.finditer(text):
+        if m["sep"]:
+            continue
+        if m["word"]:
+            spec = line_spec(m["word"])
+            if spec is None:
+                notes.append(_unknown(m["word"]))
+            else:
+                hl_lines |= spec
+            continue
+        key = m["key"].lower().replace("-", "_")
+        value = next((v for v in (m["dq"], m["sq"], m["bare"]) if v is not None), None)
+        if (m["dq"] is not None and not m["dqe"]) or (m["sq"] is not None and not m["sqe"]):
+            notes.append(f"code fence attribute '{key}' has no closing quote")
+        if key in ("title", "filename"):
+            if not (value or "").strip():
+                notes.append(f"code fence attribute '{key}' needs a value: {key}=\"train.py\"")
+            title = (value or "").strip() or title
+        elif key == "hl_lines":
+            spec = line_spec(value or "")
+            if spec is None:
+                notes.append(
+                    f'hl_lines="{value or ""}" is not a list of lines; '
+                    'write line numbers and ranges such as hl_lines="1 3-5"'
+                )
+            else:
+                hl_lines |= spec
+        elif key in ("linenums", "linenos"):
+            word = (value or "").strip().lower()
+            if word in _ON:
+                numbered = True
+            elif word in _OFF:
+                numbered = False
+            elif word.isdecimal():
+                numbered, start = True, int(word)
+            else:
+                notes.append(
+                    f'{key}="{value}" is not a first line number; '
+                    f'write {key}="1" to number lines from 1, or {key}="off"'
+                )
+        else:
+            notes.append(_unknown(m["key"]))
+    return Attrs(title, hl_lines, numbered, start), tuple(notes)
+
+
+def _unknown(name: str) -> str:
+    known = ", ".join(ATTRIBUTES)
+    return f"unknown code fence attribute '{name}' is ignored; known attributes: {known}"
 
 
 @lru_cache(maxsize=256)
@@ -125,34 +232,168 @@ def guess_language(code: str) -> str:
     return "text"
 
 
-def render_fence(code: str, info: str) -> Fence:
-    """One fence to HTML: ``<div class="highlight"><pre><code>`` with Pygments' classes."""
-    lang, _attrs = parse_info(info)
+def _token_lines(tokens: Iterable[Token]) -> Iterator[list[Token]]:
+    """Tokens regrouped by source line; a token that spans lines is cut at its newlines."""
+    line: list[Token] = []
+    for ttype, value in tokens:
+        *ended, tail = value.split("\n")
+        for piece in ended:
+            line.append((ttype, piece + "\n"))
+            yield line
+            line = []
+        if tail:
+            line.append((ttype, tail))
+    if line:
+        yield line
+
+
+def session_commands(tokens: Iterable[Token]) -> str:
+    """What a reader pastes from a session: the text after each line's prompt; lines
+    without a prompt (output, tracebacks) are dropped. Uses the lexer's own prompts."""
+    out = []
+    for line in _token_lines(tokens):
+        last = None
+        for i, (ttype, value) in enumerate(line):
+            if ttype in Generic.Prompt:
+                last = i
+            elif value.strip():
+                break
+        if last is None:
+            continue
+        text = "".join(value for _, value in line[last + 1 :])
+        if not line[last][1].endswith(" ") and text.startswith(" "):
+            text = text[1:]  # ``C:\>`` then `` dir``: the space belongs to the prompt
+        out.append(text)
+    return "".join(out).rstrip("\n")
+
+
+def diff_kinds(lines: list[str]) -> list[str]:
+    """Per line of a unified diff: ``add``, ``del``, ``meta`` (headers, hunks) or ``""``.
+
+    Lines before the first ``@@`` are file headers when there is one; a hand-written
+    diff without hunks is all +/- and context.
+    """
+    header = any(line.startswith("@@") for line in lines)
+    kinds = []
+    for line in lines:
+        if line.startswith("@@"):
+            header = False
+            kinds.append("meta")
+        elif header or line.startswith("\\"):
+            kinds.append("meta")
+        elif line.startswith(("+", "-")):
+            kinds.append("add" if line[0] == "+" else "del")
+        else:
+            kinds.append("")
+    return kinds
+
+
+_MARKERS = {"+": '<span class="gi">+</span>', "-": '<span class="gd">-</span>', " ": " "}
+
+
+def _diff_of(code: str, lexer: Lexer) -> str:
+    """``diff-python``: the markers coloured as a diff, the code after them as Python."""
+    lines = code.split("\n")[:-1] if code.endswith("\n") else code.split("\n")
+    kinds = diff_kinds(lines)
+    inner = [
+        "" if kind == "meta" else line[1:] if line[:1] in _MARKERS else line
+        for line, kind in zip(lines, kinds, strict=True)
+    ]
+    body = pygments.format(lexer.get_tokens("\n".join(inner) + "\n"), _formatter())
+    out = []
+    for line, kind, html in zip(lines, kinds, body.split("\n"), strict=False):
+        if kind == "meta":
+            cls = "gu" if line.startswith("@@") else "gh"
+            out.append(f'<span class="{cls}">{escape(line)}</span>')
+        else:
+            out.append(_MARKERS.get(line[:1], "") + html)
+    return "".join(line + "\n" for line in out)
+
+
+def _highlight(code: str, lang: str) -> tuple[str, str, str | None, str | None]:
+    """(language used, body HTML, copy text for a session or None, note or None)."""
     note = None
+    if lang.startswith("diff-") and len(lang) > 5:
+        inner = ALIASES.get(lang[5:], lang[5:])
+        lexer = _lexer(inner)
+        if lexer is not None:
+            return f"diff-{lexer.aliases[0]}", _diff_of(code, lexer), None, None
+        note = f"unknown code language '{inner}' in '{lang}'; shown as a plain diff"
+        lang = "diff"
+    if lang in PLAIN:
+        return "text", escape(code), None, note
+    lexer = _lexer(lang)
+    if lexer is None:
+        note = (
+            f"unknown code language '{lang}'; shown as plain text: use a Pygments "
+            "name such as python, bash, yaml or json"
+        )
+        return "text", escape(code), None, note
+    tokens = list(lexer.get_tokens(code))
+    lang = lexer.aliases[0] if lexer.aliases else lang
+    copy = session_commands(tokens) if lang in SESSIONS else None
+    return lang, pygments.format(tokens, _formatter()), copy, note
+
+
+def _lines(lines: list[str], kinds: list[str], attrs: Attrs, numbered: bool) -> str:
+    """One ``<span class="line">`` per line: the hook for numbers, highlights and diffs.
+    Numbers live in ``data-n`` and are drawn by CSS, so they are never copied as code."""
+    out = []
+    for i, html in enumerate(lines, 1):
+        cls = "line hll" if i in attrs.hl_lines else "line"
+        kind = kinds[i - 1] if kinds else ""
+        cls += f" diff-{kind}" if kind else ""
+        number = f' data-n="{attrs.start + i - 1}"' if numbered else ""
+        out.append(f'<span class="{cls}"{number}>{html}\n</span>')
+    return "".join(out)
+
+
+def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:
+    """One fence to HTML: ``<div class="highlight"><pre><code>`` with Pygments' classes,
+    plus the title, numbered, highlighted or diff lines and fold its attributes ask for.
+
+    ``line_numbers`` is the site default: it numbers blocks of two lines or more, except
+    sessions; a block's own ``linenums`` wins.
+    """
+    lang, rest = parse_info(info)
+    attrs, attr_notes = parse_attrs(rest)
+    notes = list(attr_notes)
     if not lang:
         lang = guess_language(code)
-        note = (
+        notes.insert(
+            0,
             f"code fence has no language; highlighted as '{lang}' (a guess): write "
-            f"```{lang} to pin it"
+            f"```{lang} to pin it",
         )
-    if lang in PLAIN:
-        body, lang = escape(code), "text"
+    lang, body, copy, note = _highlight(code, lang)
+    notes.extend([note] if note else [])
+    lines = body.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    count = len(lines)
+    numbered = attrs.numbered
+    if numbered is None:
+        numbered = line_numbers and count > 1 and lang not in SESSIONS
+    beyond = sorted(i for i in attrs.hl_lines if i > count)
+    if beyond:
+        notes.append(f"hl_lines names line {beyond[0]}, but the block has {count} lines")
+    is_diff = lang == "diff" or lang.startswith("diff-")
+    kinds = diff_kinds(code.split("\n")[:count]) if is_diff else []
+    if numbered or attrs.hl_lines or kinds:
+        body = _lines(lines, kinds, attrs, numbered)
+    digits = f' data-digits="{len(str(attrs.start + count - 1))}"' if numbered else ""
+    pre = f'<pre tabindex="0"><code class="language-{lang}"{digits}>{body}</code></pre>'
+    name = f'<span class="code-name">{escape(attrs.title)}</span>' if attrs.title else ""
+    if count > LONG_BLOCK:
+        inner = (
+            f'<details class="code-fold" open><summary class="code-title">{name}'
+            f'<span class="code-count">{count} lines</span></summary>{pre}</details>'
+        )
     else:
-        lexer = _lexer(lang)
-        if lexer is None:
-            note = (
-                f"unknown code language '{lang}'; shown as plain text: use a Pygments "
-                "name such as python, bash, yaml or json"
-            )
-            body, lang = escape(code), "text"
-        else:
-            body = pygments_highlight(code, lexer, _formatter())
-            lang = lexer.aliases[0] if lexer.aliases else lang
-    html = (
-        f'<div class="highlight" data-lang="{lang}"><pre tabindex="0">'
-        f'<code class="language-{lang}">{body}</code></pre></div>\n'
-    )
-    return Fence(html, lang, note)
+        inner = f'<div class="code-title">{name}</div>{pre}' if name else pre
+    data = f' data-copy="{escape(copy)}"' if copy is not None else ""
+    html = f'<div class="highlight" data-lang="{lang}"{data}>{inner}</div>\n'
+    return Fence(html, lang, tuple(notes))
 
 
 def stylesheet(light: str, dark: str) -> str:
