@@ -176,3 +176,12 @@ def test_any_input_change_defeats_the_unchanged_shortcut(site):
     (site.out / "posts/p0/index.html").unlink()
     config, _ = load_config(site.root)
     assert build(config).written == ("posts/p0/index.html",)
+
+
+def test_a_changed_bundle_file_is_copied_again(site):
+    site.post("viz/index.md", "![p](plot.svg)", title="Viz", date="2024-01-01")
+    site.write("content/viz/plot.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    assert site.build().code == 0
+    site.write("content/viz/plot.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='9'/>")
+    assert site.build().code == 0
+    assert "width='9'" in site.page("posts/viz/plot.svg")

@@ -28,10 +28,12 @@ from tensorpress.content import (
 )
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.highlight import stylesheet
+from tensorpress.images import IMAGE_SUFFIXES, image_size
 from tensorpress.markdown import make_parser
 from tensorpress.models import Page, Post, Site, Source
 from tensorpress.output import (
     Inputs,
+    asset_stamp,
     check_output,
     intact_keys,
     read_asset,
@@ -76,6 +78,27 @@ def _assets(site: Site) -> list[Page]:
             if data is not None:
                 pages.append(Page(post.url + rel[len(base) :], data, rel))
     return pages
+
+
+def _image_sizes(config: SiteConfig, inputs: Inputs) -> dict[str, tuple[int, int]]:
+    """Sizes of the images under content/ (copied files and bundle assets), by path."""
+    found = [
+        (p.source, p.data)
+        for p in inputs.files
+        if p.source.startswith("content/") and p.source.lower().endswith(IMAGE_SUFFIXES)
+    ]
+    for source in inputs.posts:
+        for rel in source.assets:
+            if rel.lower().endswith(IMAGE_SUFFIXES):
+                data = read_asset(config.root, rel)
+                if data is not None:
+                    found.append((rel, data))
+    sizes = {}
+    for rel, data in found:
+        size = image_size(data, rel)
+        if size is not None:
+            sizes[rel] = size
+    return sizes
 
 
 def _collisions(pages: list[Page]) -> list[Diagnostic]:
@@ -139,6 +162,8 @@ def _inputs_digest(config: SiteConfig, inputs: Inputs, templates: str, strict: b
     for source in inputs.posts:
         digest.update(f"\0{source.path}\0{source.mtime}\0{source.assets}\0".encode())
         digest.update(source.data)
+        for rel in source.assets:  # bundle files are copied later: their stamp is enough
+            digest.update(f"\0{rel}\0{asset_stamp(config.root, rel)}".encode())
     for page in inputs.files:
         digest.update(f"\0{page.path}\0".encode())
         digest.update(page.data)
@@ -226,7 +251,9 @@ def build(
         diags.extend(post_diags)
         if post is not None:
             posts.append(post)
-    site, site_diags = assemble_site(posts, config, (p.source for p in inputs.files))
+    site, site_diags = assemble_site(
+        posts, config, (p.source for p in inputs.files), _image_sizes(config, inputs)
+    )
     diags.extend(site_diags)
 
     env_key = f"{config_key}|{templates}"

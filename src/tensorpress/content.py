@@ -282,17 +282,45 @@ def _is_relative(url: str) -> bool:
 _LINK = re.compile(r'(\s(?:href|src)=")([^"#?:]*)((?:[#?][^"]*)?)"')
 
 
+_IMG = re.compile(r"<img\b[^>]*>")
+_SRC = re.compile(r'\ssrc="([^"]*)"')
+
+
 def _rewrite_links(
     post: Post,
     by_source: dict[str, Post],
     sources: set[str],
+    sizes: Mapping[str, tuple[int, int]],
 ) -> tuple[Post, list[Diagnostic]]:
-    """Relative links to ``x.md`` become the post's URL; other content files keep working."""
+    """Relative links to ``x.md`` become the post's URL; other content files keep working;
+    local images get their width and height, and missing ones a warning."""
     if not any(_is_relative(url) for url, _ in post.links):
         return post, []
     base = posixpath.dirname(post.source)
     lines = {url.split("#")[0].split("?")[0]: line for url, line in reversed(post.links)}
     diags: list[Diagnostic] = []
+
+    def size(m: re.Match) -> str:
+        tag = m.group(0)
+        src = _SRC.search(tag)
+        target = src.group(1).split("#")[0].split("?")[0] if src else ""
+        if not _is_relative(target):
+            return tag
+        resolved = posixpath.normpath(posixpath.join(base, target))
+        if resolved not in sources and resolved not in post.assets:
+            diags.append(
+                warning(
+                    post.source,
+                    lines.get(target, 0),
+                    f"image {target!r} not found: put the file there, or fix "
+                    "the path (relative to the post)",
+                )
+            )
+            return tag
+        known = sizes.get(resolved)
+        if known is None or " width=" in tag:
+            return tag
+        return tag.replace("<img ", f'<img width="{known[0]}" height="{known[1]}" ', 1)
 
     def fix(m: re.Match) -> str:
         target, tail = m.group(2), m.group(3)
@@ -317,7 +345,7 @@ def _rewrite_links(
             return f'{m.group(1)}../../{resolved[len("content/") :]}{tail}"'
         return m.group(0)
 
-    content = Markup(_LINK.sub(fix, str(post.content)))
+    content = Markup(_LINK.sub(fix, _IMG.sub(size, str(post.content))))
     summary = Markup(_LINK.sub(fix, str(post.summary)))
     if content == post.content and summary == post.summary:
         return post, diags
@@ -326,7 +354,10 @@ def _rewrite_links(
 
 
 def assemble_site(
-    posts: Iterable[Post], config: SiteConfig, files: Iterable[str] = ()
+    posts: Iterable[Post],
+    config: SiteConfig,
+    files: Iterable[str] = (),
+    sizes: Mapping[str, tuple[int, int]] | None = None,
 ) -> tuple[Site, tuple[Diagnostic, ...]]:
     """Drafts out, newest first, topics gathered, URL collisions reported, links fixed."""
     kept = [p for p in posts if config.drafts or not p.draft]
@@ -352,7 +383,7 @@ def assemble_site(
     file_set = set(files)
     fixed = []
     for post in kept:
-        post, link_diags = _rewrite_links(post, by_source, file_set)
+        post, link_diags = _rewrite_links(post, by_source, file_set, sizes or {})
         fixed.append(post)
         diags.extend(link_diags)
 

@@ -15,6 +15,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from tensorpress.diagnostics import warning
+from tensorpress.figures import add_sidenotes, figures_plugin
 from tensorpress.highlight import render_fence
 from tensorpress.mathml import Macros, math_plugin
 from tensorpress.models import Heading, Rendered
@@ -53,6 +54,7 @@ def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> Markdow
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(math_plugin, macros=math_macros)
+    md.use(figures_plugin)
     md.use(
         anchors_plugin,
         min_level=1,
@@ -79,8 +81,10 @@ def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
     """Body text -> HTML, headings, summary and plain text. Lines are file lines."""
     env: dict[str, Any] = {"diagnostics": [], "path": path, "first": first_line, "code_lines": 0}
     tokens = md.parse(body, env)
-    html = md.renderer.render(tokens, md.options, env).replace(
-        '<a class="header-anchor" href=', f'<a class="header-anchor" {ANCHOR_LABEL} href='
+    html = add_sidenotes(
+        md.renderer.render(tokens, md.options, env).replace(
+            '<a class="header-anchor" href=', f'<a class="header-anchor" {ANCHOR_LABEL} href='
+        )
     )
 
     headings: list[Heading] = []

@@ -157,6 +157,11 @@ def read_sources(config: SiteConfig, theme: Path) -> tuple[Inputs, tuple[Diagnos
     return Inputs(posts, (*static.values(), *copies)), tuple(diags)
 
 
+def asset_stamp(root: Path, rel: str) -> tuple[int, int] | None:
+    """Size and modification time of a file beside a bundle post, or None if it is gone."""
+    return _stat(root / rel)
+
+
 def read_asset(root: Path, rel: str) -> bytes | None:
     try:
         return (root / rel).read_bytes()

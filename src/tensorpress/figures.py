@@ -1,0 +1,141 @@
+"""Our markdown-it rules for figures, images, admonitions and sidenotes.
+
+- A paragraph holding only an image with a title becomes a numbered ``<figure>``.
+- Every image loads lazily; widths and heights are added later, from the files.
+- ``!!! note`` admonitions (Python-Markdown's syntax, beside GitHub's ``> [!NOTE]``);
+  the collapsible ``???`` form becomes ``<details>``, so it works without JavaScript.
+- Footnotes are repeated as sidenotes beside their reference: CSS shows them in the
+  margin on wide screens and hides them on narrow ones, where the footnotes list shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+
+_LAZY = {"loading": "lazy", "decoding": "async"}
+
+
+def _figures(state: StateCore) -> None:
+    """paragraph(image with a title) -> figure, numbered in document order."""
+    tokens = state.tokens
+    number = 0
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i], tokens[i + 1], tokens[i + 2]
+        if opening.type != "paragraph_open" or closing.type != "paragraph_close":
+            continue
+        children = [
+            c for c in inline.children or () if not (c.type == "text" and not c.content.strip())
+        ]
+        if len(children) != 1 or children[0].type != "image":
+            continue
+        title = children[0].attrs.get("title")
+        if not title:
+            continue
+        number += 1
+        opening.type, opening.tag = "figure_open", "figure"
+        opening.attrs = {"class": "figure", "id": f"figure-{number}"}
+        closing.type, closing.tag = "figure_close", "figure"
+        closing.meta = {"number": number, "caption": str(title)}
+
+
+def _figure_close(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    meta = tokens[idx].meta
+    caption = escapeHtml(meta["caption"])
+    return (
+        f'<figcaption><span class="figure-number">Figure {meta["number"]}.</span> '
+        f"{caption}</figcaption>\n</figure>\n"
+    )
+
+
+def _image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    for name, value in _LAZY.items():
+        token.attrs.setdefault(name, value)
+    return self.image(tokens, idx, options, env)
+
+
+def _collapsible(state: StateCore) -> None:
+    """``??? note`` -> ``<details>``; ``???+`` starts open."""
+    stack: list[bool] = []
+    for token in state.tokens:
+        if token.type == "admonition_open":
+            collapsible = token.markup.startswith("???")
+            stack.append(collapsible)
+            if collapsible:
+                classes = str(token.attrs.get("class", "")).split()
+                keep = [c for c in classes if not c.startswith(("is-collapsible", "collapsible"))]
+                token.tag = "details"
+                token.attrs = {"class": " ".join(keep)}
+                if token.markup.startswith("???+"):
+                    token.attrs["open"] = ""
+        elif (
+            token.type in ("admonition_title_open", "admonition_title_close")
+            and stack
+            and stack[-1]
+        ):
+            token.tag = "summary"
+        elif token.type == "admonition_close" and stack and stack.pop():
+            token.tag = "details"
+
+
+_FOOTNOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', re.S)
+_BACKREF = re.compile(r'\s*<a href="#fnref[\d:]+" class="footnote-backref">.*?</a>')
+_REF = re.compile(
+    r'(<sup class="footnote-ref"><a href="#fn(\d+)" id="fnref\d+(?::\d+)?">'
+    r"\[\d+\]</a></sup>)"
+)
+_BLOCK = re.compile(r"<(?!/?(p|em|strong|code|a|span|sub|sup|math|m\w+|br|del|s|img)\b)\w")
+
+
+def add_sidenotes(html: str) -> str:
+    """Repeat each footnote as a sidenote after its first reference.
+
+    Only footnotes of phrasing content qualify (paragraphs, emphasis, code, math); if one
+    holds a list or a code block, the page keeps plain footnotes on every screen.
+    """
+    notes = {}
+    for number, body in _FOOTNOTE_ITEM.findall(html):
+        body = _BACKREF.sub("", body).strip()
+        inner = re.sub(r"</p>\s*<p>", "<br>", body)
+        inner = re.sub(r"^<p>|</p>$", "", inner.strip())
+        if _BLOCK.search(inner):
+            return html
+        notes[number] = inner
+    if not notes:
+        return html
+    seen: set[str] = set()
+
+    def place(m: re.Match) -> str:
+        number = m.group(2)
+        if number in seen or number not in notes:
+            return m.group(1)
+        seen.add(number)
+        return (
+            f'{m.group(1)}<span class="sidenote" role="note">'
+            f'<span class="sidenote-number">{number}</span> {notes[number]}</span>'
+        )
+
+    html = _REF.sub(place, html)
+    return html.replace(
+        '<section class="footnotes">', '<section class="footnotes has-sidenotes">', 1
+    )
+
+
+def figures_plugin(md: MarkdownIt) -> None:
+    """Register figures, lazy images and admonitions on ``md``."""
+    md.use(admon_plugin)
+    md.core.ruler.push("figures", _figures)
+    md.core.ruler.push("collapsible_admonitions", _collapsible)
+    md.add_render_rule("figure_close", _figure_close)
+    md.add_render_rule("image", _image)
