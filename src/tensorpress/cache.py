@@ -28,7 +28,7 @@ def _encode(key: str, body: Body) -> bytes:
             "pipeline": PIPELINE,
             "key": key,
             "html": r.html,
-            "headings": [[h.level, h.id, h.text, h.line] for h in r.headings],
+            "headings": [[h.level, h.id, h.text, h.line, h.html] for h in r.headings],
             "summary": r.summary_html,
             "text": r.text,
             "words": r.words,
@@ -53,7 +53,7 @@ def _decode(key: str, data: bytes) -> Body | None:
         rendered = Rendered(
             html=str(obj["html"]),
             headings=tuple(
-                Heading(int(a), str(b), str(c), int(d)) for a, b, c, d in obj["headings"]
+                Heading(int(a), str(b), str(c), int(d), str(e)) for a, b, c, d, e in obj["headings"]
             ),
             summary_html=str(obj["summary"]),
             text=str(obj["text"]),

@@ -35,7 +35,7 @@ POST_SUFFIXES = (".md", ".markdown")
 PIPELINE = (
     f"tensorpress {__version__}; markdown-it-py {_version('markdown-it-py')}; "
     f"mdit-py-plugins {_version('mdit-py-plugins')}; pygments {_version('pygments')}; "
-    f"latex2mathml {_version('latex2mathml')}; 2"
+    f"latex2mathml {_version('latex2mathml')}; 3"
 )
 """Everything a cached body depends on besides the file: change it, and the cache misses."""
 GENERIC_HEADINGS = {

@@ -68,6 +68,12 @@ def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> Markdow
     return md
 
 
+def _strip_links(html: str) -> str:
+    """A heading's HTML without its permalink or links, to nest inside a TOC link."""
+    html = re.sub(r'\s*<a class="header-anchor"[^>]*>.*?</a>', "", html)
+    return re.sub(r"</?a\b[^>]*>", "", html).strip()
+
+
 def _inline_text(token: Token) -> str:
     return "".join(
         child.content
@@ -95,7 +101,16 @@ def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
         if token.type == "heading_open":
             text = _inline_text(tokens[i + 1])
             line = first_line + (token.map[0] if token.map else 0)
-            headings.append(Heading(int(token.tag[1]), str(token.attrs.get("id", "")), text, line))
+            inline = md.renderer.renderInline(tokens[i + 1].children or [], md.options, env)
+            headings.append(
+                Heading(
+                    int(token.tag[1]),
+                    str(token.attrs.get("id", "")),
+                    text,
+                    line,
+                    _strip_links(inline),
+                )
+            )
         if token.type == "inline":
             prose.append(_inline_text(token))
             line = first_line + (token.map[0] if token.map else 0)

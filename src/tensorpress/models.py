@@ -41,6 +41,8 @@ class Heading:
     text: str
     line: int
     """1-based line in the source file."""
+    html: str = ""
+    """The heading's inline HTML (math rendered, emphasis kept), for tables of contents."""
 
 
 @dataclass(frozen=True, slots=True)
