@@ -33,7 +33,8 @@ from pathlib import Path
 
 from tensorpress.build import build
 from tensorpress.config import load_config
-from tensorpress.serve import EVENTS_PATH, DevServer
+from tensorpress.livereload import EVENTS_PATH
+from tensorpress.serve import DevServer
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 120.0

@@ -23,20 +23,22 @@ import pytest
 
 from tensorpress.cli import main
 from tensorpress.diagnostics import error, warning
-from tensorpress.serve import (
+from tensorpress.livereload import (
     EVENTS_PATH,
-    ChangeKinds,
-    DevServer,
     Notice,
     Outcome,
-    Rebuild,
-    Rebuilder,
-    SiteBuilder,
     SiteState,
-    classify,
     inject,
     notice_for,
     resolve,
+)
+from tensorpress.serve import (
+    ChangeKinds,
+    DevServer,
+    Rebuild,
+    Rebuilder,
+    SiteBuilder,
+    classify,
 )
 
 ROOT = Path("/site")
