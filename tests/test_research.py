@@ -79,3 +79,48 @@ def test_json_ld_cannot_break_out_of_its_script(site):
     page = site.page("posts/x/index.html")
     script = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
     assert "<" not in script and json.loads(script)["headline"].startswith("</script>")
+
+
+def test_related_posts_match_counting_by_hand():
+    """The bitmask algorithm against the obvious quadratic one, on many random sites."""
+    import random
+    from datetime import datetime
+
+    from tensorpress.models import Post, TopicRef
+    from tensorpress.render import related_posts
+
+    def post(i, topics):
+        refs = tuple(TopicRef(t, t, f"topics/{t}/") for t in topics)
+        return Post(
+            f"content/{i}.md",
+            f"P{i}",
+            f"p{i}",
+            f"posts/p{i}/",
+            datetime(2024, 1, 1),
+            None,
+            refs,
+            "",
+            "",
+            (),
+            0,
+            1,
+            (),
+            None,
+            False,
+        )
+
+    rng = random.Random(7)
+    for _ in range(50):
+        posts = [
+            post(i, rng.sample("abcdef", rng.randint(0, 4))) for i in range(rng.randint(1, 40))
+        ]
+        got = related_posts(posts)
+        for i, p in enumerate(posts):
+            mine = {t.slug for t in p.topics}
+            scored = [
+                (-len(mine & {t.slug for t in q.topics}), j)
+                for j, q in enumerate(posts)
+                if j != i and mine & {t.slug for t in q.topics}
+            ]
+            want = [posts[j].url for _, j in sorted(scored)[:3]]
+            assert [link.url for link in got[p.source]] == want

@@ -187,12 +187,21 @@ def check_output(config: SiteConfig) -> Diagnostic | None:
     return None
 
 
+def _safe_rel(rel: str) -> bool:
+    """True if ``rel`` is a relative path that stays inside the folder it is joined to."""
+    return (
+        bool(rel)
+        and "\\" not in rel
+        and "\0" not in rel
+        and not any(p in ("..", "", ".") for p in rel.split("/"))
+    )
+
+
 def _safe_target(output: Path, rel: str) -> Path | None:
     """``output/rel`` if ``rel`` stays inside the output folder, else None."""
-    parts = rel.split("/")
-    if not rel or "\\" in rel or "\0" in rel or any(p in ("..", "", ".") for p in parts):
+    if not _safe_rel(rel):
         return None
-    return Path(f"{output}{os.sep}{rel}") if os.sep == "/" else output.joinpath(*parts)
+    return Path(f"{output}{os.sep}{rel}") if os.sep == "/" else output.joinpath(*rel.split("/"))
 
 
 def _unchanged(target: Path, data: bytes) -> bool:
@@ -255,11 +264,7 @@ def intact_keys(output: Path, manifest: dict[str, Entry]) -> dict[str, str]:
     keys = {}
     out = str(output)
     for name, (key, size, mtime) in manifest.items():
-        if (
-            key
-            and _safe_target(output, name) is not None
-            and _stat(f"{out}/{name}") == (size, mtime)
-        ):
+        if key and _safe_rel(name) and _stat(f"{out}/{name}") == (size, mtime):
             keys[name] = key
     return keys
 

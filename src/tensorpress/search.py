@@ -9,29 +9,55 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from tensorpress.models import Post
 
 INDEX_PATH = "search.json"
-TEXT_LIMIT = 6000
+TEXT_LIMIT = 3000
 """Characters of prose per post in the index."""
 
 
+@lru_cache(maxsize=16384)
 def _plain(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
+@lru_cache(maxsize=16384)
+def _prose(text: str) -> str:
+    return re.sub(r"\s+", " ", text[: TEXT_LIMIT * 2])[:TEXT_LIMIT]
+
+
+@lru_cache(maxsize=16384)
+def _entry(
+    title: str, url: str, date: str, topics: tuple[str, ...], summary: str, text: str
+) -> str:
+    """One post's entry, serialised once: rebuilding the index while serving is a join."""
+    return json.dumps(
+        {
+            "t": title,
+            "u": url,
+            "d": date,
+            "k": list(topics),
+            "s": _plain(summary)[:300],
+            "x": _prose(text),
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
 def search_index(posts: Iterable[Post]) -> bytes:
     """``[{t: title, u: url, d: date, k: [topics], s: summary, x: text}]`` as UTF-8 JSON."""
-    entries = [
-        {
-            "t": post.title,
-            "u": post.url,
-            "d": post.date.strftime("%Y-%m-%d"),
-            "k": [topic.name for topic in post.topics],
-            "s": _plain(str(post.summary))[:300],
-            "x": re.sub(r"\s+", " ", post.text)[:TEXT_LIMIT],
-        }
+    entries = (
+        _entry(
+            post.title,
+            post.url,
+            post.date.strftime("%Y-%m-%d"),
+            tuple(topic.name for topic in post.topics),
+            str(post.summary),
+            post.text,
+        )
         for post in posts
-    ]
-    return json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
+    return ("[" + ",".join(entries) + "]").encode("utf-8")
