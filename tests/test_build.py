@@ -325,3 +325,30 @@ def test_a_write_that_fails_midway_leaves_the_old_site(site, monkeypatch):
     monkeypatch.undo()
     assert run.code == 1 and "No space left on device" in run.err
     assert site.files() == before, "no temporary files left, no page half-updated"
+
+
+def test_feeds_carry_readable_content_without_page_only_markup(site):
+    site.post(
+        "a.md",
+        "Claim.[^1]\n\n```python\nx = 1\n```\n\n[^1]: Source.\n",
+        title="A",
+        date="2024-01-01",
+    )
+    assert site.build().code == 0
+    content = ET.parse(site.out / "feed.xml").getroot().find(f"{ATOM}entry/{ATOM}content").text
+    assert "<pre" in content and "x = 1" in content and "<span" not in content
+    assert "header-anchor" not in content and "data-copy" not in content
+    assert content.count("Source.") == 1, "the footnote, not its sidenote twin"
+
+
+def test_topic_pages_are_paginated_like_the_index(site):
+    site.write("tensorpress.yaml", "posts_per_page: 2\n")
+    for i in range(5):
+        site.post(
+            f"p{i}.md", f"Post {i}.", title=f"Post {i}", date=f"2024-01-0{i + 1}", topics="[gan]"
+        )
+    assert site.build().code == 0
+    first, third = site.page("topics/gan/index.html"), site.page("topics/gan/page/3/index.html")
+    assert "Post 4" in first and "Post 2" not in first and "5 posts" in first
+    assert "Post 0" in third and 'href="../../../../topics/gan/page/2/"' in third
+    assert "Page 3 of 3" in third

@@ -89,6 +89,8 @@ def _collapsible(state: StateCore) -> None:
             token.tag = "details"
 
 
+SIDENOTE_END = "<!--/sidenote-->"
+"""Marks where a sidenote ends, for whoever must take sidenotes out again (feeds)."""
 _FOOTNOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', re.S)
 _BACKREF = re.compile(r'\s*<a href="#fnref[\d:]+" class="footnote-backref">.*?</a>')
 _REF = re.compile(
@@ -123,7 +125,7 @@ def add_sidenotes(html: str) -> str:
         seen.add(number)
         return (
             f'{m.group(1)}<span class="sidenote" role="note">'
-            f'<span class="sidenote-number">{number}</span> {notes[number]}</span>'
+            f'<span class="sidenote-number">{number}</span> {notes[number]}</span>' + SIDENOTE_END
         )
 
     html = _REF.sub(place, html)

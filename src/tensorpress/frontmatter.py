@@ -104,6 +104,36 @@ def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_NODES = 100_000
+"""Values front matter may expand to, aliases counted each time: a 'billion laughs'
+document is tiny on disk but explodes in anything that walks its values."""
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Raise ``yaml.YAMLError`` when ``root`` expands to more than ``MAX_NODES`` values."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = MAX_NODES + 1  # a cycle counts as too big
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = min(total, MAX_NODES + 1)
+        return sizes[id(node)]
+
+    if size(root) > MAX_NODES:
+        raise yaml.YAMLError(
+            f"it expands to more than {MAX_NODES:,} values (aliases of aliases?); write the "
+            "values out"
+        )
+
+
 def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
     """Safe YAML (libyaml when present), parsed once: the data and top-level key -> 0-based line.
 
@@ -112,6 +142,8 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_size(node)
         data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()

@@ -16,8 +16,9 @@ and by kind: ``index.html``: ``posts``, ``pagination``; ``post.html``: ``post``,
 ``PostLink``), ``series`` (``SeriesNav``: ``name``, ``url``, ``part``, ``parts``; or none);
 ``series.html``: ``series`` (``name``, ``url``, ``posts``); ``topics.html``,
 ``search.html`` (the index is ``search.json``) and ``404.html``: nothing more;
-``topic.html``: ``topic``; ``archive.html``: ``years`` [(year, posts)]; ``feed.xml``:
-``feed`` (``FeedInfo``); ``sitemap.xml``: ``posts``.
+``topic.html``: ``topic`` (a ``TopicLink``), ``posts`` and ``pagination`` like the index;
+``archive.html``: ``years`` [(year, ``PostLink``s)]; ``feed.xml``: ``feed``
+(``FeedInfo``); ``sitemap.xml``: ``posts`` (``PostLink``s, with ``updated``).
 Template errors name the template file and line, and the post.
 
 Every page is rendered only when its key (templates, config, its whole context) changed,
@@ -117,6 +118,23 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
+_FEED_NOISE = re.compile(
+    r'<span class="sidenote" role="note">.*?<!--/sidenote-->'  # a repeat of a footnote
+    r'|<a class="header-anchor"[^>]*>#</a>'
+    r'|\s(?:data-copy|tabindex)="[^"]*"'
+    r"|</?span\b[^>]*>",  # highlighting: feed readers have no stylesheet for it
+    re.S,
+)
+
+
+@lru_cache(maxsize=4096)
+def feed_html(html: str) -> str:
+    """A post's HTML for a feed: what a feed reader can show, without page-only markup.
+
+    Keeps feeds several times smaller: highlighted code is mostly ``<span>`` tags."""
+    return _FEED_NOISE.sub("", html)
+
+
 def template_dirs(config: SiteConfig) -> list[Path]:
     """Where templates are looked up: the site's own first, then the theme's."""
     dirs = [config.root / "templates", theme_dir() / "templates"]
@@ -149,6 +167,7 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
         absolute=_absolute(config),
         date=_date,
         iso=_iso,
+        feed_html=lambda html: feed_html(str(html)),
         bibtex=lambda post: bibtex(post, config),
         jsonld=lambda post: Markup(jsonld(post, config)),
         citation_authors=lambda post: authors(post, config),
@@ -159,10 +178,6 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
 def _paginate(posts: Sequence[Post], size: int) -> list[tuple[Post, ...]]:
     chunks = [tuple(posts[i : i + size]) for i in range(0, len(posts), size)]
     return chunks or [()]
-
-
-def _index_path(n: int) -> str:
-    return "index.html" if n == 1 else f"page/{n}/index.html"
 
 
 def _dir_url(path: str) -> str:
@@ -176,7 +191,20 @@ def _feed(title: str, url: str, home: str, posts: tuple[Post, ...]) -> FeedInfo:
 
 
 def _link(post: Post) -> PostLink:
-    return PostLink(post.title, post.url, post.date)
+    return PostLink(post.title, post.url, post.date, post.updated)
+
+
+def _paginated(base: str, posts: Sequence[Post], size: int):
+    """(path, url, posts, Pagination) for each page of a listing at ``base`` (a folder)."""
+    chunks = _paginate(posts, size)
+
+    def path(n: int) -> str:
+        return f"{base}index.html" if n == 1 else f"{base}page/{n}/index.html"
+
+    for n, chunk in enumerate(chunks, start=1):
+        newer = _dir_url(path(n - 1)) if n > 1 else None
+        older = _dir_url(path(n + 1)) if n < len(chunks) else None
+        yield path(n), _dir_url(path(n)), chunk, Pagination(n, len(chunks), newer, older)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,17 +259,13 @@ def plan_pages(site: Site) -> list[Plan]:
     """Every page of the site, with its context: one list, in a fixed order."""
     config = site.config
     plans: list[Plan] = []
-    chunks = _paginate(site.posts, config.posts_per_page)
-    for n, chunk in enumerate(chunks, start=1):
-        path = _index_path(n)
-        newer = _dir_url(_index_path(n - 1)) if n > 1 else None
-        older = _dir_url(_index_path(n + 1)) if n < len(chunks) else None
-        title = config.title if n == 1 else f"{config.title}: page {n}"
+    for path, url, chunk, pages in _paginated("", site.posts, config.posts_per_page):
+        title = config.title if pages.number == 1 else f"{config.title}: page {pages.number}"
         plans.append(
             Plan(
                 "index.html",
-                PageInfo("index", path, _dir_url(path), title, config.description),
-                {"posts": chunk, "pagination": Pagination(n, len(chunks), newer, older)},
+                PageInfo("index", path, url, title, config.description),
+                {"posts": chunk, "pagination": pages},
             )
         )
     related = related_posts(site.posts)
@@ -280,16 +304,16 @@ def plan_pages(site: Site) -> list[Plan]:
     plans.append(
         Plan("topics.html", PageInfo("topics", "topics/index.html", "topics/", "Topics"), {})
     )
-    for topic in site.topics:
-        plans.append(
-            Plan(
-                "topic.html",
-                PageInfo(
-                    "topic", topic.url + "index.html", topic.url, topic.name, topic.description
-                ),
-                {"topic": topic},
+    for topic, link in zip(site.topics, topic_links(site), strict=True):
+        for path, url, chunk, pages in _paginated(topic.url, topic.posts, config.posts_per_page):
+            title = topic.name if pages.number == 1 else f"{topic.name}: page {pages.number}"
+            plans.append(
+                Plan(
+                    "topic.html",
+                    PageInfo("topic", path, url, title, topic.description),
+                    {"topic": link, "posts": chunk, "pagination": pages},
+                )
             )
-        )
         feed = _feed(
             f"{config.title}: {topic.name}", topic.url + "feed.xml", topic.url, topic.posts
         )
@@ -299,7 +323,8 @@ def plan_pages(site: Site) -> list[Plan]:
     plans.append(
         Plan("search.html", PageInfo("search", "search/index.html", "search/", "Search"), {})
     )
-    years = [(year, tuple(group)) for year, group in groupby(site.posts, key=lambda p: p.date.year)]
+    links = tuple(_link(p) for p in site.posts)
+    years = [(year, tuple(group)) for year, group in groupby(links, key=lambda p: p.date.year)]
     plans.append(
         Plan(
             "archive.html",
@@ -315,7 +340,7 @@ def plan_pages(site: Site) -> list[Plan]:
         Plan(
             "sitemap.xml",
             PageInfo("sitemap", "sitemap.xml", "sitemap.xml", "Sitemap"),
-            {"posts": site.posts},
+            {"posts": links},
         )
     )
     plans.append(Plan("robots.txt", PageInfo("robots", "robots.txt", "robots.txt", "robots"), {}))
