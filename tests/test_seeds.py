@@ -57,3 +57,48 @@ def test_nothing_the_author_wrote_is_lost_but_artefacts_are(site):
         assert "[end of text]" not in page
         assert "Write a technical blog post" not in page
     assert "<title>Deep Learning" in site.page("posts/000-1442f74924e9fc19/index.html")
+
+
+def _check_seeds(site):
+    from tensorpress.cli import main
+
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, site.root / "content" / (seed.stem + ".md"))
+    site.capsys.readouterr()
+    code = main(["check", "-s", str(site.root)])
+    return code, site.capsys.readouterr().out
+
+
+def test_check_points_at_the_open_fence_and_at_the_code_left_outside_it(site):
+    code, out = _check_seeds(site)
+    assert code == 0, "warnings only"
+    name = "content/002_17aa6f43e2435efa.md"
+    assert f"{name}:82: warning: code fence opened here seems to end before the prose" in out
+    assert (
+        f"{name}:102: warning: lines 102-110 look like Python code outside any code block as "
+        "written: the ``` at line 101 closes the block opened at line 82 instead of opening "
+        "one for them: end the block opened at line 82 where its code ends, so that line 101 "
+        "opens this one"
+    ) in out
+    assert f"{name}:149: warning: lines 149-158 look like Python code" in out
+    assert not any("outside any code block" in ln for ln in out.splitlines() if "000_" in ln)
+
+
+def test_a_markdown_example_with_headings_is_never_closed_early(site):
+    site.post(
+        "a.md",
+        """\
+        How a post looks:
+
+        ```markdown
+        ## Results
+
+        The model reached ninety percent accuracy on the held-out test set.
+        ```
+        """,
+        title="A",
+        date="2024-01-01",
+    )
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err
+    assert "<h2" not in site.page("posts/a/index.html").split('class="prose', 1)[1]

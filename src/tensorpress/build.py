@@ -69,9 +69,11 @@ class BuildResult:
 
 
 def _assets(site: Site) -> list[Page]:
-    """Files beside bundle posts, copied next to the post's page."""
+    """Files beside bundle posts, copied next to the post's page, and the files a post
+    makes (a notebook's plots and its own copy, for download)."""
     pages = []
     for post in site.posts:
+        pages.extend(Page(post.url + name, data, post.source) for name, data in post.files)
         base = post.source.rsplit("/", 1)[0] + "/"
         for rel in post.assets:
             data = read_asset(site.config.root, rel)
@@ -221,7 +223,7 @@ def build(
         if unchanged is not None:
             return unchanged
 
-    config_key = repr(config)
+    config_key = hashlib.sha1(repr(config).encode()).hexdigest()
     options = parser_options(config)
     body_keys = [body_key(source, options) for source in inputs.posts]
     post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]

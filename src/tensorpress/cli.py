@@ -109,6 +109,46 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from tensorpress.check import apply_fixes, check_site, dedupe, from_diagnostic, plan_fixes
+    from tensorpress.config import load_config
+
+    if args.pyflakes:
+        try:
+            import pyflakes  # noqa: F401
+        except ImportError:
+            print("tensorpress check: --pyflakes needs pyflakes: pip install pyflakes",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+    config, config_diags = load_config(Path(args.source), drafts=True)
+    if args.fix:
+        fixes = plan_fixes(config)
+        for fix in fixes:
+            print(fix.diff(), end="", file=sys.stderr if args.format == "json" else sys.stdout)
+        for done in apply_fixes(config.root, fixes, datetime.now()):
+            print(done, file=sys.stderr)
+        if not fixes:
+            print("nothing to fix", file=sys.stderr)
+    report = check_site(config, pyflakes=args.pyflakes)
+    findings = dedupe((*(from_diagnostic(d) for d in config_diags), *report.findings))
+    if args.format == "json":
+        print(json.dumps([f.as_json() for f in findings], indent=1, ensure_ascii=False))
+    else:
+        for finding in findings:
+            print(finding)
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = sum(f.severity == "warning" for f in findings)
+    notes = len(findings) - errors - warnings
+    print(
+        f"checked {report.posts} posts: {errors} error(s), {warnings} warning(s), "
+        f"{notes} note(s)" + (" (--strict: warnings fail)" if args.strict and warnings else ""),
+        file=sys.stderr,
+    )
+    return 1 if errors or (args.strict and warnings) else 0
+
+
 def _cmd_clean(args: argparse.Namespace) -> int:
     from tensorpress.cache import CACHE_DIR
     from tensorpress.output import clean_output
@@ -266,6 +306,35 @@ def _parser() -> argparse.ArgumentParser:
         help="processes for rendering posts (default: one per core)",
     )
     b.set_defaults(func=_cmd_build)
+
+    k = sub.add_parser(
+        "check",
+        help="report problems in the posts without building",
+        description="Check the site without writing it: everything a build reports, plus "
+        "code outside fences, Python that does not parse, broken anchors and files, missing "
+        "alt text, duplicate titles and unknown front-matter keys. Printed as "
+        "path:line: severity: message: hint. Exit 1 on errors (on warnings too with --strict).",
+    )
+    k.add_argument(
+        "-s", "--source", default=".", metavar="DIR", help="site folder (default: current folder)"
+    )
+    k.add_argument("--strict", action="store_true", help="fail on warnings too (notes never fail)")
+    k.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or JSON array"
+    )
+    k.add_argument(
+        "--pyflakes",
+        action="store_true",
+        help="also report names used but never defined in each post's Python blocks",
+    )
+    k.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes (front matter, fence languages, generation artefacts), "
+        "showing a diff and keeping a backup in .tensorpress-backup/",
+    )
+    k.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    k.set_defaults(func=_cmd_check)
 
     c = sub.add_parser(
         "clean",

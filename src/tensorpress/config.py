@@ -184,6 +184,9 @@ class SiteConfig:
     """Number the lines of code blocks unless a block says otherwise (``linenums``)."""
     math_macros: tuple[tuple[str, str], ...] = ()
     """TeX macros for every formula: (name without backslash, expansion), sorted by name."""
+    notebook_repo: str = ""
+    """GitHub URL of the site folder on a branch (``https://github.com/o/r/blob/main/``),
+    for the "open in Colab" links of notebook posts; empty: no such links."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     config_path: str = ""
 
@@ -199,6 +202,7 @@ class SiteConfig:
 KNOWN_KEYS = {
     "title", "description", "author", "base_url", "language", "timezone", "time_zone",
     "posts_per_page", "pygments_style", "topics", "extra", "line_numbers", "math_macros",
+    "notebook_repo",
 }  # fmt: skip
 
 
@@ -346,6 +350,8 @@ def _read_file(path: Path, rel: str, config: SiteConfig) -> tuple[SiteConfig, li
                 diags.append(error(rel, line, f"line_numbers must be true or false, not {value!r}"))
         elif key == "math_macros":
             values["math_macros"] = _parse_macros(value, rel, line, diags)
+        elif key == "notebook_repo":
+            values["notebook_repo"] = _parse_repo(value, rel, line, diags)
         elif key == "extra":
             if isinstance(value, dict):
                 values["extra"] = value
@@ -374,6 +380,24 @@ def _parse_macros(
         else:
             macros[name] = body
     return tuple(sorted(macros.items()))
+
+
+def _parse_repo(value: Any, rel: str, line: int, out: list[Diagnostic]) -> str:
+    """A GitHub URL down to the branch (and folder): Colab opens notebooks from GitHub."""
+    example = "https://github.com/org/repo/blob/main/"
+    url = str(value).strip() if isinstance(value, str) else ""
+    m = re.match(r"^https?://github\.com/([^/\s]+/[^/\s]+)/(?:blob|tree)/(\S+?)/?$", url)
+    if m is None:
+        out.append(
+            error(
+                rel,
+                line,
+                f"notebook_repo {value!r} must be a GitHub URL that names a branch, such as "
+                f"{example} (Colab opens notebooks from GitHub)",
+            )
+        )
+        return ""
+    return f"https://github.com/{m.group(1)}/blob/{m.group(2)}/"
 
 
 def _parse_styles(value: Any, rel: str, line: int, out: list[Diagnostic]) -> dict[str, str]:

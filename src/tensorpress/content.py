@@ -23,19 +23,19 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from tensorpress import __version__
+from tensorpress import __version__, notebook
 from tensorpress.config import SiteConfig, TopicDef
 from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
-from tensorpress.drafts import repair
+from tensorpress.drafts import prepare
 from tensorpress.frontmatter import decode, load_front, split, validate
 from tensorpress.markdown import render
 from tensorpress.models import Post, Rendered, Series, Site, Source, Topic, TopicRef
 
-POST_SUFFIXES = (".md", ".markdown")
+POST_SUFFIXES = (".md", ".markdown", notebook.SUFFIX)
 PIPELINE = (
     f"tensorpress {__version__}; markdown-it-py {_version('markdown-it-py')}; "
     f"mdit-py-plugins {_version('mdit-py-plugins')}; pygments {_version('pygments')}; "
-    f"latex2mathml {_version('latex2mathml')}; 3"
+    f"latex2mathml {_version('latex2mathml')}; 5"
 )
 """Everything a cached body depends on besides the file: change it, and the cache misses."""
 GENERIC_HEADINGS = {
@@ -96,11 +96,14 @@ def body_key(source: Source, options: tuple[Any, ...] = ()) -> str:
 
 def compute_body(source: Source, md: MarkdownIt) -> Body | None:
     """Decode, split, repair and render one source: the expensive step, pure."""
+    if notebook.is_notebook(source.path):
+        nb = notebook.render_body(source.data, source.path, md)
+        return None if nb is None else Body(nb.rendered, None, nb.diagnostics)
     text, _ = decode(source.data, source.path)
     if text is None:
         return None
     sp, _ = split(text, source.path)
-    fixed = repair(sp.body, source.path, sp.body_line, has_front_matter=sp.kind is not None)
+    fixed = prepare(sp.body, source.path, sp.body_line, has_front_matter=sp.kind is not None)
     rendered = render(md, fixed.text, source.path, sp.body_line)
     return Body(rendered, fixed.prompt_subject, fixed.diagnostics)
 
@@ -170,17 +173,30 @@ def load_post(
 ) -> tuple[Post | None, tuple[Diagnostic, ...]]:
     """A source file into a ``Post``, inferring what the front matter leaves out."""
     path = source.path
-    text, diags = decode(source.data, path)
-    if text is None:
-        return None, diags
-    sp, split_diags = split(text, path)
-    data, _lines, load_diags = load_front(sp, path)
+    nb_front = None
+    if notebook.is_notebook(path):
+        nb, diags = notebook.read(source.data, path)
+        if nb is None:
+            return None, diags
+        nb_front = notebook.front_matter(nb, path)
+        data, _lines = dict(nb_front.data), dict(nb_front.lines)
+        out = list(nb_front.diagnostics)
+        has_front, empty = nb_front.found, notebook.is_empty(nb_front)
+    else:
+        text, diags = decode(source.data, path)
+        if text is None:
+            return None, diags
+        sp, split_diags = split(text, path)
+        data, _lines, load_diags = load_front(sp, path)
+        out = [*split_diags, *load_diags]
+        has_front, empty = sp.kind is not None, not sp.body.strip()
     fm, fm_diags = validate(data, _lines, path)
-    out = [*split_diags, *load_diags, *fm_diags]
+    out.extend(fm_diags)
     if has_errors(out):
         return None, tuple(out)
-    if not sp.body.strip() and fm.title is None:
-        return None, (error(path, 1, "the post is empty: write some Markdown, or delete the file"),)
+    if empty and fm.title is None:
+        what = "add cells" if nb_front else "write some Markdown"
+        return None, (error(path, 1, f"the post is empty: {what}, or delete the file"),)
 
     key = body_key(source, parser_options(config))
     body = cache.get(key) or compute_body(source, md)
@@ -223,7 +239,7 @@ def load_post(
         updated = updated.replace(tzinfo=tz)
 
     topic_names = fm.topics or ()
-    if fm.topics is None and sp.kind is None:
+    if fm.topics is None and not has_front:
         topic_names = infer_topics(f"{title}\n{body.rendered.text}", config.topics)
         found = ", ".join(topic_names) if topic_names else "none"
         out.append(
@@ -265,10 +281,18 @@ def load_post(
         text=rendered.text,
         series=fm.series,
     )
+    if nb_front is not None:
+        download = f"{name}{notebook.SUFFIX}"
+        fields = replace(
+            fields,
+            notebook=download,
+            colab=notebook.colab_url(config.notebook_repo, path),
+            files=(*notebook.images(nb_front.cells), (download, source.data)),
+        )
     meta = (
-        replace(fields, summary=Markup(), content=Markup(), text="")
+        replace(fields, summary=Markup(), content=Markup(), text="", files=())
         if not fm.summary
-        else replace(fields, content=Markup(), text="")
+        else replace(fields, content=Markup(), text="", files=())
     )
     post = replace(fields, digest=hashlib.sha1(f"{key}|{meta!r}".encode()).hexdigest())
     return post, tuple(out)
@@ -307,7 +331,8 @@ def _rewrite_links(
         if not _is_relative(target):
             return tag
         resolved = posixpath.normpath(posixpath.join(base, target))
-        if resolved not in sources and resolved not in post.assets:
+        made = resolved.startswith(base + "/") and resolved[len(base) + 1 :] in dict(post.files)
+        if resolved not in sources and resolved not in post.assets and not made:
             diags.append(
                 warning(
                     post.source,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tensorpress.compat import migrate
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.highlight import PLAIN, parse_info
 
@@ -24,6 +25,17 @@ _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _ATX = re.compile(r"^ {0,3}#{1,6}(\s+\S.*)?$")
 _SECTION = re.compile(r"^ {0,3}#{2,6}\s+\S")
 _CODE_CHARS = re.compile(r"[=(){}\[\];<>`]|^\s*(def|class|import|from|return|print)\b")
+MARKUP = frozenset({"markdown", "md", "mdx", "myst", "rst", "restructuredtext", "html", "xml",
+                    "latex", "tex", "org", "asciidoc", "adoc", "jinja", "liquid"})  # fmt: skip
+"""Languages whose blocks hold headings and prose on purpose: never closed early."""
+MAX_QUOTES = 15
+"""Blockquotes nested deeper than this are shown at this depth: markdown-it stops nesting
+blocks at 20 levels and drops what is deeper, and no reader can follow 20 levels anyway."""
+_QUOTES = re.compile(r"^(?: {0,3}>)+")
+MAX_LISTS = 8
+"""Lists nested deeper than this are shown at this depth. Each list level costs markdown-it
+two of its 20 levels, and past them it drops the rest of the post, not only the list."""
+_ITEM = re.compile(r"^( *)(?:[-+*]|\d{1,9}[.)])(?: |$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +129,7 @@ def _fix_fences(lines: list[str], path: str, first: int) -> list[Diagnostic]:
             continue
         opened, marker = i, m.group(2)
         lang, _ = parse_info(m.group(3))
-        checkable = lang not in PLAIN or not lang
+        checkable = not lang or (lang not in PLAIN and lang not in MARKUP)
         close = None
         for j in range(i + 1, len(lines)):
             c = _FENCE.match(lines[j])
@@ -166,38 +178,127 @@ def _fix_fences(lines: list[str], path: str, first: int) -> list[Diagnostic]:
     return diags
 
 
+def prompt_line(lines: list[str]) -> int | None:
+    """Index of a prompt echoed by a text generator: the first non-blank line, if it reads
+    as a request for a post (and is not a heading)."""
+    idx = next((k for k, ln in enumerate(lines) if ln.strip()), None)
+    if idx is not None and _PROMPT.match(lines[idx]) and not _ATX.match(lines[idx]):
+        return idx
+    return None
+
+
+def end_marker_line(lines: list[str]) -> int | None:
+    """Index of the last non-blank line when it ends with ``[end of text]``."""
+    last = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), None)
+    return last if last is not None and _END_MARKER.search(lines[last]) else None
+
+
+def strip_end_marker(line: str) -> str:
+    return _END_MARKER.sub("", line)
+
+
 def repair(body: str, path: str, first_line: int, *, has_front_matter: bool) -> Repaired:
     """Strip generation artefacts and close fences that obviously ran on; report all."""
     lines = body.split("\n")
     diags: list[Diagnostic] = []
     subject = None
-    if not has_front_matter:
-        idx = next((k for k, ln in enumerate(lines) if ln.strip()), None)
-        if idx is not None and _PROMPT.match(lines[idx]) and not _ATX.match(lines[idx]):
-            found = _PROMPT_SUBJECT.search(lines[idx])
-            subject = found.group(1).strip() if found else None
-            diags.append(
-                warning(
-                    path,
-                    first_line + idx,
-                    "this line looks like a prompt echoed by a text generator; it is left out "
-                    "of the page: delete it",
-                )
+    idx = None if has_front_matter else prompt_line(lines)
+    if idx is not None:
+        found = _PROMPT_SUBJECT.search(lines[idx])
+        subject = found.group(1).strip() if found else None
+        diags.append(
+            warning(
+                path,
+                first_line + idx,
+                "this line looks like a prompt echoed by a text generator; it is left out "
+                "of the page: delete it",
             )
-            lines[idx] = ""
-    for k in range(len(lines) - 1, -1, -1):
-        if not lines[k].strip():
-            continue
-        if _END_MARKER.search(lines[k]):
-            diags.append(
-                warning(
-                    path,
-                    first_line + k,
-                    "'[end of text]' is a generation artefact; it is left out of the page: "
-                    "delete it",
-                )
+        )
+        lines[idx] = ""
+    end = end_marker_line(lines)
+    if end is not None:
+        diags.append(
+            warning(
+                path,
+                first_line + end,
+                "'[end of text]' is a generation artefact; it is left out of the page: delete it",
             )
-            lines[k] = _END_MARKER.sub("", lines[k])
-        break
+        )
+        lines[end] = strip_end_marker(lines[end])
+    diags.extend(_flatten_quotes(lines, path, first_line))
+    diags.extend(_flatten_lists(lines, path, first_line))
     diags.extend(_fix_fences(lines, path, first_line))
     return Repaired("\n".join(lines), subject, tuple(diags))
+
+
+def _flatten_lists(lines: list[str], path: str, first: int) -> list[Diagnostic]:
+    """List items nested more than ``MAX_LISTS`` deep become siblings at that depth, with
+    their continuation lines: every word stays on the page."""
+    stack: list[int] = []  # indents of the open list items, as written
+    shift, deepest, at, fence = 0, 0, None, ""
+    for i, line in enumerate(lines):
+        f = _FENCE.match(line)
+        if f and (not fence or (f.group(2).startswith(fence) and not f.group(3).strip())):
+            fence = "" if fence else f.group(2)
+        if fence or not line.strip() or line.startswith("\t"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        item = _ITEM.match(line)
+        if item:
+            while stack and stack[-1] >= indent:
+                stack.pop()
+            stack.append(indent)
+            shift = indent - stack[MAX_LISTS - 1] if len(stack) > MAX_LISTS else 0
+            if shift and len(stack) > deepest:
+                deepest, at = len(stack), at if at is not None else i
+        elif indent == 0:
+            stack, shift = [], 0  # a paragraph at the margin: the lists are over
+        if shift:
+            lines[i] = line[min(shift, indent) :]
+    if at is None:
+        return []
+    return [
+        warning(
+            path,
+            first + at,
+            f"lists nested {deepest} deep; shown {MAX_LISTS} deep, the most a page can hold "
+            "(deeper, Markdown would drop the rest of the post): indent less",
+        )
+    ]
+
+
+def _flatten_quotes(lines: list[str], path: str, first: int) -> list[Diagnostic]:
+    """Quotes nested more than ``MAX_QUOTES`` deep, shown at that depth (text kept)."""
+    deepest, at = 0, None
+    fence = ""
+    for i, line in enumerate(lines):
+        f = _FENCE.match(line)
+        if f and (not fence or (f.group(2).startswith(fence) and not f.group(3).strip())):
+            fence = "" if fence else f.group(2)
+            continue
+        if fence or line.count(">", 0, 4 * MAX_QUOTES + 8) <= MAX_QUOTES:
+            continue
+        m = _QUOTES.match(line)
+        depth = m.group(0).count(">") if m else 0
+        if depth > MAX_QUOTES:
+            lines[i] = ">" * MAX_QUOTES + line[m.end() :]  # type: ignore[union-attr]
+            if depth > deepest:
+                deepest, at = depth, at if at is not None else i
+    if at is None:
+        return []
+    return [
+        warning(
+            path,
+            first + at,
+            f"blockquotes nested {deepest} deep; shown {MAX_QUOTES} deep, the most a page "
+            "can hold: use fewer '>'",
+        )
+    ]
+
+
+def prepare(body: str, path: str, first_line: int, *, has_front_matter: bool) -> Repaired:
+    """Everything done to a body before Markdown, in order: syntax of other generators made
+    ours (``compat``), then draft repairs. Line counts never change."""
+    moved = migrate(body, path, first_line)
+    fixed = repair(moved.text, path, first_line, has_front_matter=has_front_matter)
+    return Repaired(fixed.text, fixed.prompt_subject, moved.diagnostics + fixed.diagnostics)

@@ -97,6 +97,12 @@ class Post:
     """Plain text of the prose, for the search index."""
     series: str | None = None
     """The name of the series this post is a part of."""
+    notebook: str = ""
+    """A notebook post's file name for the "download notebook" link (beside the page)."""
+    colab: str = ""
+    """A notebook post's "open in Colab" URL; empty without ``notebook_repo`` in the config."""
+    files: tuple[tuple[str, bytes], ...] = ()
+    """Files made from the source, written beside the page: (name, bytes), e.g. plots."""
     digest: str = ""
     """Changes whenever any other field does: the source's digest plus the metadata."""
 
@@ -140,6 +146,7 @@ class PostLink:
     title: str
     url: str
     date: datetime
+    updated: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

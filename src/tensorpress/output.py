@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
         return True
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (3.11, 3.12)
         return False
 
 
@@ -52,6 +53,7 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
     site has thousands of files and this runs on every rebuild."""
     found: list[str] = []
     top_s = str(top)
+    where = label if top == root else "the site"
     for dirpath, dirnames, filenames in os.walk(top_s):
         rel_dir = os.path.relpath(dirpath, top_s).replace(os.sep, "/")
         prefix = "" if rel_dir == "." else rel_dir + "/"
@@ -63,7 +65,7 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
                     warning(
                         label + prefix + d,
                         0,
-                        "symbolic link to a folder outside the site; not followed",
+                        f"symbolic link to a folder outside {where}; not followed",
                     )
                 )
                 dirnames.remove(d)
@@ -76,7 +78,7 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
                     warning(
                         label + prefix + name,
                         0,
-                        "symbolic link to a file outside the site; not followed",
+                        f"symbolic link to a file outside {where}; not followed",
                     )
                 )
                 continue
@@ -88,6 +90,12 @@ def _read(path: str, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] |
     try:
         with open(path, "rb") as f:
             return f.read(), os.fstat(f.fileno()).st_mtime
+    except FileNotFoundError:
+        # Gone between listing and reading (an editor's temporary file, a file deleted
+        # mid-build): build without it rather than fail.
+        why = "broken symbolic link" if os.path.islink(path) else "removed while reading"
+        diags.append(warning(rel, 0, f"{why}; skipped"))
+        return None
     except OSError as exc:
         diags.append(error(rel, 0, f"cannot read: {exc.strerror or exc}"))
         return None
@@ -111,7 +119,7 @@ def read_sources(config: SiteConfig, theme: Path) -> tuple[Inputs, tuple[Diagnos
             ),
         )
     base = str(content) + os.sep
-    rels = _walk(content, root, "content/", diags)
+    rels = _walk(content, content, "content/", diags)
     bundles = {
         r.rpartition("/")[0]
         for r in rels
@@ -308,6 +316,20 @@ def write_site(
             temp = target.with_name(f".{target.name}.tp-{os.getpid()}.tmp")
             temps.append((temp, target, page))
             temp.write_bytes(page.data)
+        for temp, _, page in temps:  # a rename keeps size and time: record them now
+            entries[page.path] = (page.key, *(_stat(temp) or (-1, -1)))
+        data = {
+            "version": 2,
+            "inputs": inputs,
+            "report": report,
+            "files": {k: list(v) for k, v in sorted(entries.items())},
+        }
+        manifest_bytes = json.dumps(data, indent=0).encode()
+        if not _unchanged(output / MANIFEST, manifest_bytes):
+            # Staged like a page: the record changes with the site or not at all.
+            temp = output / f".{MANIFEST}.tp-{os.getpid()}.tmp"
+            temps.append((temp, output / MANIFEST, Page(MANIFEST, b"")))
+            temp.write_bytes(manifest_bytes)
     except (OSError, _Refused) as exc:
         for temp, _, _ in temps:
             temp.unlink(missing_ok=True)
@@ -327,27 +349,64 @@ def write_site(
                 f"cannot write the site: {exc.strerror or exc}; the previous site is unchanged",
             ),
         )
-    for temp, target, page in temps:
-        os.replace(temp, target)
-        entries[page.path] = (page.key, *(_stat(target) or (-1, -1)))
+    failed = _swap_in(temps)
+    if failed is not None:
+        return WriteReport((), ()), (
+            error(
+                str(failed.filename or output),
+                0,
+                f"cannot write the site: {failed.strerror or failed}; the previous site is "
+                "unchanged",
+            ),
+        )
     removed = []
     for name in old:
         target = _safe_target(output, name)
         if name in entries or target is None or not target.is_file():
             continue
-        target.unlink()
+        try:
+            target.unlink()
+            _prune_empty(target.parent, output)
+        except OSError:
+            continue  # the new site is whole; a stale file we cannot delete stays, harmless
         removed.append(name)
-        _prune_empty(target.parent, output)
-    data = {
-        "version": 2,
-        "inputs": inputs,
-        "report": report,
-        "files": {k: list(v) for k, v in sorted(entries.items())},
-    }
-    manifest_bytes = json.dumps(data, indent=0).encode()
-    if not _unchanged(output / MANIFEST, manifest_bytes):
-        (output / MANIFEST).write_bytes(manifest_bytes)
-    return WriteReport(tuple(t[2].path for t in temps), tuple(removed)), ()
+    written = tuple(t[2].path for t in temps if t[1] != output / MANIFEST)
+    return WriteReport(written, tuple(removed)), ()
+
+
+def _swap_in(temps: list[tuple[Path, Path, Page]]) -> OSError | None:
+    """Rename every temporary onto its target; if one rename fails, put back the files
+    already replaced (kept as hard links, or copies) so the previous site stays whole."""
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for temp, target, _ in temps:
+            keep: Path | None = target.with_name(f".{target.name}.tp-{os.getpid()}.old")
+            try:
+                os.link(target, keep)  # type: ignore[arg-type]
+            except FileNotFoundError:
+                keep = None  # nothing to put back: a new file
+            except OSError:
+                shutil.copy2(target, keep)  # type: ignore[arg-type]  # no hard links here
+            try:
+                os.replace(temp, target)
+            except OSError:
+                if keep is not None:
+                    keep.unlink(missing_ok=True)
+                raise
+            done.append((target, keep))
+    except OSError as exc:
+        for target, keep in reversed(done):
+            if keep is not None:
+                os.replace(keep, target)
+            else:
+                target.unlink(missing_ok=True)
+        for temp, _, _ in temps:
+            temp.unlink(missing_ok=True)
+        return exc
+    for _, keep in done:
+        if keep is not None:
+            keep.unlink(missing_ok=True)
+    return None
 
 
 class _Refused(Exception):

@@ -1,0 +1,899 @@
+"""``tensorpress check``: what a build would say, plus what only a linter looks for.
+
+The build's own pipeline runs first (``build(config, write=False)``), so everything it
+diagnoses (front matter, draft repairs, fences without a language, math, links to
+missing posts, URL collisions, templates) is reported exactly as a build reports it.
+On top of that, pure analyses of each post: code the author left outside any fence,
+Python blocks that do not parse (and, with pyflakes, names never defined), heading
+anchors, missing files and alt text, duplicate titles, unknown front-matter keys.
+
+``plan_fix`` computes the safe, mechanical fixes of one post and proves them: the fixed
+file must load to the same title, date and topics and render to the same HTML, or it is
+left alone. Only ``check_site`` and ``apply_fixes`` touch the disk.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import os
+import posixpath
+import re
+import textwrap
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import unescape
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+
+from tensorpress.compat import migrate
+from tensorpress.config import SiteConfig
+from tensorpress.content import compute_body, load_post, parser_options
+from tensorpress.diagnostics import Diagnostic
+from tensorpress.drafts import end_marker_line, prepare, prompt_line, strip_end_marker
+from tensorpress.frontmatter import ALIASES, KNOWN, decode, load_front, split, validate
+from tensorpress.highlight import guess_language, parse_info
+from tensorpress.markdown import slugify as heading_id
+from tensorpress.models import Post, Source
+
+Severity = Literal["error", "warning", "note"]
+MARKDOWN = (".md", ".markdown")
+PYTHON = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3", "sage"})
+BACKUP_DIR = ".tensorpress-backup"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing ``check`` reports. A note informs and never fails a check, even strict."""
+
+    path: str
+    line: int
+    severity: Severity
+    message: str
+    hint: str = ""
+    kind: str = ""
+    """What it is about (``stray-code``, ``image``...), for deduplication."""
+    subject: str = ""
+    """What exactly (a line, a link target): one finding per (path, kind, subject)."""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        hint = f": {self.hint}" if self.hint else ""
+        return f"{where}: {self.severity}: {self.message}{hint}"
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "line": self.line,
+            "severity": self.severity,
+            "message": self.message,
+        }
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    findings: tuple[Finding, ...]
+    """Sorted, each once."""
+    posts: int
+
+
+# -- the build's diagnostics, as findings -------------------------------------------------
+
+_VERBS = (
+    "add|put|write|delete|fix|use|give|choose|check|save|rename|quote|remove|close|replace|"
+    "create|move|pin|set|install|run|make|escape|wrap|paste|link|mark|end|keep|split|define"
+)
+_HINT = re.compile(rf"(?:: |; )(?=(?:{_VERBS})\b)")
+_KINDS = (
+    (re.compile(r"^code fence opened here"), "fence"),
+    (re.compile(r"^code fence has no language"), "fence-language"),
+    (re.compile(r"^image '(.*)' not found"), "image-missing"),
+    (re.compile(r"^link to '(.*)' points to no post"), "link-post"),
+)
+
+
+def split_hint(message: str) -> tuple[str, str]:
+    """``"x is wrong: write y"`` -> (``x is wrong``, ``write y``): the build's messages end
+    with an imperative hint after a colon or a semicolon."""
+    found = list(_HINT.finditer(message))
+    if not found:
+        return message, ""
+    m = found[-1]
+    return message[: m.start()], message[m.end() :]
+
+
+def from_diagnostic(d: Diagnostic) -> Finding:
+    message, hint = split_hint(d.message)
+    for pattern, kind in _KINDS:
+        m = pattern.search(d.message)
+        if m:
+            subject = m.group(1) if m.groups() else str(d.line)
+            return Finding(d.path, d.line, d.severity, message, hint, kind, subject)
+    return Finding(d.path, d.line, d.severity, message, hint)
+
+
+def dedupe(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """The first finding of each (path, kind, subject), or of each identical message; sorted."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for f in findings:
+        key = (
+            (f.path, f.kind, f.subject)
+            if f.kind
+            else (f.path, str(f.line), f.severity, f.message, f.hint)
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return tuple(sorted(out, key=lambda f: (f.path, f.line, f.severity, f.message)))
+
+
+# -- code the author left outside fences (the text as written, before repair) --------------
+
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_CODE_LINE = re.compile(
+    r"""^(?:
+        (?:import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*
+          | from\s+[\w.]+\s+import\s+[\w*(][\w\s,()*]*)\s*;?
+      | (?:async\s+)?def\s+\w+\s*\(.*\)\s*(?:->.*)?:
+      | class\s+\w+\s*(?:\(.*\))?\s*:
+      | @[A-Za-z_][\w.]*(?:\(.*\))?
+      | for\s+[\w, ()]+\s+in\s+\S.*:
+      | (?:if|elif|while)\s+.*(?:==|!=|<=|>=|\bnot\b|\bis\b|\(|\[).*:
+      | with\s+.+\s+as\s+\w+\s*:
+      | (?:return|raise|yield)\b.*
+      | [A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:\s*,\s*[A-Za-z_][\w.]*)*\s*
+        (?:[-+*/%@&|^]|//|\*\*)?=\s*[^=\s].*
+      | [A-Za-z_][\w.]*\(.*\)\s*;?
+      | >>>\s.*
+    )\s*$""",
+    re.X,
+)
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def _looks_like_code(line: str) -> bool:
+    s = line.strip()
+    if not _CODE_LINE.match(s):
+        return False
+    words = _WORDS.findall(s)
+    # A sentence that happens to match (``Note: x = y is ...``) has many plain words.
+    return not (len(words) >= 10 and s.endswith(".") and "(" not in s)
+
+
+def _outside_lines(lines: Sequence[str]) -> tuple[list[bool], list[tuple[int, int | None]]]:
+    """Which lines are outside code as CommonMark reads them, and every fence (open, close)."""
+    outside = [True] * len(lines)
+    fences: list[tuple[int, int | None]] = []
+    i, blank = 0, True
+    while i < len(lines):
+        line = lines[i]
+        m = _FENCE.match(line)
+        if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+            marker = m.group(2)
+            close = next(
+                (
+                    j
+                    for j in range(i + 1, len(lines))
+                    if (c := _FENCE.match(lines[j]))
+                    and c.group(2)[0] == marker[0]
+                    and len(c.group(2)) >= len(marker)
+                    and not c.group(3).strip()
+                ),
+                None,
+            )
+            end = len(lines) - 1 if close is None else close
+            for k in range(i, end + 1):
+                outside[k] = False
+            fences.append((i, close))
+            i, blank = end + 1, True
+            continue
+        if blank and (line.startswith("\t") or line.startswith("    ")):
+            outside[i] = False  # indented code
+            i += 1
+            continue
+        math = re.match(r"^ {0,3}(\\\[|\\begin\{)", line)
+        if math:
+            end_mark = "\\]" if math.group(1) == "\\[" else "\\end{"
+            j = i
+            while j < len(lines):
+                outside[j] = False
+                rest = lines[j][len(math.group(0)) :] if j == i else lines[j]
+                j += 1
+                if end_mark in rest:
+                    break
+            i, blank = j, False
+            continue
+        if re.match(r"^ {0,3}(<[A-Za-z/!?]|\$\$)", line):
+            j = i
+            while j < len(lines) and lines[j].strip():
+                outside[j] = False
+                j += 1
+            i, blank = j, False
+            continue
+        blank = not line.strip()
+        i += 1
+    return outside, fences
+
+
+def stray_code(path: str, body: str, first_line: int) -> list[Finding]:
+    """Runs of code-looking lines outside any fence, as the author wrote the file: what a
+    fence that closed too early (or never opened) leaves in the prose."""
+    lines = body.split("\n")
+    outside, fences = _outside_lines(lines)
+    kinds = []
+    for i, line in enumerate(lines):
+        if not outside[i]:
+            kinds.append("x")
+        elif not line.strip():
+            kinds.append("blank")
+        elif len(line) - len(line.lstrip(" ")) < 4 and _looks_like_code(line):
+            kinds.append("code")
+        elif line.lstrip().startswith("#") and len(line) - len(line.lstrip()) < 4:
+            kinds.append("comment")
+        elif line.startswith(("    ", "\t")):
+            kinds.append("indented")
+        else:
+            kinds.append("x")
+    # Comments and indented lines are code only next to code (a heading alone is a heading).
+    for _ in range(2):
+        for i, kind in enumerate(kinds):
+            near = {kinds[j] for j in (i - 1, i + 1) if 0 <= j < len(kinds)}
+            after_code = i > 0 and kinds[i - 1] == "code"
+            if (kind == "comment" and "code" in near) or (kind == "indented" and after_code):
+                kinds[i] = "code"
+    closes = {close: opened for opened, close in fences if close is not None}
+    out = []
+    i = 0
+    while i < len(lines):
+        if kinds[i] != "code":
+            i += 1
+            continue
+        start = end = i
+        strong = 0
+        j = i
+        while j < len(lines) and kinds[j] in ("code", "blank"):
+            if kinds[j] == "code":
+                end = j
+                strong += _looks_like_code(lines[j])
+            j += 1
+        i = end + 1
+        if strong < 2:
+            continue
+        lang = guess_language("\n".join(lines[start : end + 1]))
+        lang = "Python" if lang == "python" else lang
+        before = start - 1
+        while before >= 0 and not lines[before].strip():
+            before -= 1
+        span = f"lines {first_line + start}-{first_line + end} look like {lang} code"
+        if before in closes:
+            opened = closes[before]
+            marker = lines[before].strip()
+            message = (
+                f"{span} outside any code block as written: the {marker} at line "
+                f"{first_line + before} closes the block opened at line {first_line + opened} "
+                "instead of opening one for them"
+            )
+            hint = (
+                f"end the block opened at line {first_line + opened} where its code ends, "
+                f"so that line {first_line + before} opens this one"
+            )
+        else:
+            message = f"{span} outside any code block; Markdown shows them as prose"
+            hint = "put them between a ```python line and a ``` line"
+        out.append(
+            Finding(path, first_line + start, "warning", message, hint, "stray-code", str(start))
+        )
+    return out
+
+
+# -- the post as the build parses it ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    lang: str
+    """The fence's language, or the guessed one when it has none."""
+    code: str
+    line: int
+    """File line of the opening fence; the code starts on the next line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    src: str
+    alt: str
+    line: int
+    html: bool = False
+    """A raw ``<img>`` tag rather than ``![alt](src)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What the linter needs of one Markdown post, read as the build reads it."""
+
+    path: str
+    blocks: tuple[Block, ...]
+    images: tuple[Image, ...]
+    links: tuple[tuple[str, int], ...]
+    """Link targets (not images) with the file line each is on."""
+    front: dict[str, Any]
+    front_lines: dict[str, int]
+    stray: tuple[Finding, ...]
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_ATTR = re.compile(r"""\b(src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def _tag_images(html: str, line: int) -> list[Image]:
+    """Raw ``<img>`` tags; a missing ``alt`` is ``"\\0"`` (``alt=""`` is decoration)."""
+    out = []
+    for m in _IMG_TAG.finditer(html):
+        attrs = {}
+        for a in _ATTR.finditer(m.group(0)):
+            attrs[a.group(1).lower()] = next(g for g in a.groups()[1:] if g is not None)
+        at = line + html[: m.start()].count("\n")
+        out.append(Image(attrs.get("src", ""), attrs.get("alt", "\0"), at, html=True))
+    return out
+
+
+def parse_source(source: Source, md: MarkdownIt) -> Parsed | None:
+    """A Markdown source read as the build reads it (compat, repair, markdown-it); None
+    for what cannot be decoded (the build reports that) or is not Markdown."""
+    if not source.path.lower().endswith(MARKDOWN):
+        return None
+    text, _ = decode(source.data, source.path)
+    if text is None:
+        return None
+    sp, _ = split(text, source.path)
+    front, front_lines, _ = load_front(sp, source.path)
+    first = sp.body_line
+    # The author's structure: compat's conversions, but no repair.
+    stray = stray_code(source.path, migrate(sp.body, source.path, first).text, first)
+    fixed = prepare(sp.body, source.path, first, has_front_matter=sp.kind is not None)
+    env: dict[str, Any] = {"diagnostics": [], "path": source.path, "first": first}
+    tokens = md.parse(fixed.text, env)
+    blocks, images, links = [], [], []
+    for token in tokens:
+        line = first + (token.map[0] if token.map else 0)
+        if token.type == "fence":
+            lang, _ = parse_info(token.info)
+            blocks.append(Block(lang or guess_language(token.content), token.content, line))
+        elif token.type == "html_block":
+            images.extend(_tag_images(token.content, line))
+        elif token.type == "inline":
+            at = line
+            for child in token.children or ():
+                if child.type == "image":
+                    images.append(Image(str(child.attrs.get("src", "")), child.content, at))
+                elif child.type == "link_open" and "header-anchor" not in str(
+                    child.attrs.get("class", "")
+                ):
+                    links.append((str(child.attrs.get("href", "")), at))
+                elif child.type == "html_inline":
+                    images.extend(_tag_images(child.content, at))
+                at += child.type in ("softbreak", "hardbreak")
+    return Parsed(
+        source.path, tuple(blocks), tuple(images), tuple(links), front, front_lines, tuple(stray)
+    )
+
+
+# -- Python blocks ------------------------------------------------------------------------
+
+
+def _runnable(code: str) -> str:
+    """The block as Python: dedented, notebook magics (``%time``, ``!pip``) made ``pass``."""
+    lines = textwrap.dedent(code).split("\n")
+    return "\n".join(
+        ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip()[:1] in ("%", "!") else ln
+        for ln in lines
+    )
+
+
+def python_problems(path: str, blocks: Sequence[Block], pyflakes: bool) -> list[Finding]:
+    """Blocks that do not parse; with ``pyflakes``, names used but never defined in the
+    post's Python blocks taken together, in order (posts build up their code)."""
+    out = []
+    sources: list[tuple[Block, str]] = []
+    for block in blocks:
+        if block.lang not in PYTHON:
+            continue
+        code = _runnable(block.code)
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            n = exc.lineno or 1
+            out.append(
+                Finding(
+                    path,
+                    block.line + n,
+                    "warning",
+                    f"Python does not parse: {exc.msg} (line {n} of the block that opens at "
+                    f"line {block.line})",
+                    "fix the code, or give the fence another language (```text) if it is "
+                    "not meant to run",
+                    "python-syntax",
+                    str(block.line + n),
+                )
+            )
+            continue
+        except (ValueError, RecursionError, MemoryError) as exc:
+            out.append(
+                Finding(path, block.line, "warning", f"Python block cannot be checked: {exc}")
+            )
+            continue
+        sources.append((block, code))
+    if pyflakes and sources:
+        out.extend(_undefined_names(path, sources))
+    return out
+
+
+def _undefined_names(path: str, sources: Sequence[tuple[Block, str]]) -> list[Finding]:
+    from pyflakes import checker, messages
+
+    where: list[int] = []
+    parts = []
+    for block, code in sources:
+        n = code.count("\n") + 1
+        where.extend(block.line + k for k in range(1, n + 1))
+        parts.append(code)
+    tree = ast.parse("\n".join(parts))
+    found = checker.Checker(tree, filename=path, builtins={"display", "get_ipython"})
+    uses: dict[str, list[int]] = defaultdict(list)
+    for msg in sorted(found.messages, key=lambda m: m.lineno):
+        if isinstance(msg, messages.UndefinedName | messages.UndefinedLocal):
+            uses[msg.message_args[0]].append(where[min(msg.lineno, len(where)) - 1])
+    out = []
+    for name, lines in uses.items():
+        more = sorted(set(lines[1:]) - {lines[0]})
+        also = f" (also on line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))})"
+        out.append(
+            Finding(
+                path,
+                lines[0],
+                "warning",
+                f"name '{name}' is used but never defined or imported in this post's Python "
+                f"blocks{also if more else ''}",
+                f"import or define '{name}' in an earlier block",
+                "undefined-name",
+                name,
+            )
+        )
+    return out
+
+
+# -- images, links and anchors ------------------------------------------------------------
+
+
+def _is_local(url: str) -> bool:
+    return bool(url) and not url.startswith(("/", "?", "//")) and ":" not in url.split("/")[0]
+
+
+def image_problems(path: str, images: Sequence[Image], files: set[str]) -> list[Finding]:
+    """Images without alt text, and local images whose file is not there."""
+    out = []
+    base = posixpath.dirname(path)
+    for image in images:
+        if image.alt == "\0" or (not image.alt.strip() and not image.html):
+            out.append(
+                Finding(
+                    path,
+                    image.line,
+                    "warning",
+                    f"image {image.src!r} has no alt text, so screen readers cannot describe it",
+                    'add one: ![what the image shows](plot.png), or alt="" on an <img> that '
+                    "is only decoration",
+                    "alt",
+                    f"{image.line}:{image.src}",
+                )
+            )
+        target = unquote(image.src.split("#")[0].split("?")[0])
+        if _is_local(target) and posixpath.normpath(posixpath.join(base, target)) not in files:
+            out.append(
+                Finding(
+                    path,
+                    image.line,
+                    "warning",
+                    f"image '{target}' not found",
+                    "put the file there, or fix the path (relative to the post)",
+                    "image-missing",
+                    target,
+                )
+            )
+    return out
+
+
+_ID = re.compile(r"""\sid=["']([^"']+)["']""")
+
+
+def anchors(post: Post) -> frozenset[str]:
+    """Every id a link can point at in the post's content."""
+    return frozenset(unescape(m) for m in _ID.findall(str(post.content)))
+
+
+def _missing_anchor(
+    path: str, line: int, url: str, frag: str, ids: frozenset[str], where: str
+) -> Finding:
+    close = difflib.get_close_matches(frag, sorted(ids), n=1)
+    hint = f"did you mean '#{close[0]}'?" if close else "link to the id of a heading"
+    return Finding(
+        path,
+        line,
+        "warning",
+        f"link {url!r}: {where} has no heading or anchor '#{frag}'",
+        hint,
+        "anchor",
+        f"{line}:{url}",
+    )
+
+
+_IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|svg|webp|avif|bmp|ico)$", re.I)
+
+
+def link_problems(
+    post: Post,
+    by_source: dict[str, Post],
+    files: set[str],
+    links: Sequence[tuple[str, int]] | None = None,
+) -> list[Finding]:
+    """Anchors that lead nowhere (here or in a linked post), links to drafts from a
+    published post, and links to local files that do not exist. ``links`` are the post's
+    links without its images (default: ``post.links`` less what looks like an image)."""
+    out = []
+    base = posixpath.dirname(post.source)
+    own = None
+    if links is None:
+        links = [(u, n) for u, n in post.links if not _IMAGE_FILE.search(u.split("?")[0])]
+    for url, line in links:
+        target, _, frag = url.partition("#")
+        target = unquote(target.split("?")[0])
+        frag = unquote(frag)
+        if not target and frag:
+            # The title's own heading (and its permalink) is dropped from the page: skip it.
+            own = anchors(post) | {heading_id(post.title)} if own is None else own
+            if frag not in own and frag != "top":
+                out.append(_missing_anchor(post.source, line, url, frag, own, "this post"))
+            continue
+        if not _is_local(target):
+            continue
+        resolved = posixpath.normpath(posixpath.join(base, target))
+        if resolved.endswith(MARKDOWN) or resolved.endswith(".ipynb"):
+            linked = by_source.get(resolved)
+            if linked is None:
+                out.append(
+                    Finding(
+                        post.source,
+                        line,
+                        "warning",
+                        f"link to {target!r} points to no post in content/",
+                        "fix the path",
+                        "link-post",
+                        target,
+                    )
+                )
+                continue
+            if linked.draft and not post.draft:
+                out.append(
+                    Finding(
+                        post.source,
+                        line,
+                        "warning",
+                        f"link {url!r} goes to a draft, which a build leaves out",
+                        "publish it (remove 'draft: true'), or remove the link",
+                        "link-draft",
+                        f"{line}:{url}",
+                    )
+                )
+            if frag and frag not in anchors(linked):
+                where = linked.source
+                out.append(_missing_anchor(post.source, line, url, frag, anchors(linked), where))
+            continue
+        last = target.rstrip("/").rpartition("/")[2]
+        if "." in last and not target.endswith("/") and resolved not in files:
+            out.append(
+                Finding(
+                    post.source,
+                    line,
+                    "warning",
+                    f"link to '{target}': no such file under content/",
+                    "fix the path (relative to the post), or add the file",
+                    "link-file",
+                    target,
+                )
+            )
+    return out
+
+
+# -- front matter and the site as a whole -------------------------------------------------
+
+_OURS = {*KNOWN, *ALIASES}
+
+
+def front_matter_problems(parsed: Parsed) -> list[Finding]:
+    """Keys we do not know: a warning when it looks like a typo of one we do, else a note
+    (the key is passed to templates as ``post.extra``; never a failure, even strict)."""
+    out = []
+    for key in parsed.front:
+        name = str(key)
+        if name.lower() in _OURS:
+            continue
+        line = parsed.front_lines.get(name, 1)
+        close = difflib.get_close_matches(name.lower(), sorted(_OURS), n=1, cutoff=0.8)
+        if close:
+            out.append(
+                Finding(
+                    parsed.path,
+                    line,
+                    "warning",
+                    f"unknown front-matter key '{name}'",
+                    f"did you mean '{close[0]}'?",
+                    "front-key",
+                    name,
+                )
+            )
+        else:
+            field = f"post.extra.{name}" if name.isidentifier() else "post.extra"
+            out.append(
+                Finding(
+                    parsed.path,
+                    line,
+                    "note",
+                    f"front-matter key '{name}' is not one of tensorpress's; templates get it "
+                    f"as {field}",
+                    kind="front-key",
+                    subject=name,
+                )
+            )
+    return out
+
+
+def duplicate_titles(posts: Sequence[Post], title_lines: dict[str, int]) -> list[Finding]:
+    """Posts that share a title (readers cannot tell them apart in lists and feeds)."""
+    groups: dict[str, list[Post]] = defaultdict(list)
+    for post in posts:
+        groups[post.title.strip().casefold()].append(post)
+    out = []
+    for same in groups.values():
+        if len(same) < 2:
+            continue
+        for post in same:
+            others = ", ".join(p.source for p in same if p is not post)
+            out.append(
+                Finding(
+                    post.source,
+                    title_lines.get(post.source, 1),
+                    "warning",
+                    f"title {post.title!r} is also the title of {others}",
+                    "give each post its own title",
+                    "duplicate-title",
+                )
+            )
+    return out
+
+
+def analyse(
+    parsed: Sequence[Parsed], posts: Sequence[Post], files: set[str], *, pyflakes: bool = False
+) -> list[Finding]:
+    """Every check-only analysis of the site: pure."""
+    out: list[Finding] = []
+    for p in parsed:
+        out.extend(p.stray)
+        out.extend(python_problems(p.path, p.blocks, pyflakes))
+        out.extend(image_problems(p.path, p.images, files))
+        out.extend(front_matter_problems(p))
+    by_source = {post.source: post for post in posts}
+    links = {p.path: p.links for p in parsed}
+    for post in posts:
+        out.extend(link_problems(post, by_source, files, links.get(post.source)))
+    title_lines = {p.path: p.front_lines.get("title", 1) for p in parsed}
+    out.extend(duplicate_titles(posts, title_lines))
+    return out
+
+
+def check_site(config: SiteConfig, *, pyflakes: bool = False) -> Report:
+    """Run the build without writing, then the linter's own analyses; all findings, once."""
+    from tensorpress.build import build
+    from tensorpress.markdown import make_parser
+    from tensorpress.output import read_sources
+    from tensorpress.render import theme_dir
+
+    result = build(config, write=False, disk_cache=False)
+    inputs, _ = read_sources(config, theme_dir())
+    md = make_parser(*parser_options(config))
+    parsed = [p for s in inputs.posts if (p := parse_source(s, md)) is not None]
+    files = {
+        *(p.source for p in inputs.files if p.source.startswith("content/")),
+        *(s.path for s in inputs.posts),
+        *(a for s in inputs.posts for a in s.assets),
+    }
+    posts = result.site.posts if result.site is not None else ()
+    # Ours first: where both report a thing (a missing image), ours has the exact line.
+    findings = analyse(parsed, posts, files, pyflakes=pyflakes)
+    findings.extend(from_diagnostic(d) for d in result.diagnostics)
+    return Report(dedupe(findings), len(inputs.posts))
+
+
+# -- --fix --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """The safe fixes of one post, proven, or why none is made."""
+
+    path: str
+    before: bytes
+    after: bytes | None
+    changes: tuple[str, ...]
+    reason: str = ""
+    """Why the file is left alone (``after`` is None)."""
+
+    def diff(self) -> str:
+        if self.after is None:
+            return ""
+        old = self.before.decode("utf-8-sig").splitlines(keepends=True)
+        new = self.after.decode("utf-8-sig").splitlines(keepends=True)
+        return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))
+
+
+def _yaml_str(text: str) -> str:
+    """A double-quoted string, valid YAML and TOML alike."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _when(post: Post) -> str:
+    d = post.date
+    if (d.hour, d.minute, d.second) == (0, 0, 0):
+        return f"{d:%Y-%m-%d}"
+    return f"{d:%Y-%m-%d %H:%M}" if d.second == 0 else f"{d:%Y-%m-%d %H:%M:%S}"
+
+
+def _front_block(post: Post) -> list[str]:
+    topics = ", ".join(_yaml_str(t.slug) for t in post.topics)
+    return [
+        "---",
+        f"title: {_yaml_str(post.title)}",
+        f"date: {_when(post)}",
+        f"topics: [{topics}]",
+        "---",
+        "",
+    ]
+
+
+def plan_fix(source: Source, config: SiteConfig, md: MarkdownIt) -> Fix | None:
+    """Front matter with the inferred title, date and topics; the guessed language on bare
+    fences; no prompt echo or ``[end of text]``. None when there is nothing to fix."""
+    path, data = source.path, source.data
+    if not path.lower().endswith(MARKDOWN):
+        return None
+    text, _ = decode(data, path)
+    if text is None:
+        return None
+    post, _ = load_post(source, config, md, {}, {})
+    sp, split_diags = split(text, path)
+    if post is None or split_diags:
+        return None
+    lines = sp.body.split("\n")
+    changes: list[str] = []
+    prompt = None if sp.kind is not None else prompt_line(lines)
+    if prompt is not None:
+        changes.append(f"line {prompt + 1}: removed the echoed prompt")
+    fixed = prepare(sp.body, path, sp.body_line, has_front_matter=sp.kind is not None)
+    env: dict[str, Any] = {"diagnostics": [], "path": path, "first": sp.body_line}
+    for token in md.parse(fixed.text, env):
+        if token.type != "fence" or token.info.strip() or not token.map:
+            continue
+        k = token.map[0]
+        m = _FENCE.match(lines[k])
+        if m and not m.group(3).strip():
+            lang = guess_language(token.content)
+            lines[k] = lines[k].rstrip() + lang
+            changes.append(f"line {sp.body_line + k}: added the language '{lang}' to the fence")
+    end = end_marker_line(lines)
+    if end is not None:
+        lines[end] = strip_end_marker(lines[end])
+        changes.append(f"line {sp.body_line + end}: removed '[end of text]'")
+    head = text.split("\n")[: sp.body_line - 1]
+    if sp.kind is None:
+        if prompt is not None:
+            del lines[prompt]
+        while lines and not lines[0].strip():
+            del lines[0]
+        head = _front_block(post)
+        changes.insert(0, "added front matter with the inferred title, date and topics")
+    else:
+        data_, key_lines, _ = load_front(sp, path)
+        fm, _ = validate(data_, key_lines, path)
+        dated = re.match(r"^\d{4}-\d{2}-\d{2}-", posixpath.basename(path))
+        missing = [("title", _yaml_str(post.title))] if fm.title is None else []
+        if fm.date is None and not dated:
+            when = f"{post.date:%Y-%m-%dT%H:%M:%S}" if sp.kind == "toml" else _when(post)
+            missing.append(("date", when))
+        sep = ": " if sp.kind == "yaml" else " = "
+        head = [head[0], *(f"{k}{sep}{v}" for k, v in missing), *head[1:]]
+        changes[:0] = [f"added '{k}' to the front matter" for k, _ in missing]
+    if not changes:
+        return None
+    bom = data.startswith(b"\xef\xbb\xbf")
+    crlf = b"\r\n" in data
+    pairs = data.count(b"\r\n")
+    if data.count(b"\r") != pairs or (crlf and data.count(b"\n") != pairs):
+        return Fix(path, data, None, tuple(changes), "not fixed: mixed line endings; fix by hand")
+    new_text = "\n".join([*head, *lines])
+    after = ("\ufeff" if bom else "") + (new_text.replace("\n", "\r\n") if crlf else new_text)
+    after_bytes = after.encode("utf-8")
+    problem = _verify(source, _with_data(source, after_bytes), post, config, md)
+    if problem:
+        return Fix(path, data, None, tuple(changes), f"not fixed: {problem}; fix it by hand")
+    return Fix(path, data, after_bytes, tuple(changes))
+
+
+def _with_data(source: Source, data: bytes) -> Source:
+    return Source(source.path, data, source.mtime, source.assets)
+
+
+def _verify(old: Source, new: Source, post: Post, config: SiteConfig, md: MarkdownIt) -> str:
+    """Why the fixed file is not the same post, or ``""``: it must parse back, load to the
+    same title, date, slug and topics, and render to the same HTML."""
+    fixed, diags = load_post(new, config, md, {}, {})
+    if fixed is None:
+        return "the fixed file would not load (" + "; ".join(d.message for d in diags) + ")"
+    for name in ("title", "date", "slug", "topics", "url"):
+        if getattr(fixed, name) != getattr(post, name):
+            return f"the fixed file would change the post's {name}"
+    before, after = compute_body(old, md), compute_body(new, md)
+    if before is None or after is None or before.rendered.html != after.rendered.html:
+        return "the fixed file would render differently"
+    return ""
+
+
+def plan_fixes(config: SiteConfig) -> list[Fix]:
+    from tensorpress.markdown import make_parser
+    from tensorpress.output import read_sources
+    from tensorpress.render import theme_dir
+
+    inputs, _ = read_sources(config, theme_dir())
+    md = make_parser(*parser_options(config))
+    return [f for s in inputs.posts if (f := plan_fix(s, config, md)) is not None]
+
+
+def apply_fixes(root: Path, fixes: Sequence[Fix], when: datetime) -> list[Finding]:
+    """Write each proven fix (a backup of the original first, under .tensorpress-backup/,
+    outside content/ so a build never publishes it); skip files changed since read."""
+    out = []
+    stamp = f"{when:%Y%m%d-%H%M%S}"
+    for fix in fixes:
+        if fix.after is None:
+            out.append(Finding(fix.path, 0, "warning", fix.reason))
+            continue
+        target = root / fix.path
+        backup = root / BACKUP_DIR / stamp / fix.path
+        try:
+            if target.read_bytes() != fix.before:
+                out.append(Finding(fix.path, 0, "warning", "changed while checking; not fixed"))
+                continue
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            backup.write_bytes(fix.before)
+            temp = target.with_name(f".{target.name}.tp-fix.tmp")
+            try:
+                temp.write_bytes(fix.after)
+                os.replace(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
+        except OSError as exc:
+            out.append(Finding(fix.path, 0, "error", f"cannot fix: {exc.strerror or exc}"))
+            continue
+        rel = backup.relative_to(root).as_posix()
+        out.append(
+            Finding(fix.path, 0, "note", f"fixed ({'; '.join(fix.changes)}); original in {rel}")
+        )
+    return out

@@ -1,0 +1,286 @@
+"""Posts moved from Jekyll, al-folio, Hugo and Quarto, made to build as they are.
+
+Applied to a post's body before draft repair and Markdown, one line at a time, and never
+adding or removing a line, so every diagnostic still points at the author's line:
+
+- ``{% highlight python linenos %}`` ... ``{% endhighlight %}`` (Jekyll) and
+  ``{{< highlight python "linenos=table" >}}`` ... ``{{< /highlight >}}`` (Hugo) become
+  fenced blocks, with their line-number and marked-line options;
+- ``$$x$$`` with prose beside it on its line (kramdown's inline math) becomes ``\\(x\\)``,
+  so it is set inline instead of as a display block in the middle of a sentence;
+- Liquid tags and expressions and Hugo/Quarto shortcodes we do not support stay in the
+  page as the author wrote them (a ``{{<`` before a tag name is escaped so the browser
+  shows it instead of reading a tag), each with a warning naming its line.
+
+Nothing is ever evaluated: ``{{``, ``{%`` and ``{#`` are text to tensorpress. Code
+(fenced, indented, inline) and raw HTML blocks are left exactly as written.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from tensorpress.diagnostics import Diagnostic, warning
+
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
+_HTML_START = re.compile(r"^ {0,3}<[A-Za-z/!?]")
+_JEKYLL_OPEN = re.compile(r"^( {0,3})\{%-?\s*highlight\s+([\w+#.-]+)(.*?)\s*-?%\}\s*$")
+_JEKYLL_CLOSE = re.compile(r"^ {0,3}\{%-?\s*endhighlight\s*-?%\}\s*$")
+_HUGO_OPEN = re.compile(r"^( {0,3})\{\{<\s*highlight\s+([\w+#.-]+)(.*?)\s*>\}\}\s*$")
+_HUGO_CLOSE = re.compile(r"^ {0,3}\{\{<\s*/\s*highlight\s*>\}\}\s*$")
+_LIQUID_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)([^%]*?)-?%\}(?!\})")
+_LIQUID_VAR = re.compile(r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)\s+-?\}\}")
+_SHORTCODE = re.compile(r"\{\{(<|%)\s*(/?)\s*([\w./-]+)(.*?)(?:>|%)\}\}")
+_TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
+_QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
+                     "placeholder", "contents", "version"})  # fmt: skip
+_TAG_HINTS = {
+    "raw": "tensorpress never evaluates {{ }} or {% %}, so it is not needed: delete "
+    "{% raw %} and {% endraw %}",
+    "include": "paste what it includes, or use Markdown: ![alt](image.png) for a figure",
+    "post_url": "link to the post's file instead, as [text](2024-01-05-name.md)",
+    "link": "link to the file instead, as [text](other-post.md)",
+    "comment": "use an HTML comment <!-- ... --> instead",
+}
+_SHORTCODE_HINTS = {
+    "figure": "write ![caption](image.png) instead",
+    "youtube": "paste the <iframe> embed code instead",
+    "vimeo": "paste the <iframe> embed code instead",
+    "video": 'write <video src="clip.mp4" controls></video> or paste an <iframe> instead',
+    "gist": "paste the code into a fenced block instead",
+    "notice": "write a blockquote or an HTML <aside> instead",
+    "ref": "link to the post's file instead, as [text](other-post.md)",
+    "relref": "link to the post's file instead, as [text](other-post.md)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Migrated:
+    """A body with other generators' syntax made ours, and what the author should know."""
+
+    text: str
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _fence_for(lines: list[str]) -> str:
+    """A backtick fence longer than any fence-like run inside the block it wraps."""
+    longest = max((len(m.group(2)) for ln in lines if (m := _FENCE.match(ln))), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _options(kind: str, rest: str) -> str:
+    """Jekyll ``linenos mark_lines="1 2"`` or Hugo ``"linenos=table,hl_lines=2 4-5"``
+    -> our info-string attributes."""
+    attrs = []
+    text = rest.strip().strip("\"'")
+    if kind == "jekyll":
+        if re.search(r"(?<![\w-])linenos(?![\w=-])", text):
+            attrs.append('linenums="1"')
+        marked = re.search(r"mark_lines\s*=\s*\"([^\"]*)\"", rest)
+        if marked:
+            attrs.append(f'hl_lines="{marked.group(1).strip()}"')
+        return " ".join(attrs)
+    opts = dict(re.findall(r"(\w+)\s*=\s*([^,]*)", text))
+    start = opts.get("linenostart", "").strip()
+    numbers = opts.get("linenos", "").strip().lower()
+    if numbers in ("table", "inline", "true") or start:
+        attrs.append(f'linenums="{start if start.isdecimal() else 1}"')
+    if opts.get("hl_lines", "").strip():
+        attrs.append(f'hl_lines="{opts["hl_lines"].strip()}"')
+    return " ".join(attrs)
+
+
+def _highlight_block(lines: list[str], i: int) -> tuple[int, str, str] | None:
+    """(closing line, new opener, new closer) when ``lines[i]`` opens a highlight block."""
+    for kind, opener, closer in (
+        ("jekyll", _JEKYLL_OPEN, _JEKYLL_CLOSE),
+        ("hugo", _HUGO_OPEN, _HUGO_CLOSE),
+    ):
+        m = opener.match(lines[i])
+        if m is None:
+            continue
+        end = next((j for j in range(i + 1, len(lines)) if closer.match(lines[j])), None)
+        if end is None:
+            return None
+        fence = _fence_for(lines[i + 1 : end])
+        info = " ".join(p for p in (m.group(2).lower(), _options(kind, m.group(3))) if p)
+        return end, f"{m.group(1)}{fence}{info}", f"{m.group(1)}{fence}"
+    return None
+
+
+def code_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of the inline code spans of one line: a run of n backticks up to the
+    next run of exactly n. Linear in the line (runs are indexed by length, not rescanned)."""
+    runs = [(m.start(), m.end() - m.start()) for m in re.finditer(r"`+", line)]
+    by_length: dict[int, list[int]] = {}
+    for start, n in runs:
+        by_length.setdefault(n, []).append(start)
+    spans = []
+    pos = 0
+    for start, n in runs:
+        if start < pos:
+            continue
+        same = by_length[n]
+        k = bisect_right(same, start)
+        if k < len(same):
+            spans.append((start, same[k] + n))
+            pos = same[k] + n
+    return spans
+
+
+def _masked(line: str) -> str:
+    """The line with its inline code blanked out, same length: matches found in it are
+    outside code, at the same positions as in the line."""
+    if "`" not in line:
+        return line
+    out, last = [], 0
+    for a, b in code_spans(line):
+        out.append(line[last:a] + " " * (b - a))
+        last = b
+    return "".join(out) + line[last:]
+
+
+def _inline_double_dollars(line: str, masked: str) -> str:
+    """``a $$x$$ b`` -> ``a \\(x\\) b``: kramdown sets ``$$`` inline inside a sentence.
+
+    A line that is only the formula stays display math, as does one that numbers itself."""
+    marks = []
+    start = masked.find("$$")
+    while start != -1:
+        if not (start and masked[start - 1] == "\\"):
+            marks.append(start)
+        start = masked.find("$$", start + 2)
+    out, last = [], 0
+    for a, b in zip(marks[::2], marks[1::2], strict=False):
+        tex = line[a + 2 : b]
+        if not tex.strip() or tex[0].isspace() or tex[-1].isspace() or "$" in tex:
+            continue
+        if re.search(r"\\(label|tag|nonumber|notag)\b", tex):
+            continue
+        if not (line[:a].strip() or line[b + 2 :].strip()):
+            continue
+        out.append(f"{line[last:a]}\\({tex}\\)")
+        last = b + 2
+    return "".join(out) + line[last:] if out else line
+
+
+def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> str:
+    """Warn about the template syntax on one prose line; make its text show as written."""
+    if "{" not in line and "$$" not in line:
+        return line
+    masked = _masked(line)
+    for m in _LIQUID_TAG.finditer(masked):
+        name = m.group(1).lower()
+        if name.startswith("end") or name in ("else", "elsif", "when", "highlight"):
+            continue  # closers go with their opener; highlight is converted (or warned)
+        hint = _TAG_HINTS.get(name, "replace it with what it should produce")
+        diags.append(
+            warning(
+                path,
+                lineno,
+                f"Liquid tag {{% {name} %}} is not supported; it is shown as written: {hint}",
+            )
+        )
+    for m in _LIQUID_VAR.finditer(masked):
+        expr = m.group(1).strip()
+        hint = (
+            "use a relative link instead, such as images/plot.png"
+            if expr.split("|")[0].strip() in ("site.baseurl", "site.url", "base_path")
+            else "replace it with its value"
+        )
+        diags.append(
+            warning(
+                path,
+                lineno,
+                f"Liquid expression {{{{ {expr} }}}} is not evaluated; it is shown as written: "
+                f"{hint}",
+            )
+        )
+    for m in _SHORTCODE.finditer(masked):
+        if m.group(2) or m.group(3) == "highlight":
+            continue
+        name, kind = m.group(3), m.group(1)
+        end = ">" if kind == "<" else "%"
+        origin = "Quarto" if name in _QUARTO else "Hugo"
+        hint = _SHORTCODE_HINTS.get(name, "replace it with Markdown or HTML")
+        diags.append(
+            warning(
+                path,
+                lineno,
+                f"{origin} shortcode {{{{{kind} {name} {end}}}}} is not supported; "
+                f"it is shown as written: {hint}",
+            )
+        )
+    if masked.count("$$") >= 2:
+        line = _inline_double_dollars(line, masked)
+        masked = _masked(line)
+    if "{{<" in masked:
+        out, last = [], 0
+        for m in _TAG_AFTER.finditer(masked):
+            out.append(line[last : m.start()] + "{{&lt;")
+            last = m.end()
+        line = "".join(out) + line[last:]
+    return line
+
+
+def migrate(body: str, path: str, first_line: int) -> Migrated:
+    """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is."""
+    if "{" not in body and "$$" not in body:
+        return Migrated(body, ())
+    lines = body.split("\n")
+    diags: list[Diagnostic] = []
+    fence: tuple[str, int] | None = None
+    raw_html: str | None = None
+    html_block = math = False
+    blank = True
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if fence is not None:
+            m = _FENCE.match(line)
+            if (
+                m
+                and m.group(2)[0] == fence[0]
+                and len(m.group(2)) >= fence[1]
+                and not m.group(3).strip()
+            ):
+                fence = None
+        elif raw_html is not None:
+            if f"</{raw_html}" in line.lower():
+                raw_html = None
+        elif html_block:
+            html_block = bool(line.strip())
+        elif math:
+            math = "$$" not in line
+        elif line.lstrip().startswith("$$") and line.count("$$") == 1:
+            math = True
+        elif (m := _FENCE.match(line)) and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+            fence = (m.group(2)[0], len(m.group(2)))
+        elif (block := _highlight_block(lines, i)) is not None:
+            end, lines[i], lines[end] = block
+            i = end
+        elif (raw := _RAW_HTML.match(line)) is not None:
+            tag = raw.group(1).lower()
+            raw_html = None if f"</{tag}" in line.lower() else tag
+        elif _HTML_START.match(line) and blank:
+            html_block = True
+        elif line.startswith(("    ", "\t")) and blank:
+            pass  # indented code (or a list's continuation: left alone either way)
+        else:
+            if re.search(r"\{(%-?|\{<)\s*highlight\b", line):
+                diags.append(
+                    warning(
+                        path,
+                        first_line + i,
+                        "highlight tag without its closing tag on a line of its own; shown as "
+                        "written: put {% highlight lang %} and {% endhighlight %} (Hugo: "
+                        "{{< highlight lang >}} and {{< /highlight >}}) on lines of their own",
+                    )
+                )
+            lines[i] = _prose_line(line, path, first_line + i, diags)
+        blank = not line.strip() or (blank and line.startswith(("    ", "\t")))
+        i += 1
+    return Migrated("\n".join(lines), tuple(diags))

@@ -1,0 +1,216 @@
+"""Posts moved from Jekyll, al-folio, Hugo and Quarto build without edits (compat.py)."""
+
+import re
+from html import unescape
+
+import pytest
+
+from tensorpress.compat import code_spans, migrate
+
+from .test_math import article
+
+
+def build_one(site, body, name="moved.md", **meta):
+    meta = {"title": '"Moved"', "date": "2024-01-05", **meta}
+    site.post(name, body, **meta)
+    run = site.build()
+    assert run.code == 0, run.err
+    return article(site.page(f"posts/{name.rsplit('.', 1)[0]}/index.html")), run.err
+
+
+def test_migration_keeps_every_line_where_it_was():
+    body = (
+        "a {{ site.x }}\n{% highlight python %}\nx = 1\n{% endhighlight %}\n"
+        "{{< highlight go >}}\ny\n{{< /highlight >}}\nThe $$x$$ is.\n{{<figure src=a>}}\n"
+    )
+    moved = migrate(body, "p.md", 1)
+    assert moved.text.count("\n") == body.count("\n")
+
+
+def test_jekyll_highlight_becomes_a_highlighted_fenced_block(site):
+    html, err = build_one(
+        site,
+        """\
+        Before.
+
+        {% highlight python linenos %}
+        def f(x):
+            return x + 1
+        {% endhighlight %}
+
+        {%- highlight ruby mark_lines="2" -%}
+        a = 1
+        b = 2
+        {%- endhighlight -%}
+
+        After.
+        """,
+    )
+    assert '<div class="highlight" data-lang="python">' in html
+    assert 'data-n="1"' in html and 'data-n="2"' in html, "linenos numbers the lines"
+    assert '<div class="highlight" data-lang="ruby">' in html
+    assert '<span class="line hll">' in html, "mark_lines highlights line 2"
+    assert "highlight" not in re.sub(r'class="[^"]*"|data-lang="[^"]*"', "", html)
+    assert "endhighlight" not in html and "warning" not in err
+
+
+def test_hugo_highlight_shortcode_becomes_a_fenced_block(site):
+    html, err = build_one(
+        site,
+        """\
+        {{< highlight python "linenos=table,hl_lines=2,linenostart=10" >}}
+        import numpy as np
+        x = np.zeros(3)
+        {{< /highlight >}}
+        """,
+    )
+    assert '<div class="highlight" data-lang="python">' in html
+    assert 'data-n="10"' in html and 'data-n="11"' in html
+    assert '<span class="line hll" data-n="11">' in html
+    assert "warning" not in err
+
+
+def test_a_highlight_block_holding_a_fence_gets_a_longer_fence():
+    moved = migrate("{% highlight markdown %}\n```python\nx\n```\n{% endhighlight %}\n", "p", 1)
+    assert moved.text.split("\n")[0] == "````markdown"
+    assert moved.text.split("\n")[4] == "````"
+
+
+def test_unclosed_highlight_stays_visible_with_a_warning(site):
+    html, err = build_one(site, "Text.\n\n{% highlight python %}\nx = 1\n")
+    assert "{% highlight python %}" in html
+    assert "content/moved.md:8: warning: highlight tag without its closing tag" in err
+
+
+def test_kramdown_inline_double_dollars_are_inline_math(site):
+    html, err = build_one(
+        site,
+        """\
+        The loss $$L = \\sum_i x_i^2$$ is minimised, and `$$code$$` is code.
+
+        $$
+        y = 1
+        $$
+
+        $$z = 2$$
+        """,
+    )
+    prose = html.split("is minimised")[0]
+    assert '<math display="inline">' in prose and "math-display" not in prose
+    assert "<code>$$code$$</code>" in html
+    assert html.count('<math display="block">') == 2, "display blocks stay display"
+    assert "warning" not in err
+
+
+def test_inline_double_dollars_that_number_themselves_stay_display():
+    line = r"see $$x \label{eq:a}$$ here"
+    assert migrate(line, "p", 1).text == line
+    assert migrate("a $$x$$ b", "p", 1).text == r"a \(x\) b"
+    assert migrate(r"a \$$x$$ b", "p", 1).text == r"a \$$x$$ b", "escaped dollars stay"
+    assert migrate("$$x$$", "p", 1).text == "$$x$$", "alone on its line: display"
+
+
+@pytest.mark.parametrize(
+    ("source", "shown", "warned"),
+    [
+        ("{% include fig.html path='a.png' %}", "{% include fig.html", "Liquid tag {% include %}"),
+        ("{% raw %}", "{% raw %}", "delete {% raw %} and {% endraw %}"),
+        ("See {{ site.baseurl }}/x.", "{{ site.baseurl }}", "Liquid expression {{ site.baseurl }}"),
+        ('{{< figure src="a.png" >}}', "{{&lt; figure", "Hugo shortcode {{< figure >}}"),
+        ('{{<figure src="a.png">}}', "{{&lt;figure", "Hugo shortcode {{< figure >}}"),
+        ("{{% notice info %}}", "{{% notice info %}}", "Hugo shortcode {{% notice %}}"),
+        ("{{< video https://e.org/v.mp4 >}}", "{{&lt; video", "Quarto shortcode {{< video >}}"),
+    ],
+)  # fmt: skip
+def test_unsupported_template_syntax_stays_visible_with_a_warning(site, source, shown, warned):
+    html, err = build_one(site, f"Intro.\n\n{source}\n")
+    assert shown in html
+    line = [ln for ln in err.splitlines() if warned in ln]
+    assert line and line[0].startswith("content/moved.md:8: warning: "), err
+    assert "<figure" not in html, "a shortcode never becomes a tag"
+
+
+def test_template_syntax_in_code_is_neither_warned_nor_touched(site):
+    html, err = build_one(
+        site,
+        """\
+        Inline `{{ site.x }}` and `{% include a %}` and `{{<figure>}}`.
+
+        ```jinja
+        {% for post in posts %}{{ post.title }}{# comment #}{% endfor %}
+        ```
+
+            {{ indented.code }}
+        """,
+    )
+    assert "warning" not in err
+    assert "<code>{{ site.x }}</code>" in html and "<code>{{&lt;figure&gt;}}</code>" in html
+    assert "{# comment #}" in html or "{#" in html
+
+
+def test_braces_are_never_evaluated_by_jinja_or_anything_else(site):
+    html, _ = build_one(
+        site,
+        """\
+        Prose {{ 7 * 7 }} and {% if true %}yes{% endif %} and {# hidden? #} and {{ site.title }}.
+
+        ```python
+        print("{{ 7 * 7 }}", "{% raw %}", "{#")
+        ```
+        """,
+        title='"Title {{ 5 * 5 }} {% if 1 %}x{% endif %}"',
+        summary='"{{ 6 * 7 }} in the summary"',
+    )
+    prose, code = html.split('data-lang="python"')
+    assert "{{ 7 * 7 }}" in prose and "49" not in html
+    assert "{% if true %}yes{% endif %}" in prose and "{# hidden? #}" in prose
+    assert "{{ site.title }}" in prose
+    code = unescape(re.sub(r"<[^>]+>", "", code))
+    assert 'print("{{ 7 * 7 }}", "{% raw %}", "{#")' in code
+    page = site.page("posts/moved/index.html")
+    assert "<title>Title {{ 5 * 5 }} {% if 1 %}x{% endif %}" in page and "25" not in page
+    index = site.page("index.html")
+    assert "{{ 6 * 7 }} in the summary" in index and "42 in the summary" not in index
+
+
+def test_html_blocks_and_embeds_are_kept_as_written(site):
+    script = '<script>\nvar t = "{{ x }} *not em* $a$";\n\nvar u = "$$y$$ [l](m)";\n</script>'
+    iframe = (
+        '<iframe src="https://www.youtube-nocookie.com/embed/x" title="talk" '
+        "allowfullscreen></iframe>"
+    )
+    div = '<div class="note">\n*kept* as {{ written }} and $$z$$ here\n</div>'
+    html, _ = build_one(site, f"{script}\n\n{iframe}\n\n{div}\n", math="true")
+    assert script in html
+    assert iframe in html
+    assert div in html
+
+
+def test_code_spans_are_found_in_linear_time():
+    assert code_spans("a `b` c ``d`e`` f `g") == [(2, 5), (8, 15)]
+    line = "".join("`" * n + "x" for n in range(1, 1500))  # runs of every length, none closed
+    assert code_spans(line) == []
+
+
+def test_front_matter_of_other_generators_is_understood(site):
+    site.write(
+        "content/2020-05-01-old.md",
+        """\
+        ---
+        layout: post
+        title: "From al-folio"
+        categories: ml
+        tags: [cnn, pytorch]
+        giscus_comments: true
+        ---
+
+        {% include figure.liquid path="assets/img/a.png" %}
+
+        Text.
+        """,
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    page = site.page("posts/old/index.html")
+    assert "From al-folio" in page
+    assert "content/2020-05-01-old.md:9: warning: Liquid tag {% include %}" in run.err

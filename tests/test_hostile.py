@@ -1,0 +1,461 @@
+"""Hostile inputs. Each gives a clear diagnostic or a correct page: never a traceback,
+never a partial site in place of the last good one, and bounded time and memory."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tensorpress import output
+from tensorpress.check import analyse, parse_source, plan_fix
+from tensorpress.cli import main
+from tensorpress.config import SiteConfig
+from tensorpress.content import assemble_site, load_post
+from tensorpress.markdown import make_parser
+from tensorpress.models import Source
+
+
+def clean(run) -> None:
+    assert "Traceback" not in run.err and "internal error" not in run.err, run.err
+
+
+def good_site(site):
+    site.post("a.md", "Alpha.", title="A", date="2024-01-01")
+    site.post("b.md", "Beta.", title="B", date="2024-01-02")
+    run = site.build()
+    assert run.code == 0, run.err
+    return site.files()
+
+
+# -- front matter that attacks the parser ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '!!python/object/apply:os.system ["touch {marker}"]',
+        '!!python/object/new:subprocess.Popen [["touch", "{marker}"]]',
+        "!!python/name:os.system",
+        "!!python/module:os",
+        "!!python/object/apply:builtins.exec [\"open('{marker}', 'w')\"]",
+    ],
+)
+def test_yaml_tags_that_build_python_objects_are_refused(site, tmp_path, tag):
+    marker = tmp_path / "pwned"
+    before = good_site(site)
+    site.write("content/evil.md", f"---\ntitle: Evil\nx: {tag.format(marker=marker)}\n---\nHi.\n")
+    run = site.build()
+    clean(run)
+    assert run.code == 1
+    assert "content/evil.md:3: error: invalid YAML front matter" in run.err
+    assert not marker.exists(), "nothing was run"
+    assert site.files() == before
+
+
+def _laughs() -> str:
+    text, prev = "---\ntitle: Laughs\na: &a [x, x, x, x, x, x, x, x, x, x]\n", "a"
+    for i in range(1, 9):
+        text += f"l{i}: &l{i} [{', '.join([f'*{prev}'] * 10)}]\n"
+        prev = f"l{i}"
+    return text + "---\nText.\n"
+
+
+def test_yaml_aliases_that_expand_exponentially_are_refused(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "laughs.md").write_text(_laughs())
+    cmd = [sys.executable, "-m", "tensorpress", "build", "-s", str(tmp_path), "--no-cache"]
+    try:
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a 'billion laughs' front matter hangs the build")
+    assert run.returncode == 1 and "content/laughs.md" in run.stderr
+
+
+# -- bodies that attack the parser ----------------------------------------------------------
+
+
+def test_deeply_nested_blockquotes_lists_and_brackets_build(site):
+    body = (
+        ">" * 10_000
+        + " deep quote\n\n"
+        + "".join("  " * i + f"- item{i}\n" for i in range(300))
+        + "\n"
+        + "[" * 20_000
+        + "brackets"
+        + "]" * 20_000
+        + "\n\n"
+        + "*" * 20_000
+        + "\n\n"
+        + "The end.\n"
+    )
+    site.post("deep.md", body, title="Deep", date="2024-01-01")
+    run = site.build()
+    clean(run)
+    assert run.code == 0, run.err
+    assert "content/deep.md:6: warning: blockquotes nested 10000 deep; shown 15 deep" in run.err
+    assert "content/deep.md:16: warning: lists nested 300 deep; shown 8 deep" in run.err
+    page = site.page("posts/deep/index.html")
+    assert "deep quote" in page and "brackets" in page and "The end." in page
+    assert all(f"item{i}<" in page or f"item{i}\n" in page for i in range(300))
+    assert main(["check", "-s", str(site.root)]) == 0
+
+
+def test_containers_interleaved_thousands_deep_do_not_crash(site):
+    site.post("mixed.md", "> - > 1. > " * 2_000 + "end\n", title="Mixed", date="2024-01-01")
+    run = site.build()
+    clean(run)
+    assert run.code == 0, run.err
+
+
+def test_nul_bytes_and_invalid_utf8_are_errors_with_a_line_and_the_site_stays(site):
+    before = good_site(site)
+    site.write("content/nul.md", b"---\ntitle: N\n---\n\nline four\nbad \x00 byte\n")
+    site.write("content/latin1.md", "---\ntitle: L\n---\n\ncaf\xe9\n".encode("latin-1"))
+    run = site.build()
+    clean(run)
+    assert run.code == 1
+    assert "content/nul.md:6: error: contains a NUL byte" in run.err
+    assert "content/latin1.md:5: error: not valid UTF-8 (byte 0xe9)" in run.err
+    assert site.files() == before
+    check = main(["check", "-s", str(site.root)])
+    assert check == 1
+
+
+# -- the file system under our feet ---------------------------------------------------------
+
+
+def test_symlinks_out_of_content_are_warned_and_not_followed(site, tmp_path):
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "keys.md").write_text("---\ntitle: Keys\n---\nSECRET-KEY-123\n")
+    site.write("tensorpress.yaml", "title: SECRET-CONFIG\n")
+    site.post("a.md", "Alpha.", title="A", date="2024-01-01")
+    content = site.root / "content"
+    (content / "leak.md").symlink_to(secret / "keys.md")
+    (content / "leakdir").symlink_to(secret)
+    (content / "config.md").symlink_to(site.root / "tensorpress.yaml")
+    (content / "loop1.md").symlink_to(content / "loop2.md")
+    (content / "loop2.md").symlink_to(content / "loop1.md")
+    run = site.build()
+    clean(run)
+    assert run.code == 0, run.err
+    for name in ("leak.md", "config.md", "loop1.md", "loop2.md"):
+        assert (
+            f"content/{name}: warning: symbolic link to a file outside content/; not followed"
+        ) in run.err
+    assert "content/leakdir: warning: symbolic link to a folder outside content/" in run.err
+    for data in site.files().values():
+        assert b"SECRET-KEY-123" not in data
+    assert not (site.out / "posts" / "config").exists()
+
+
+def test_a_file_removed_while_building_is_skipped_with_a_warning(site, monkeypatch):
+    site.post("a.md", "Alpha.", title="A", date="2024-01-01")
+    site.post("b.md", "Beta.", title="B", date="2024-01-02")
+    site.write("content/data.csv", "x\n")
+    real_walk = output._walk
+
+    def walk_then_delete(top, root, label, diags):
+        found = real_walk(top, root, label, diags)
+        if label == "content/":
+            (top / "b.md").unlink(missing_ok=True)
+            (top / "data.csv").unlink(missing_ok=True)
+        return found
+
+    monkeypatch.setattr(output, "_walk", walk_then_delete)
+    run = site.build()
+    clean(run)
+    assert run.code == 0, run.err
+    assert "content/b.md: warning: removed while reading; skipped" in run.err
+    assert "content/data.csv: warning: removed while reading; skipped" in run.err
+    assert (site.out / "posts/a/index.html").is_file()
+    assert not (site.out / "posts/b").exists()
+
+
+def test_a_read_only_output_folder_keeps_the_last_good_site(site, monkeypatch):
+    before = good_site(site)
+    site.post("a.md", "Alpha changed.", title="A", date="2024-01-01")
+
+    def read_only(self, data):
+        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", read_only)
+    run = site.build()
+    monkeypatch.undo()
+    clean(run)
+    assert run.code == 1
+    assert "cannot write the site: Permission denied; the previous site is unchanged" in run.err
+    assert site.files() == before
+
+
+def test_a_full_disk_at_the_last_file_keeps_the_last_good_site(site, monkeypatch):
+    before = good_site(site)
+    site.post("a.md", "Alpha changed.", title="A", date="2024-01-01")
+    real = Path.write_bytes
+
+    def full_at_the_record(self, data):
+        if output.MANIFEST in self.name:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_at_the_record)
+    run = site.build()
+    monkeypatch.undo()
+    clean(run)
+    assert run.code == 1 and "No space left on device" in run.err
+    assert site.files() == before, "pages and their record change together or not at all"
+
+
+def test_a_rename_that_fails_midway_is_rolled_back(site, monkeypatch):
+    before = good_site(site)
+    site.post("a.md", "Alpha changed.", title="A", date="2024-01-01")
+    site.post("b.md", "Beta changed.", title="B", date="2024-01-02")
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:
+            raise OSError(errno.EIO, "Input/output error", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", flaky)
+    run = site.build()
+    monkeypatch.undo()
+    clean(run)
+    assert run.code == 1 and "Input/output error" in run.err
+    assert len(calls) >= 3
+    assert site.files() == before, "files already renamed were put back"
+
+
+def test_an_output_folder_full_of_foreign_files_is_left_alone(site):
+    foreign = {
+        "CNAME": b"blog.example.org\n",
+        ".git/config": b"[core]\n",
+        "posts/a/notes.txt": b"mine\n",
+        "posts/gone/keep.bin": bytes(range(256)),
+        "deep/er/still.html": b"<p>mine</p>",
+        "index.html.orig": b"old",
+    }
+    for rel, data in foreign.items():
+        site.write(f"public/{rel}", data)
+    site.post("a.md", "Alpha.", title="A", date="2024-01-01")
+    site.post("gone.md", "Soon gone.", title="Gone", date="2024-01-02")
+    assert site.build().code == 0
+    (site.root / "content/gone.md").unlink()
+    assert site.build().code == 0
+    assert not (site.out / "posts/gone/index.html").exists()
+    assert main(["clean", "-s", str(site.root)]) == 0
+    left = {
+        p.relative_to(site.out).as_posix(): p.read_bytes()
+        for p in site.out.rglob("*")
+        if p.is_file()
+    }
+    assert left == foreign, "everything we wrote is gone, nothing else"
+
+
+# -- big inputs: time and memory ------------------------------------------------------------
+
+MEASURE = (
+    "import resource, sys, time\n"
+    "from tensorpress.cli import main\n"
+    "t = time.perf_counter()\n"
+    "code = main(sys.argv[1:])\n"
+    "print('MEASURED', code, time.perf_counter() - t,\n"
+    "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+)
+
+
+def _measure(*args: str) -> tuple[int, float, float]:
+    """(exit code, seconds, peak RSS in MB) of a command run in a fresh process."""
+    run = subprocess.run(
+        [sys.executable, "-c", MEASURE, *args], capture_output=True, text=True, timeout=300
+    )
+    assert "Traceback" not in run.stderr, run.stderr
+    line = next(ln for ln in run.stderr.splitlines() if ln.startswith("MEASURED")).split()
+    return int(line[1]), float(line[2]), int(line[3]) / 1024
+
+
+def _ten_megabytes() -> str:
+    para = (
+        "Backpropagation computes the gradient of the loss with respect to every weight by "
+        "applying the chain rule, layer by layer, with $\\partial L / \\partial w$ each time.\n\n"
+    )
+    code = "```python\nfor step in range(10):\n    loss = model(x).sum()\n```\n\n"
+    parts, size, n = ["---\ntitle: Big\ndate: 2024-01-01\n---\n\n"], 0, 0
+    while size < 10_000_000:
+        part = f"## Part {n}\n\n" + para * 20 + code
+        parts.append(part)
+        size += len(part)
+        n += 1
+    return "".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("ten-megabytes", _ten_megabytes),
+        (
+            "one-line",
+            lambda: (
+                "---\ntitle: Line\ndate: 2024-01-01\n---\n\n"
+                + "The *loss* falls as [training](#x) goes on with `lr=0.1` and $x^2$ terms. "
+                * 13_600
+                + "\n"
+            ),
+        ),
+    ],
+)
+def test_big_posts_build_and_check_in_bounded_time_and_memory(tmp_path, name, text):
+    (tmp_path / "content").mkdir()
+    data = text()
+    assert len(data.encode()) >= 1_000_000
+    (tmp_path / "content" / f"{name}.md").write_text(data)
+    code, seconds, mb = _measure("build", "-s", str(tmp_path), "--no-cache", "-j", "1")
+    assert code == 0 and seconds < 120 and mb < 1500, (seconds, mb)
+    assert (tmp_path / "public" / "posts" / name / "index.html").stat().st_size > 1_000_000
+    code, seconds, mb = _measure("check", "-s", str(tmp_path))
+    assert code == 0 and seconds < 120 and mb < 1500, (seconds, mb)
+
+
+# -- properties -----------------------------------------------------------------------------
+
+FRAGMENTS = [
+    "# ", "## ", "===", "---", "***", "* ", "_", "`", "```", "```python", "~~~", "    ", "\t",
+    "$", "$$", "\\(", "\\)", "\\[", "\\]", "[", "]", "(", ")", "![", "<", ">", "> ", "{", "}",
+    "{{", "}}", "{%", "%}", "{#", "#}", "{{<", ">}}", "{{%", "|", "| --- |", ":", "\n", "\n\n",
+    " ", "a", "word ", "x = 1\n", "import os\n", "def f():\n", "[end of text]",
+    "Write a blog post about GANs.\n", "<!--more-->", "<div>", "</div>", "<script>", "<img ",
+    "&amp;", "\\", "é", "\u202e", "\r\n", "1. ", "- [ ] ", "[^1]", "[^1]: n\n", "\\label{a}",
+    "\\eqref{a}", "\\begin{align}", "\\end{align}", "{% highlight python %}\n",
+    "{% endhighlight %}\n", "](x.md#y)", "](img.png)", "<http://x>", "&#0;", "\x0b",
+]  # fmt: skip
+markdown = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=50).map(
+    "".join
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+values = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner)
+)
+keys = st.one_of(
+    st.sampled_from(["title", "date", "updated", "topics", "tags", "summary", "draft", "slug"]),
+    st.sampled_from(["authors", "image", "series", "published", "description", "layout"]),
+    st.text(max_size=8),
+)
+front = st.one_of(
+    st.just(""),
+    st.dictionaries(keys, values, max_size=6).map(
+        lambda d: "---\n" + yaml.safe_dump(d, allow_unicode=True) + "---\n"
+    ),
+    st.lists(st.sampled_from(["---\n", "+++\n", "title: x\n", "date = 1\n", ": :\n", "- a\n"])).map(
+        "".join
+    ),
+)
+CONFIG = SiteConfig(root=Path("/nonexistent/site"), output=Path("/nonexistent/site/public"))
+MD = make_parser()
+
+
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(front=front, body=markdown, crlf=st.booleans())
+def test_random_markdown_and_front_matter_never_crash_the_pipeline_or_the_check(front, body, crlf):
+    text = front + body
+    data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8", "surrogatepass")
+    source = Source("content/p.md", data, 1_700_000_000.0)
+    post, diags = load_post(source, CONFIG, MD, {}, {})
+    assert all(d.path == "content/p.md" and d.line >= 0 for d in diags)
+    posts = [post] if post is not None else []
+    site, _ = assemble_site(posts, CONFIG)
+    parsed = parse_source(source, MD)
+    analyse([parsed] if parsed else [], site.posts, {"content/p.md"}, pyflakes=True)
+    fix = plan_fix(source, CONFIG, MD)
+    if fix is not None and fix.after is not None:
+        again, _ = load_post(Source("content/p.md", fix.after, 1_700_000_000.0), CONFIG, MD, {}, {})
+        assert again is not None and again.title == post.title
+
+
+@settings(max_examples=15, deadline=None, database=None)
+@given(body=markdown, front=front)
+def test_random_posts_never_crash_a_real_build_or_check(body, front):
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        root = Path(tmp)
+        (root / "content").mkdir()
+        (root / "content" / "p.md").write_text(front + body, "utf-8", errors="surrogatepass")
+        code = main(["build", "-s", tmp, "--no-cache", "-q"])
+        assert code in (0, 1)
+        assert main(["check", "-s", tmp]) in (0, 1)
+
+
+names = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"), min_size=1
+).filter(lambda n: n not in (".", "..") and len(n.encode()) <= 250)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    files=st.lists(
+        st.tuples(names, st.sampled_from([".md", ".markdown", ".png", "", "/index.md"])),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_random_file_names_never_escape_the_output_folder(files):
+    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+        root = Path(tmp) / "site"
+        content = root / "content"
+        content.mkdir(parents=True)
+        for stem, suffix in files:
+            path = content / (stem + suffix)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(b"---\ntitle: T\ndate: 2024-01-01\n---\nHi.\n")
+            except OSError:
+                continue  # a name this file system refuses cannot reach a build either
+        outside = sorted(Path(tmp).rglob("*"))
+        code = main(["build", "-s", str(root), "--no-cache", "-q"])
+        assert code in (0, 1)
+        out = (root / "public").resolve()
+        made = [p for p in sorted(Path(tmp).rglob("*")) if p not in outside]
+        for path in made:
+            inside_out = path.resolve().is_relative_to(out)
+            assert inside_out or path.name == ".tensorpress-cache", path
+
+
+def test_a_page_named_by_hostile_front_matter_stays_inside(site):
+    site.write(
+        "content/a.md",
+        textwrap.dedent(
+            """\
+            ---
+            title: x
+            slug: ../../../etc/passwd
+            ---
+            Hi.
+            """
+        ),
+    )
+    site.write("content/b.md", "---\ntitle: y\nslug: ..\n---\nHi.\n")
+    run = site.build()
+    clean(run)
+    assert run.code == 1 and "is not a usable slug" in run.err
+    assert not (site.root.parent / "etc").exists()

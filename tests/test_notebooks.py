@@ -1,0 +1,661 @@
+"""Jupyter notebooks as posts: outputs, tags, front matter, links and hostile files."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+
+import nbformat
+import pytest
+from nbformat.v4 import (
+    new_code_cell,
+    new_markdown_cell,
+    new_notebook,
+    new_output,
+    new_raw_cell,
+)
+
+from tensorpress.ansi import ansi_to_html, terminal_text
+from tensorpress.notebook import close_fences
+from tensorpress.serve import classify
+
+from .conftest import REPO, Site
+from .linkcheck import broken_links
+
+# A 2x3 PNG and a 4x2 GIF, small enough to read.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAYAAAC56t6BAAAAEklEQVR4nGNgYGD4z8DAwMDAAAAXAAHvSlGUAAAAAElFTkSuQmCC"
+)
+JPEG_HEAD = b"\xff\xd8\xff\xc0\x00\x11\x08\x00\x05\x00\x07\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect width="4"/></svg>'
+KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+FRONT = "---\ntitle: A notebook\ndate: 2024-01-05\ntopics: [numpy]\n---"
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def write_nb(site: Site, name: str, cells: list, metadata: dict | None = None) -> str:
+    """Write a v4 notebook under content/; returns its path relative to the site."""
+    nb = new_notebook(cells=cells, metadata=KERNEL if metadata is None else metadata)
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    rel = f"content/{name}"
+    site.write(rel, nbformat.writes(nb))
+    return rel
+
+
+def body(site: Site, slug: str) -> str:
+    page = site.page(f"posts/{slug}/index.html")
+    return page[page.index('<div class="prose post-body">') : page.index('<section class="cite"')]
+
+
+def line_of(site: Site, rel: str, needle: str) -> int:
+    text = (site.root / rel).read_text("utf-8")
+    return text[: text.index(needle)].count("\n") + 1
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def test_can_render_every_output_type_without_warnings(site):
+    write_nb(
+        site,
+        "outputs.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_markdown_cell("# A notebook\n\nEnergy is $E = mc^2$.\n\n## Results"),
+            new_code_cell(
+                "print('hi')\n1 + 1",
+                execution_count=3,
+                outputs=[
+                    new_output("stream", name="stdout", text="hi\n\n\nafter blank lines\n"),
+                    new_output("stream", name="stderr", text="careful <b>\n"),
+                    new_output("execute_result", data={"text/plain": "2"}, execution_count=3),
+                ],
+            ),
+            new_code_cell(
+                "show()",
+                execution_count=4,
+                outputs=[
+                    new_output("display_data", data={"image/png": b64(PNG), "text/plain": "F"}),
+                    new_output("display_data", data={"image/jpeg": b64(JPEG_HEAD)}),
+                    new_output("display_data", data={"image/svg+xml": SVG}),
+                    new_output(
+                        "display_data",
+                        data={"image/png": b64(PNG)},
+                        metadata={"image/png": {"width": 20, "height": 30}},
+                    ),
+                ],
+            ),
+            new_code_cell(
+                "df",
+                execution_count=5,
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={
+                            "text/html": '<table class="dataframe">\n\n<tr><td>1</td></tr>'
+                            "\n\n</table>",
+                            "text/plain": "   a\n0  1",
+                        },
+                        execution_count=5,
+                    ),
+                    new_output("display_data", data={"text/markdown": "**bold** and $x^2$"}),
+                    new_output("display_data", data={"text/latex": r"\frac{a}{b}"}),
+                ],
+            ),
+        ],
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    assert run.err == ""
+    html = body(site, "outputs")
+    assert '<div class="nb-prompt">In [3]:</div>' in html
+    assert '<span class="nb">print</span>' in html  # highlighted as the kernel's language
+    assert "hi\n\n\nafter blank lines</pre>" in html  # blank lines kept, block not broken
+    assert 'class="nb-stream nb-stderr"' in html and "careful &lt;b&gt;" in html
+    assert (
+        '<div class="nb-prompt">Out [3]:</div><pre class="nb-result" tabindex="0">2</pre>' in html
+    )
+    assert (
+        '<img src="output-4-1.png" alt="Output of In [4]" loading="lazy" width="2" height="3">'
+        in html
+    )
+    assert 'src="output-4-2.jpg"' in html and 'width="7" height="5"' in html
+    assert 'src="output-4-3.svg"' in html and 'width="40" height="30"' in html
+    assert 'src="output-4-4.png"' in html and 'width="20" height="30"' in html
+    assert '<table class="dataframe">\n\n<tr><td>1</td></tr>\n\n</table>' in html
+    assert "<strong>bold</strong>" in html and html.count("<math") >= 3
+    assert "<mfrac>" in html  # text/latex through the math pipeline
+    assert "base64" not in html and "data:image" not in html
+    assert (site.out / "posts/outputs/output-4-1.png").read_bytes() == PNG
+    assert (site.out / "posts/outputs/output-4-2.jpg").read_bytes() == JPEG_HEAD
+    assert (site.out / "posts/outputs/output-4-3.svg").read_text() == SVG
+    assert broken_links(site.out) == []
+
+
+def test_errors_keep_ansi_colours_and_long_tracebacks_fold(site):
+    short = ["\x1b[0;31mZeroDivisionError\x1b[0m: division by zero"]
+    long = [f"\x1b[0;32mframe {i}\x1b[0m" for i in range(80)] + short
+    write_nb(
+        site,
+        "errors.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_code_cell(
+                "1/0",
+                execution_count=1,
+                outputs=[
+                    new_output(
+                        "error", ename="ZeroDivisionError", evalue="division by zero", traceback=tb
+                    )
+                    for tb in (short, long)
+                ],
+            ),
+        ],
+    )
+    assert site.build("--strict").code == 0
+    html = body(site, "errors")
+    assert '<div class="nb-error"><pre class="nb-traceback"' in html
+    assert '<span class="ansi-red-fg">ZeroDivisionError</span>: division by zero' in html
+    assert (
+        '<details class="nb-error"><summary><span class="nb-error-name">'
+        "ZeroDivisionError: division by zero</span>"
+    ) in html
+    assert '<span class="ansi-green-fg">frame 79</span>' in html  # folded whole, not cut
+    assert "\x1b" not in html
+
+
+def test_long_outputs_fold_and_huge_ones_are_cut_with_a_warning(site):
+    rel = write_nb(
+        site,
+        "long.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_code_cell(
+                "for i in range(100): print(i)",
+                execution_count=1,
+                outputs=[
+                    new_output("stream", name="stdout", text="".join(f"{i}\n" for i in range(100)))
+                ],
+            ),
+            new_code_cell(
+                "print(huge)",
+                execution_count=2,
+                outputs=[new_output("stream", name="stdout", text="y\n" * 50_000)],
+            ),
+        ],
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    html = body(site, "long")
+    shown, _, folded = html.partition('<details class="nb-more"><summary>Show all (60 more lines)')
+    assert "\n39</pre>" in shown and "\n40\n" not in shown
+    assert folded.split("</details>")[0].startswith('</summary><pre class="nb-stream nb-stdout"')
+    assert "\n99</pre>" in folded
+    line = line_of(site, rel, '"print(huge)"')
+    assert f"{rel}:{line}: warning: cell 3: output of 50,000 lines" in run.err
+    assert "45,000 more lines not shown" in html
+    assert html.count("y\n") < 5_100
+
+
+def test_carriage_returns_rewrite_a_line_like_a_terminal():
+    assert terminal_text("10%\r50%\r100%\ndone\r\n") == "100%\ndone\n"
+    assert terminal_text("a\r") == "a"
+
+
+def test_ansi_codes_become_spans_and_other_escapes_vanish():
+    assert (
+        ansi_to_html("\x1b[1;31mE\x1b[0m ok") == '<span class="ansi-red-fg ansi-bold">E</span> ok'
+    )
+    assert ansi_to_html("\x1b[38;5;196mx\x1b[39m") == '<span style="color:#ff0000">x</span>'
+    assert ansi_to_html("\x1b[48;2;1;2;3mx") == '<span style="background-color:#010203">x</span>'
+    assert ansi_to_html("\x1b[92mx\x1b[0m") == '<span class="ansi-green-intense-fg">x</span>'
+    assert ansi_to_html("a\x1b[2Kb\x1b]0;title\x07c<") == "abc&lt;"
+
+
+# ---------------------------------------------------------------- tags
+
+
+def test_cell_tags_hide_or_remove_inputs_and_outputs(site):
+    def cell(source: str, tag: str) -> dict:
+        out = new_output("stream", name="stdout", text=f"out of {source}\n")
+        return new_code_cell(source, metadata={"tags": [tag]}, execution_count=1, outputs=[out])
+
+    write_nb(
+        site,
+        "tags.ipynb",
+        [
+            new_raw_cell(FRONT),
+            cell("hidden_in", "hide-input"),
+            cell("hidden_out", "hide-output"),
+            cell("hidden_all", "hide-cell"),
+            cell("removed_in", "remove-input"),
+            cell("removed_out", "remove-output"),
+            cell("removed_all", "remove-cell"),
+            new_markdown_cell("Gone.", metadata={"tags": ["remove-cell"]}),
+        ],
+    )
+    assert site.build("--strict").code == 0
+    html = body(site, "tags")
+    assert re.search(r'<details class="nb-hidden"><summary>Show code</summary>.*hidden_in', html)
+    assert re.search(
+        r'<summary>Show output</summary><div class="nb-outputs">.*out of hidden_out', html
+    )
+    assert re.search(r"<summary>Show cell</summary>.*hidden_all.*out of hidden_all", html, re.S)
+    assert "out of removed_in" in html and "removed_in</span>" not in html
+    assert "removed_out" in html and "out of removed_out" not in html
+    assert "removed_all" not in html and "Gone." not in html
+
+
+# ---------------------------------------------------------------- front matter
+
+
+def test_front_matter_from_notebook_metadata(site):
+    write_nb(
+        site,
+        "meta.ipynb",
+        [new_markdown_cell("Some prose about numpy arrays.")],
+        {
+            **KERNEL,
+            "tensorpress": {"title": "From metadata", "date": "2023-04-01", "topics": ["cnn"]},
+        },
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    page = site.page("posts/meta/index.html")
+    assert '<h1 class="post-title">From metadata</h1>' in page
+    assert 'datetime="2023-04-01' in page and "topics/cnn/" in page
+
+
+def test_front_matter_from_a_first_markdown_cell_keeps_the_rest_as_body(site):
+    write_nb(
+        site,
+        "cellfront.ipynb",
+        [new_markdown_cell(FRONT + "\n\nThe body starts here."), new_code_cell("x = 1")],
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    html = body(site, "cellfront")
+    assert "<p>The body starts here.</p>" in html and "title:" not in html
+    assert "In [ ]:" in html
+
+
+def test_bad_front_matter_in_a_cell_names_the_file_line(site):
+    rel = write_nb(
+        site,
+        "badfront.ipynb",
+        [new_raw_cell("---\ntitle: Fine\ndate: yesterday\n---"), new_markdown_cell("Text.")],
+    )
+    run = site.build()
+    assert run.code == 1
+    line = line_of(site, rel, '"date: yesterday')
+    assert f"{rel}:{line}: error: 'date': 'yesterday' is not a date" in run.err
+
+
+def test_an_unclosed_rule_in_a_markdown_cell_is_not_front_matter(site):
+    write_nb(
+        site,
+        "rule.ipynb",
+        [new_markdown_cell("---\n\nAfter a rule.")],
+        {**KERNEL, "tensorpress": {"title": "Rule", "date": "2024-01-01", "topics": ["x"]}},
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    assert "<hr />\n<p>After a rule.</p>" in body(site, "rule")
+    rel = write_nb(site, "rule.ipynb", [new_raw_cell("---\ntitle: x"), new_markdown_cell("Text.")])
+    run = site.build()
+    line = line_of(site, rel, '"---')
+    assert f"{rel}:{line}: error: front matter opened with '---' is never closed" in run.err
+
+
+def test_missing_front_matter_is_inferred_with_warnings(site):
+    rel = write_nb(
+        site,
+        "bare.ipynb",
+        [
+            new_markdown_cell("# Training a CNN\n\nA convolutional network with pooling layers."),
+            new_code_cell("conv2d = 1\n# convolution and pooling again"),
+        ],
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    title_line = line_of(site, rel, '"# Training a CNN')
+    assert (
+        f"{rel}:{title_line}: warning: no title in front matter; using 'Training a CNN' "
+        f"from the first heading (line {title_line})"
+    ) in run.err
+    assert f"{rel}:1: warning: no date in front matter; using the file's modification" in run.err
+    assert "no topics in front matter; inferred from the text: cnn" in run.err
+    assert "topics/cnn/" in site.page("posts/bare/index.html")
+
+
+# ---------------------------------------------------------------- links and the rest of the site
+
+
+def test_download_and_colab_links(site):
+    site.write("tensorpress.yaml", "notebook_repo: https://github.com/org/blog/tree/main/site\n")
+    write_nb(site, "nb/colab.ipynb", [new_raw_cell(FRONT), new_markdown_cell("Hi.")])
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    page = site.page("posts/colab/index.html")
+    assert '<a href="../../posts/colab/colab.ipynb" download>Download notebook</a>' in page
+    assert (
+        '<a href="https://colab.research.google.com/github/org/blog/blob/main/site/'
+        'content/nb/colab.ipynb">Open in Colab</a>'
+    ) in page
+    assert 'href="../../css/notebook.css"' in page
+    assert "notebook.css" not in site.page("index.html")
+    copied = site.out / "posts/colab/colab.ipynb"
+    assert copied.read_bytes() == (site.root / "content/nb/colab.ipynb").read_bytes()
+
+
+def test_notebook_repo_must_be_a_github_branch_url(site):
+    site.write("tensorpress.yaml", "notebook_repo: https://gitlab.com/org/blog\n")
+    site.post("a.md", title="A", date="2024-01-01", topics="[x]")
+    run = site.build()
+    assert run.code == 1
+    assert (
+        "tensorpress.yaml:1: error: notebook_repo 'https://gitlab.com/org/blog' must be" in run.err
+    )
+
+
+def test_notebooks_join_topics_feeds_search_and_links_from_markdown(site):
+    write_nb(site, "nb.ipynb", [new_raw_cell(FRONT), new_markdown_cell("Searchable words here.")])
+    site.post(
+        "other.md",
+        "See [the notebook](nb.ipynb).",
+        title="Other",
+        date="2024-01-02",
+        topics="[numpy]",
+    )
+    assert site.build("--strict").code == 0
+    assert "posts/nb/" in site.page("topics/numpy/index.html")
+    assert "A notebook" in site.page("feed.xml")
+    index = json.loads(site.page("search.json"))
+    assert any(e["t"] == "A notebook" and "Searchable words" in e["x"] for e in index)
+    assert 'href="../../posts/nb/"' in site.page("posts/other/index.html")
+
+
+def test_images_are_written_when_the_body_comes_from_the_cache(site):
+    write_nb(
+        site,
+        "cached.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_markdown_cell("See [other](other.md)."),
+            new_code_cell(
+                "p",
+                execution_count=1,
+                outputs=[new_output("display_data", data={"image/png": b64(PNG)})],
+            ),
+        ],
+    )
+    site.post("other.md", title="Other", date="2024-01-02", topics="[numpy]")
+    assert site.build("--strict").code == 0
+    (site.out / "posts/cached/output-3-1.png").unlink()
+    (site.out / ".tensorpress-manifest.json").unlink()
+    run = site.build("--strict")  # bodies from .tensorpress-cache/, images from the notebook
+    assert run.code == 0, run.err
+    assert (site.out / "posts/cached/output-3-1.png").read_bytes() == PNG
+    assert site.build("--strict").code == 0
+
+
+def test_markdown_cell_attachments_become_files(site):
+    cell = new_markdown_cell("![diagram](attachment:my%20diagram.png)")
+    cell["attachments"] = {"my%20diagram.png": {"image/png": b64(PNG)}}
+    write_nb(site, "attach.ipynb", [new_raw_cell(FRONT), cell])
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    assert 'src="attachment-2-my-20diagram.png"' in body(site, "attach")
+    assert (site.out / "posts/attach/attachment-2-my-20diagram.png").read_bytes() == PNG
+
+
+def test_serve_treats_notebooks_as_content_and_skips_checkpoints(tmp_path):
+    kinds = classify(["content/a.ipynb", "content/.ipynb_checkpoints/a-checkpoint.ipynb"], tmp_path)
+    assert kinds.content == ("content/a.ipynb",)
+
+
+def test_an_unclosed_fence_ends_with_its_cell():
+    assert close_fences("```python\nx = 1") == "```python\nx = 1\n```\n"
+    assert close_fences("````\n```\n````\n") == "````\n```\n````\n"
+    assert close_fences("~~~\n```\n") == "~~~\n```\n~~~\n"
+
+
+def test_a_cell_with_an_open_fence_does_not_swallow_the_next_cell(site):
+    write_nb(
+        site,
+        "fence.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_markdown_cell("```text\nleft open"),
+            new_code_cell("y = 2", execution_count=1),
+        ],
+    )
+    assert site.build("--strict").code == 0
+    assert '<div class="nb-cell"><div class="nb-input">' in body(site, "fence")
+
+
+def test_markdown_diagnostics_point_at_the_notebook_line(site):
+    rel = write_nb(
+        site,
+        "lines.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_code_cell("a = 1"),
+            new_markdown_cell("Intro.\n\nMore.\n\n```nosuchlang\nx\n```"),
+        ],
+    )
+    run = site.build()
+    line = line_of(site, rel, '"```nosuchlang')
+    assert f"{rel}:{line}: warning: unknown code language 'nosuchlang'" in run.err
+
+
+def test_kernel_language_drives_highlighting_and_its_absence_is_a_warning(site):
+    meta = {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}}
+    write_nb(site, "r.ipynb", [new_raw_cell(FRONT), new_code_cell("x <- c(1, 2)")], meta)
+    write_nb(
+        site,
+        "none.ipynb",
+        [new_raw_cell(FRONT.replace("A notebook", "B")), new_code_cell("x = 1")],
+        {},
+    )
+    run = site.build()
+    assert 'data-lang="splus"' in body(site, "r")  # Pygments' name for its R lexer
+    assert "content/none.ipynb:1: warning: the notebook names no kernel language" in run.err
+
+
+# ---------------------------------------------------------------- hostile notebooks
+
+
+def test_unknown_mime_types_and_widgets_are_skipped_with_a_warning(site):
+    rel = write_nb(
+        site,
+        "mime.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_code_cell(
+                "w",
+                execution_count=1,
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={
+                            "application/vnd.jupyter.widget-view+json": {"model_id": "abc123"},
+                            "text/plain": "IntSlider(value=0)",
+                        },
+                    ),
+                    new_output(
+                        "display_data",
+                        data={"application/vnd.weird+json": {"secret": "SECRETJSON"}},
+                    ),
+                    new_output("display_data", data={"application/javascript": "alert(1)"}),
+                ],
+            ),
+        ],
+        {
+            **KERNEL,
+            "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"abc123": {}}}},
+        },
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    line = line_of(site, rel, '"w"')
+    assert (
+        f"{rel}:{line}: warning: cell 2, output 1: an interactive widget needs a live kernel"
+        in run.err
+    )
+    assert (
+        f"{rel}:{line}: warning: cell 2, output 2: output of type "
+        "application/vnd.weird+json skipped" in run.err
+    )
+    assert "output 3: output of type application/javascript skipped" in run.err
+    html = body(site, "mime")
+    assert "abc123" not in html and "SECRETJSON" not in html and "IntSlider" not in html
+    assert "alert(1)" not in html
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            '{\n "cells": [\n  {"cell_type": "code",,}\n ]\n}',
+            3,
+            "not a valid notebook: invalid JSON",
+        ),
+        ("[1, 2]", 1, "not a Jupyter notebook: no 'nbformat' version number"),
+        ('{"nbformat": 5, "nbformat_minor": 0, "cells": []}', 1, "nbformat 5 is newer than"),
+        (
+            '{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}',
+            1,
+            "not a valid notebook: no 'cells' list",
+        ),
+        (
+            '{"nbformat": 3, "nbformat_minor": 0, "worksheets": 7}',
+            0,
+            "cannot upgrade this nbformat 3",
+        ),
+        (
+            '{"nbformat": 4, "nbformat_minor": 5, "cells": [],\n "metadata": {"tensorpress": 3}}',
+            2,
+            "metadata.tensorpress must be a mapping",
+        ),
+    ],
+)
+def test_broken_notebooks_are_errors_that_name_the_file(site, text, line, message):
+    site.write("content/bad.ipynb", text, dedent=False)
+    site.post("good.md", title="Good", date="2024-01-01", topics="[x]")
+    run = site.build("--debug")
+    assert run.code == 1
+    where = f"content/bad.ipynb:{line}" if line else "content/bad.ipynb"
+    assert f"{where}: error: {message}" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_missing_fields_are_skipped_with_warnings_not_tracebacks(site):
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": KERNEL,
+        "cells": [
+            {"cell_type": "raw", "metadata": {}, "source": FRONT},
+            {"cell_type": "markdown", "metadata": {}},
+            {"cell_type": "code", "metadata": {}, "source": "no_outputs_key = 1"},
+            {
+                "cell_type": "code",
+                "source": "x",
+                "outputs": [{"text": "?"}, {"output_type": "stream"}],
+            },
+            {"cell_type": "code", "source": "y", "outputs": "nope", "execution_count": "3"},
+            {"cell_type": "code", "source": "z", "outputs": [{"output_type": "display_data"}]},
+            {
+                "cell_type": "code",
+                "source": "i",
+                "outputs": [
+                    {"output_type": "display_data", "data": {"image/png": "!!not base64!!"}}
+                ],
+            },
+            {"cell_type": "heading", "source": "old"},
+            "not a cell",
+            {"cell_type": "code", "source": ["e"], "outputs": [{"output_type": "error"}]},
+        ],
+    }
+    site.write("content/holes.ipynb", json.dumps(nb, indent=1), dedent=False)
+    run = site.build("--debug")
+    assert run.code == 0, run.err
+    assert "Traceback" not in run.err
+    for message in (
+        "cell 2 has no text in 'source'; shown empty",
+        "cell 4, output 1: an output without 'output_type'; skipped",
+        "cell 4, output 2: a stream output without text; skipped",
+        "cell 5: 'outputs' is not a list; outputs skipped",
+        "cell 6, output 1: a display_data without 'data'; skipped",
+        "cell 7, output 1: image/png image is not valid base64",
+        "cell 8 has unknown cell_type 'heading'; skipped",
+        "cell 9 is not a JSON object; skipped",
+    ):
+        assert f"warning: {message}" in run.err
+    html = body(site, "holes")
+    assert "no_outputs_key" in html and "In [ ]:" in html
+    assert '<div class="nb-error"><pre class="nb-traceback" tabindex="0">Error</pre></div>' in html
+
+
+def test_an_nbformat_3_notebook_is_upgraded(site):
+    from nbformat import v3
+
+    cells = [
+        v3.new_text_cell("markdown", source="# Old notebook\n\nStill readable."),
+        v3.new_code_cell(
+            input="print(1)",
+            prompt_number=2,
+            outputs=[v3.new_output("stream", output_text="1\n", stream="stdout")],
+        ),
+    ]
+    nb = v3.new_notebook(
+        worksheets=[v3.new_worksheet(cells=cells)], metadata={"language": "python"}
+    )
+    site.write("content/old.ipynb", nbformat.writes(nb, version=3), dedent=False)
+    run = site.build()
+    assert run.code == 0, run.err
+    html = body(site, "old")
+    assert "<p>Still readable.</p>" in html and "In [2]:" in html and ">1</pre>" in html
+
+
+def test_an_empty_notebook_is_an_error(site):
+    write_nb(site, "empty.ipynb", [])
+    run = site.build()
+    assert run.code == 1
+    assert "content/empty.ipynb:1: error: the post is empty: add cells" in run.err
+
+
+def test_a_big_notebook_renders_quickly(site):
+    cells = [new_raw_cell(FRONT)]
+    for i in range(300):
+        cells.append(new_markdown_cell(f"## Step {i}\n\nSome words about step {i}."))
+        out = new_output("stream", name="stdout", text="loss 0.1\n" * 20)
+        cells.append(new_code_cell(f"train({i})\nlog({i})", execution_count=i, outputs=[out]))
+    write_nb(site, "big.ipynb", cells)
+    start = time.perf_counter()
+    assert site.build("--strict", "--no-cache").code == 0
+    assert time.perf_counter() - start < 10
+
+
+# ---------------------------------------------------------------- the example blog
+
+
+def test_the_example_blog_has_a_notebook_post_with_its_plot(tmp_path, capsys):
+    from tensorpress.cli import main
+
+    out = tmp_path / "public"
+    assert main(["build", "-s", str(REPO), "-o", str(out), "--strict", "--no-cache"]) == 0
+    post = out / "posts/linear-regression-numpy"
+    page = (post / "index.html").read_text()
+    assert (post / "linear-regression-numpy.ipynb").is_file()
+    images = re.findall(r'<img src="(output-[\d-]+\.png)"', page)
+    assert images and all((post / name).read_bytes()[:4] == b"\x89PNG" for name in images)
+    assert "nb-stderr" in page and "RuntimeWarning" in page
+    assert capsys.readouterr().err == ""
