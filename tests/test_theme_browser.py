@@ -67,3 +67,22 @@ def test_pages_fit_the_screen_and_show_their_content(served, width, scheme, tmp_
         bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
         brightness = sum(int(c) for c in re.findall(r"\d+", bg)[:3])
         assert brightness > 600 if scheme == "light" else brightness < 200, bg
+
+
+def test_posts_read_well_with_javascript_off(served):
+    base, out = served
+    post = sorted(p.parent.name for p in (out / "posts").glob("*/index.html"))[0]
+    with chromium() as browser:
+        context = browser.new_context(
+            java_script_enabled=False, viewport={"width": 390, "height": 900}
+        )
+        page = context.new_page()
+        page.goto(base + f"posts/{post}/")
+        assert page.locator("article h1").is_visible()
+        assert page.locator(".post-body p").first.is_visible()
+        assert page.locator("math").count() > 0 or page.locator(".highlight").count() > 0
+        toc = page.locator("details.toc-inline")
+        if toc.count():
+            toc.locator("summary").click()
+            assert toc.locator("a").first.is_visible(), "the contents open without JavaScript"
+        assert page.locator(".copy-button, button.copy").count() == 0
