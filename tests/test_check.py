@@ -348,11 +348,11 @@ def test_fix_adds_missing_keys_to_existing_front_matter_and_keeps_crlf(site):
 
 
 def test_fix_never_writes_what_it_cannot_prove(site, monkeypatch):
-    import tensorpress.check as check_module
+    import tensorpress.fix as fix_module
 
     text = "---\ntitle: A\ndate: 2024-01-01\n---\n\n```\nimport os\n```\n"
     path = site.write("content/a.md", text)
-    monkeypatch.setattr(check_module, "guess_language", lambda code: "javascript")
+    monkeypatch.setattr(fix_module, "guess_language", lambda code: "javascript")
     run = check(site, "--fix")
     assert path.read_text("utf-8") == text
     assert "content/a.md: warning: not fixed: the fixed file would render differently" in run.err

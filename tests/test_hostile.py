@@ -18,10 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tensorpress import output
-from tensorpress.check import analyse, parse_source, plan_fix
+from tensorpress.check import analyse, parse_source
 from tensorpress.cli import main
 from tensorpress.config import SiteConfig
 from tensorpress.content import assemble_site, load_post
+from tensorpress.fix import plan_fix
 from tensorpress.markdown import make_parser
 from tensorpress.models import Source
 

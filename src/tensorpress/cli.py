@@ -112,8 +112,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     import json
 
-    from tensorpress.check import apply_fixes, check_site, dedupe, from_diagnostic, plan_fixes
+    from tensorpress.check import check_site, dedupe, from_diagnostic
     from tensorpress.config import load_config
+    from tensorpress.fix import apply_fixes, plan_fixes
 
     if args.pyflakes:
         try:
