@@ -211,10 +211,12 @@ def build(
     inputs, read_diags = read_sources(config, theme_dir())
     diags.extend(read_diags)
     templates = templates_digest(config)
-    digest = _inputs_digest(config, inputs, templates, strict)
+    # In-process rebuilds (serve) run because something changed: skip the shortcut.
+    digest = "" if memo.posts else _inputs_digest(config, inputs, templates, strict)
     manifest = read_manifest(config.output)
     if (
         write
+        and digest
         and manifest.inputs == digest
         and manifest.report is not None
         and len(intact_keys(config.output, manifest.files)) == len(manifest.files)
@@ -271,7 +273,9 @@ def build(
         Page(INDEX_PATH, search_index(site.posts)),
         *_assets(site),
     ]
-    pages.extend(replace(p, key=hashlib.sha1(p.data).hexdigest()) for p in copies)
+    pages.extend(
+        replace(p, key=hashlib.blake2b(p.data, digest_size=20).hexdigest()) for p in copies
+    )
     diags.extend(_collisions(pages))
 
     failed = has_errors(diags) or (strict and bool(diags))

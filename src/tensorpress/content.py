@@ -89,7 +89,7 @@ def parser_options(config: SiteConfig) -> tuple[Any, ...]:
 
 def body_key(source: Source, options: tuple[Any, ...] = ()) -> str:
     """The cache key of a source's body: pipeline version, parser options, path, bytes."""
-    digest = hashlib.sha256(f"{PIPELINE}\0{options!r}\0{source.path}\0".encode())
+    digest = hashlib.blake2b(f"{PIPELINE}\0{options!r}\0{source.path}\0".encode())
     digest.update(source.data)
     return digest.hexdigest()
 
