@@ -118,6 +118,7 @@ class Tensorpress(Generator):
             "tensorpress",
             post_re=r"posts/post-\d+/index\.html",
             tag_re=r"topics/[^/]+/index\.html",
+            tag_more_re=r"topics/[^/]+/page/\d+/index\.html",
             notes=[
                 "cold: --no-cache into an empty folder; then, not in the table, a first "
                 "build with the cache from scratch (empty output and cache), so that "

@@ -185,3 +185,13 @@ def test_a_changed_bundle_file_is_copied_again(site):
     site.write("content/viz/plot.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='9'/>")
     assert site.build().code == 0
     assert "width='9'" in site.page("posts/viz/plot.svg")
+
+
+def test_a_build_after_no_cache_fills_the_cache(site, tmp_path):
+    _blog(site, 3)
+    assert site.build("--no-cache").code == 0
+    config, _ = load_config(site.root)
+    filling = build(config)
+    assert filling.rendered == 3, "not cut short as 'nothing changed'"
+    site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
+    assert build(config).rendered == 1

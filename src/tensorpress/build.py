@@ -158,9 +158,10 @@ def _post_key(body: str, source: Source, config_key: str) -> str:
     return f"{body}|{source.mtime}|{source.assets}|{config_key}"
 
 
-def _inputs_digest(config: SiteConfig, inputs: Inputs, templates: str, strict: bool) -> str:
-    """Everything a build reads, digested: sources, copied files, templates, config."""
-    digest = hashlib.sha1(f"{PIPELINE}|{config!r}|{templates}|{strict}".encode())
+def _inputs_digest(config: SiteConfig, inputs: Inputs, templates: str, flags: str) -> str:
+    """Everything a build reads, digested: sources, copied files, templates, config, and
+    the flags that change what it leaves behind (a ``--no-cache`` build fills no cache)."""
+    digest = hashlib.sha1(f"{PIPELINE}|{config!r}|{templates}|{flags}".encode())
     for source in inputs.posts:
         digest.update(f"\0{source.path}\0{source.mtime}\0{source.assets}\0".encode())
         digest.update(source.data)
@@ -212,7 +213,8 @@ def build(
     diags.extend(read_diags)
     templates = templates_digest(config)
     # In-process rebuilds (serve) run because something changed: skip the shortcut.
-    digest = "" if memo.posts else _inputs_digest(config, inputs, templates, strict)
+    flags = f"strict={strict} cache={disk_cache}"
+    digest = "" if memo.posts else _inputs_digest(config, inputs, templates, flags)
     manifest = read_manifest(config.output)
     if (
         write
