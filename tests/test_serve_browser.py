@@ -13,15 +13,8 @@ import pytest
 
 from tensorpress.serve import DevServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from .browser import chromium
+
 WAIT_MS = 10_000
 
 
@@ -38,20 +31,8 @@ def save(path: Path, text: str) -> None:
 
 @pytest.fixture
 def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium package "
-            "(apt-get install chromium), as .ci/run does",
-            pytrace=False,
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_the_open_page_follows_edits_errors_and_stylesheets(site, browser):

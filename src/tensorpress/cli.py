@@ -234,6 +234,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_new(args: argparse.Namespace) -> int:
     from tensorpress.content import slugify
+    from tensorpress.frontmatter import quote
 
     root = Path(args.source)
     topics = [t.strip() for t in (args.topics or "").split(",") if t.strip()]
@@ -244,9 +245,9 @@ def _cmd_new(args: argparse.Namespace) -> int:
         return 1
     front = [
         "---",
-        f"title: {_yaml_str(args.title)}",
+        f"title: {quote(args.title)}",
         f"date: {datetime.now().astimezone().replace(microsecond=0).isoformat()}",
-        f"topics: [{', '.join(_yaml_str(t) for t in topics)}]",
+        f"topics: [{', '.join(quote(t) for t in topics)}]",
         'summary: ""',
         "draft: true",
         "---",
@@ -262,12 +263,6 @@ def _cmd_new(args: argparse.Namespace) -> int:
         return 1
     print(f"created {path} (a draft: remove 'draft: true' to publish)")
     return 0
-
-
-def _yaml_str(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import prepare
 from tensorpress.frontmatter import decode, load_front, split, validate
 from tensorpress.markdown import render
+from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Post, Rendered, Series, Site, Source, Topic, TopicRef
 
 POST_SUFFIXES = (".md", ".markdown", notebook.SUFFIX)
@@ -63,11 +63,8 @@ class Body:
 
 
 def slugify(text: str) -> str:
-    """A URL segment: Unicode letters kept, lower case, no '/', '\\' or '..'."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"[^\w\s-]", "", text, flags=re.UNICODE)
-    text = re.sub(r"[\s_-]+", "-", text).strip("-.")
-    return text[:120].strip("-") or "post"
+    """A post's URL segment: a heading slug, at most 120 characters."""
+    return heading_slug(text, "post")[:120].strip("-") or "post"
 
 
 def readable(stem: str) -> str:

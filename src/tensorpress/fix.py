@@ -10,7 +10,6 @@ touches the disk, keeping a backup of every file it changes.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import posixpath
 import re
@@ -26,7 +25,7 @@ from tensorpress.check import BACKUP_DIR, FENCE, MARKDOWN, Finding
 from tensorpress.config import SiteConfig
 from tensorpress.content import compute_body, load_post, parser_options
 from tensorpress.drafts import end_marker_line, prepare, prompt_line, strip_end_marker
-from tensorpress.frontmatter import decode, load_front, split, validate
+from tensorpress.frontmatter import decode, load_front, quote, split, validate
 from tensorpress.highlight import guess_language
 from tensorpress.models import Post, Source
 
@@ -50,11 +49,6 @@ class Fix:
         return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))
 
 
-def _yaml_str(text: str) -> str:
-    """A double-quoted string, valid YAML and TOML alike."""
-    return json.dumps(text, ensure_ascii=False)
-
-
 def _when(post: Post) -> str:
     d = post.date
     if (d.hour, d.minute, d.second) == (0, 0, 0):
@@ -63,10 +57,10 @@ def _when(post: Post) -> str:
 
 
 def _front_block(post: Post) -> list[str]:
-    topics = ", ".join(_yaml_str(t.slug) for t in post.topics)
+    topics = ", ".join(quote(t.slug) for t in post.topics)
     return [
         "---",
-        f"title: {_yaml_str(post.title)}",
+        f"title: {quote(post.title)}",
         f"date: {_when(post)}",
         f"topics: [{topics}]",
         "---",
@@ -119,7 +113,7 @@ def plan_fix(source: Source, config: SiteConfig, md: MarkdownIt) -> Fix | None:
         data_, key_lines, _ = load_front(sp, path)
         fm, _ = validate(data_, key_lines, path)
         dated = re.match(r"^\d{4}-\d{2}-\d{2}-", posixpath.basename(path))
-        missing = [("title", _yaml_str(post.title))] if fm.title is None else []
+        missing = [("title", quote(post.title))] if fm.title is None else []
         if fm.date is None and not dated:
             when = f"{post.date:%Y-%m-%dT%H:%M:%S}" if sp.kind == "toml" else _when(post)
             missing.append(("date", when))

@@ -7,6 +7,7 @@ trust their types.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -212,6 +213,11 @@ _DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y/%m/%d",
 )
+
+
+def quote(text: str) -> str:
+    """``text`` as a double-quoted scalar that YAML and TOML both read back unchanged."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def parse_date(value: Any) -> datetime | None:

@@ -25,11 +25,12 @@ ANCHOR_LABEL = 'aria-label="Link to this section"'
 """The permalink's text is a bare '#': give screen readers words for it."""
 
 
-def slugify(text: str) -> str:
-    """Heading text -> an id: lower case, Unicode letters kept, runs of others -> '-'."""
+def slugify(text: str, fallback: str = "section") -> str:
+    """Text -> an id or URL segment: lower case, Unicode letters kept, runs of others -> '-'
+    (so never '/', '\\' or '..')."""
     text = unicodedata.normalize("NFKC", text).lower()
     text = re.sub(r"[^\w\s-]", "", text, flags=re.UNICODE)
-    return re.sub(r"[\s_-]+", "-", text).strip("-") or "section"
+    return re.sub(r"[\s_-]+", "-", text).strip("-") or fallback
 
 
 def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -49,6 +49,7 @@ from tensorpress.cite import authors, bibtex, jsonld
 from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error
 from tensorpress.models import Page, Post, PostLink, Site, Topic, TopicLink
+from tensorpress.search import plain_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +274,7 @@ def plan_pages(site: Site) -> list[Plan]:
     for i, post in enumerate(site.posts):
         newer = _link(site.posts[i - 1]) if i > 0 else None
         older = _link(site.posts[i + 1]) if i + 1 < len(site.posts) else None
-        description = post.extra.get("description") or _plain(str(post.summary))
+        description = post.extra.get("description") or plain_text(str(post.summary))[:300]
         in_series = series_of.get(post.source)
         nav = None
         if in_series is not None:
@@ -346,11 +347,6 @@ def plan_pages(site: Site) -> list[Plan]:
     plans.append(Plan("robots.txt", PageInfo("robots", "robots.txt", "robots.txt", "robots"), {}))
     plans.append(Plan("404.html", PageInfo("404", "404.html", "404.html", "Page not found"), {}))
     return plans
-
-
-@lru_cache(maxsize=8192)
-def _plain(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()[:300]
 
 
 def _template_line(exc: BaseException, template_paths: tuple[str, ...]) -> tuple[str, int]:

@@ -19,8 +19,10 @@ TEXT_LIMIT = 3000
 
 
 @lru_cache(maxsize=16384)
-def _plain(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+def plain_text(html: str) -> str:
+    """HTML -> its text on one line (markdown-it puts newlines between blocks, so words
+    of adjacent blocks stay apart)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
 
 
 @lru_cache(maxsize=16384)
@@ -39,7 +41,7 @@ def _entry(
             "u": url,
             "d": date,
             "k": list(topics),
-            "s": _plain(summary)[:300],
+            "s": plain_text(summary)[:300],
             "x": _prose(text),
         },
         ensure_ascii=False,
