@@ -195,3 +195,65 @@ def test_a_build_after_no_cache_fills_the_cache(site, tmp_path):
     assert filling.rendered == 3, "not cut short as 'nothing changed'"
     site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
     assert build(config).rendered == 1
+
+
+def _settle(path: Path, seconds_ago: float = 60) -> None:
+    """Date a file back, as if written a minute ago: its stamp can then be trusted."""
+    import os
+    import time
+
+    then = time.time_ns() - int(seconds_ago * 1e9)
+    os.utime(path, ns=(then, then))
+
+
+def test_a_settled_file_with_the_same_stamp_is_not_read_again(site):
+    from tensorpress.output import read_sources
+    from tensorpress.render import theme_dir
+
+    _blog(site, 2)
+    post = site.root / "content/p0.md"
+    _settle(post)
+    config, _ = load_config(site.root)
+    first, _ = read_sources(config, theme_dir())
+    stamp = post.stat()
+    data = post.read_bytes()
+    # Same size, same time, same inode, other bytes: only a stamp check misses this,
+    # which proves the second read took the bytes of the first.
+    with open(post, "r+b") as f:
+        f.write(b"+++")
+    import os
+
+    os.utime(post, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    again, _ = read_sources(config, theme_dir(), first)
+    assert next(s for s in again.posts if s.path == "content/p0.md").data == data
+    fresh, _ = read_sources(config, theme_dir())
+    assert next(s for s in fresh.posts if s.path == "content/p0.md").data != data
+
+
+def test_a_changed_or_recent_file_is_read_again(site):
+    from tensorpress.output import read_sources
+    from tensorpress.render import theme_dir
+
+    _blog(site, 2)
+    post = site.root / "content/p0.md"
+    _settle(post)
+    config, _ = load_config(site.root)
+    first, _ = read_sources(config, theme_dir())
+    assert str(post) in first.read, "a settled file is remembered"
+    post.write_text(post.read_text("utf-8").replace("Text", "Txet"), "utf-8")  # same size
+    again, _ = read_sources(config, theme_dir(), first)
+    assert b"Txet" in next(s for s in again.posts if s.path == "content/p0.md").data
+    assert str(post) not in again.read, "a file changed just now is not trusted yet"
+
+
+def test_serve_rebuilds_prune_only_the_replaced_cache_entries(site):
+    _blog(site, 4)
+    config, _ = load_config(site.root)
+    first = build(config)
+    folder = site.root / CACHE_DIR
+    before = {p.stem for p in folder.glob("*/*.json")}
+    assert len(before) == 4
+    site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
+    second = build(config, first.cache)
+    after = {p.stem for p in folder.glob("*/*.json")}
+    assert second.rendered == 1 and len(after) == 4 and len(after - before) == 1

@@ -152,6 +152,16 @@ class Memo:
     env_key: str = ""
     parser: MarkdownIt | None = None
     parser_options: tuple[Any, ...] = ()
+    inputs: Inputs | None = None
+    """The last read of the sources: files whose stamp is unchanged are not read again."""
+    body_keys: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    """Source path -> (its bytes, their body key): a key is digested once per change."""
+
+
+def _body_key(source: Source, options: tuple[Any, ...], known: dict[str, tuple[bytes, str]]) -> str:
+    """``body_key``, taken from ``known`` (same options) when the bytes are the same object."""
+    data, key = known.get(source.path, (b"", ""))
+    return key if data is source.data else body_key(source, options)
 
 
 def _post_key(body: str, source: Source, config_key: str) -> str:
@@ -209,7 +219,7 @@ def build(
         return BuildResult(False, (bad_output,))
     memo = cache or Memo()
     diags: list[Diagnostic] = []
-    inputs, read_diags = read_sources(config, theme_dir())
+    inputs, read_diags = read_sources(config, theme_dir(), memo.inputs)
     diags.extend(read_diags)
     templates = templates_digest(config)
     # In-process rebuilds (serve) run because something changed: skip the shortcut.
@@ -229,7 +239,12 @@ def build(
 
     config_key = hashlib.sha1(repr(config).encode()).hexdigest()
     options = parser_options(config)
-    body_keys = [body_key(source, options) for source in inputs.posts]
+    same_options = memo.body_keys if memo.parser_options == options else {}
+    keys_of = {
+        source.path: (source.data, _body_key(source, options, same_options))
+        for source in inputs.posts
+    }
+    body_keys = [keys_of[source.path][1] for source in inputs.posts]
     post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
     loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
 
@@ -295,7 +310,8 @@ def build(
         failed = bool(write_diags)
         written, removed = report.written, report.removed
     if disk is not None and write:
-        saved = disk.save({k: v for k, v in fresh.items() if k in used}, set(body_keys))
+        known = {key for _, key in memo.body_keys.values()} if memo.body_keys else None
+        saved = disk.save({k: v for k, v in fresh.items() if k in used}, set(body_keys), known)
         if saved is not None:
             diags.append(saved)
     return BuildResult(
@@ -309,5 +325,5 @@ def build(
         removed=removed,
         seconds=time.perf_counter() - start,
         rendered=len(fresh),
-        cache=Memo(used, loaded, env, env_key, md, options),
+        cache=Memo(used, loaded, env, env_key, md, options, inputs, keys_of),
     )

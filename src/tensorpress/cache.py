@@ -105,8 +105,11 @@ class DiskCache(Mapping[str, Body]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def save(self, new: Mapping[str, Body], live: set[str]) -> Diagnostic | None:
-        """Write the ``new`` bodies; drop files whose key is not ``live`` (deleted posts)."""
+    def save(
+        self, new: Mapping[str, Body], live: set[str], known: set[str] | None = None
+    ) -> Diagnostic | None:
+        """Write the ``new`` bodies; drop files whose key is not ``live`` (edited or deleted
+        posts): of the ``known`` keys if given (the last build's), else of the whole folder."""
         try:
             for key, body in new.items():
                 path = self._path(key)
@@ -114,7 +117,7 @@ class DiskCache(Mapping[str, Body]):
                 temp = path.with_suffix(f".{os.getpid()}.tmp")
                 temp.write_bytes(_encode(key, body))
                 os.replace(temp, path)
-            for key in set(self) - live:
+            for key in (set(self) if known is None else known) - live:
                 self._path(key).unlink(missing_ok=True)
         except OSError as exc:
             return warning(

@@ -300,6 +300,12 @@ def _is_relative(url: str) -> bool:
     return bool(url) and not url.startswith(("/", "#", "?")) and ":" not in url.split("/")[0]
 
 
+@lru_cache(maxsize=16384)
+def _links_local(links: tuple[tuple[str, int], ...]) -> bool:
+    """Whether any link is ours (memoised: a post kept between rebuilds keeps its tuple)."""
+    return any(_is_relative(url) for url, _ in links)
+
+
 _LINK = re.compile(r'(\s(?:href|src)=")([^"#?:]*)((?:[#?][^"]*)?)"')
 
 
@@ -315,7 +321,7 @@ def _rewrite_links(
 ) -> tuple[Post, list[Diagnostic]]:
     """Relative links to ``x.md`` become the post's URL; other content files keep working;
     local images get their width and height, and missing ones a warning."""
-    if not any(_is_relative(url) for url, _ in post.links):
+    if not _links_local(post.links):
         return post, []
     base = posixpath.dirname(post.source)
     lines = {url.split("#")[0].split("?")[0]: line for url, line in reversed(post.links)}

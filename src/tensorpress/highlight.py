@@ -396,6 +396,7 @@ def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:
     return Fence(html, lang, tuple(notes))
 
 
+@lru_cache(maxsize=4)
 def stylesheet(light: str, dark: str) -> str:
     """CSS for highlighted code: ``light`` by default, ``dark`` when the reader prefers it."""
     light_css = HtmlFormatter(style=light).get_style_defs(".highlight")

@@ -12,16 +12,25 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tensorpress.config import SiteConfig
 from tensorpress.content import POST_SUFFIXES
 from tensorpress.diagnostics import Diagnostic, error, warning
-from tensorpress.models import Page, Source
+from tensorpress.models import EMPTY, Page, Source
 
 MANIFEST = ".tensorpress-manifest.json"
+
+
+Stamp = tuple[int, int, int]
+"""Size, modification time (ns) and inode of a file, as ``os.stat`` gave them."""
+SETTLED_NS = 2_000_000_000
+"""A file modified this recently when it was read may change again within its
+timestamp's resolution (coarse on some file systems), so its stamp is not trusted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,9 @@ class Inputs:
     posts: tuple[Source, ...]
     files: tuple[Page, ...]
     """Non-post files: static/ (theme, then site) and content files, at their output paths."""
+    read: Mapping[str, tuple[Stamp, bytes, float]] = field(default_factory=lambda: EMPTY)
+    """Files that had settled when read, by path: stamp, bytes, mtime. A later read of
+    the same site (``serve``) takes the bytes of a file whose stamp is unchanged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +98,36 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
     return found
 
 
+class _Reader:
+    """Reads files, reusing the bytes of the previous read of a file whose stamp is
+    unchanged (as git's index does), and records the stamps for the next read."""
+
+    def __init__(self, previous: Mapping[str, tuple[Stamp, bytes, float]]) -> None:
+        self.previous = previous
+        self.read: dict[str, tuple[Stamp, bytes, float]] = {}
+        self.now = time.time_ns()
+
+    def __call__(self, path: str, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] | None:
+        stamp = _stamp(path)
+        known = self.previous.get(path)
+        if known is not None and known[0] == stamp:
+            self.read[path] = known
+            return known[1], known[2]
+        read = _read(path, rel, diags)
+        settled = stamp is not None and stamp[1] + SETTLED_NS < self.now
+        if read is not None and settled and _stamp(path) == stamp:  # unchanged while read
+            self.read[path] = (stamp, *read)
+        return read
+
+
+def _stamp(path: str) -> Stamp | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
 def _read(path: str, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] | None:
     try:
         with open(path, "rb") as f:
@@ -105,9 +147,15 @@ def _is_post(rel: str) -> bool:
     return rel.lower().endswith(POST_SUFFIXES)
 
 
-def read_sources(config: SiteConfig, theme: Path) -> tuple[Inputs, tuple[Diagnostic, ...]]:
-    """Posts under content/, and every file to copy: theme static, site static, content."""
+def read_sources(
+    config: SiteConfig, theme: Path, previous: Inputs | None = None
+) -> tuple[Inputs, tuple[Diagnostic, ...]]:
+    """Posts under content/, and every file to copy: theme static, site static, content.
+
+    With ``previous`` (the last read of this site), settled files whose size, time and
+    inode are unchanged are not read again."""
     root = config.root
+    _read = _Reader(previous.read if previous is not None else EMPTY)
     diags: list[Diagnostic] = []
     content = config.content_dir
     if not content.is_dir():
@@ -162,7 +210,7 @@ def read_sources(config: SiteConfig, theme: Path) -> tuple[Inputs, tuple[Diagnos
                 read = _read(os.path.join(top, rel), label + rel, diags)
                 if read:
                     static[rel] = Page(rel, read[0], str(top / rel))
-    return Inputs(posts, (*static.values(), *copies)), tuple(diags)
+    return Inputs(posts, (*static.values(), *copies), _read.read), tuple(diags)
 
 
 def asset_stamp(root: Path, rel: str) -> tuple[int, int] | None:
@@ -324,7 +372,7 @@ def write_site(
             "report": report,
             "files": {k: list(v) for k, v in sorted(entries.items())},
         }
-        manifest_bytes = json.dumps(data, indent=0).encode()
+        manifest_bytes = json.dumps(data, separators=(",", ":")).encode()  # C encoder
         if not _unchanged(output / MANIFEST, manifest_bytes):
             # Staged like a page: the record changes with the site or not at all.
             temp = output / f".{MANIFEST}.tp-{os.getpid()}.tmp"
@@ -361,8 +409,10 @@ def write_site(
         )
     removed = []
     for name in old:
+        if name in entries:
+            continue
         target = _safe_target(output, name)
-        if name in entries or target is None or not target.is_file():
+        if target is None or not target.is_file():
             continue
         try:
             target.unlink()

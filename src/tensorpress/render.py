@@ -36,7 +36,7 @@ from dataclasses import fields as dc_fields
 from datetime import datetime
 from functools import lru_cache, reduce
 from itertools import combinations, groupby
-from operator import and_
+from operator import and_, attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -218,20 +218,26 @@ class SeriesNav:
     parts: tuple[PostLink, ...]
 
 
-def related_posts(posts: Sequence[Post], limit: int = 3) -> dict[str, tuple[PostLink, ...]]:
-    """For each post, the posts sharing most topics with it, then the newest.
+def related_posts(posts: Sequence[Post], limit: int = 3) -> tuple[tuple[int, ...], ...]:
+    """For each post, the indices of the posts sharing most topics with it, then the newest."""
+    return _related(tuple(tuple(ref.slug for ref in p.topics) for p in posts), limit)
+
+
+@lru_cache(maxsize=4)
+def _related(topics: tuple[tuple[str, ...], ...], limit: int) -> tuple[tuple[int, ...], ...]:
+    """``related_posts`` on the topics alone (so a rebuild that changed none reuses it).
 
     Topics are bitmasks over the (newest-first) post list, so "shares at least c topics"
     is an OR of ANDs and the newest such posts are the lowest set bits: fast enough for
     thousands of posts, where counting candidates post by post is quadratic.
     """
     masks: dict[str, int] = {}
-    for i, post in enumerate(posts):
-        for ref in post.topics:
-            masks[ref.slug] = masks.get(ref.slug, 0) | (1 << i)
-    related = {}
-    for i, post in enumerate(posts):
-        own = [masks[ref.slug] for ref in post.topics][:8]  # 2**8 subsets at most
+    for i, slugs in enumerate(topics):
+        for slug in slugs:
+            masks[slug] = masks.get(slug, 0) | (1 << i)
+    related = []
+    for i, slugs in enumerate(topics):
+        own = [masks[slug] for slug in slugs][:8]  # 2**8 subsets at most
         chosen: list[int] = []
         taken = 1 << i
         for c in range(len(own), 0, -1):
@@ -246,8 +252,8 @@ def related_posts(posts: Sequence[Post], limit: int = 3) -> dict[str, tuple[Post
             taken |= level
             if len(chosen) == limit:
                 break
-        related[post.source] = tuple(_link(posts[j]) for j in chosen)
-    return related
+        related.append(tuple(chosen))
+    return tuple(related)
 
 
 def topic_links(site: Site) -> tuple[TopicLink, ...]:
@@ -269,17 +275,19 @@ def plan_pages(site: Site) -> list[Plan]:
                 {"posts": chunk, "pagination": pages},
             )
         )
+    links = tuple(_link(p) for p in site.posts)  # shared: fingerprinted once each
+    link_of = {p.source: link for p, link in zip(site.posts, links, strict=True)}
     related = related_posts(site.posts)
     series_of = {p.source: (s, i) for s in site.series for i, p in enumerate(s.posts)}
     for i, post in enumerate(site.posts):
-        newer = _link(site.posts[i - 1]) if i > 0 else None
-        older = _link(site.posts[i + 1]) if i + 1 < len(site.posts) else None
+        newer = links[i - 1] if i > 0 else None
+        older = links[i + 1] if i + 1 < len(links) else None
         description = post.extra.get("description") or plain_text(str(post.summary))[:300]
         in_series = series_of.get(post.source)
         nav = None
         if in_series is not None:
             s, part = in_series
-            nav = SeriesNav(s.name, s.url, part + 1, tuple(_link(p) for p in s.posts))
+            nav = SeriesNav(s.name, s.url, part + 1, tuple(link_of[p.source] for p in s.posts))
         plans.append(
             Plan(
                 "post.html",
@@ -288,7 +296,7 @@ def plan_pages(site: Site) -> list[Plan]:
                     "post": post,
                     "newer": newer,
                     "older": older,
-                    "related": related.get(post.source, ()),
+                    "related": tuple(links[j] for j in related[i]),
                     "series": nav,
                 },
                 post.source,
@@ -324,7 +332,6 @@ def plan_pages(site: Site) -> list[Plan]:
     plans.append(
         Plan("search.html", PageInfo("search", "search/index.html", "search/", "Search"), {})
     )
-    links = tuple(_link(p) for p in site.posts)
     years = [(year, tuple(group)) for year, group in groupby(links, key=lambda p: p.date.year)]
     plans.append(
         Plan(
@@ -367,37 +374,46 @@ def _rel(path: str, config: SiteConfig) -> str:
         return path
 
 
+FLAT = (PageInfo, Pagination, PostLink, TopicLink)
+"""Records of plain values only: their ``repr`` says everything about them."""
+
+
+@lru_cache(maxsize=64)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dc_fields(cls))
+
+
+@lru_cache(maxsize=64)
+def _getter(cls: type) -> attrgetter:
+    return attrgetter(*_field_names(cls))
+
+
 def _fingerprint(value: Any, memo: dict[int, str]) -> str:
-    """A string that changes whenever ``value`` could render differently."""
-    if isinstance(value, (Post, Topic)):
-        hit = memo.get(id(value))
-        if hit is not None:
-            return hit
-        if isinstance(value, Post):
-            out = value.digest or hashlib.sha1(repr(value).encode()).hexdigest()
-        else:
-            posts = ",".join(_fingerprint(p, memo) for p in value.posts)
-            out = hashlib.sha1(
-                f"{value.slug}|{value.name}|{value.description}|{posts}".encode()
-            ).hexdigest()
-        memo[id(value)] = out
-        return out
-    if isinstance(value, (PageInfo, PostLink, Pagination, str, int)) or value is None:
-        return repr(value)  # flat records: their repr says everything
-    if isinstance(value, (tuple, list)):
-        if len(value) < 32:
-            return "[" + ",".join(_fingerprint(v, memo) for v in value) + "]"
-        hit = memo.get(id(value))  # long tuples (all posts) recur in many contexts
-        if hit is None:
-            joined = ",".join(_fingerprint(v, memo) for v in value)
-            hit = memo[id(value)] = hashlib.sha1(joined.encode()).hexdigest()
+    """A string that changes whenever ``value`` could render differently.
+
+    Every record is fingerprinted once per build (``memo``, by identity): contexts share
+    their posts, links and listings, so most of a page's fingerprint is a lookup."""
+    if value is None or isinstance(value, (str, int, float)):
+        return repr(value)
+    hit = memo.get(id(value))
+    if hit is not None:
         return hit
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k!r}:{_fingerprint(v, memo)}" for k, v in value.items()) + "}"
-    if is_dataclass(value) and not isinstance(value, SiteConfig):
-        fields = ",".join(_fingerprint(getattr(value, f.name), memo) for f in dc_fields(value))
-        return f"{type(value).__name__}({fields})"
-    return repr(value)
+    if isinstance(value, FLAT):
+        out = f"{type(value).__name__}{_getter(type(value))(value)!r}"
+    elif isinstance(value, Post):
+        out = value.digest or hashlib.sha1(repr(value).encode()).hexdigest()
+    elif isinstance(value, (tuple, list)):
+        joined = ",".join(_fingerprint(v, memo) for v in value)
+        out = f"[{joined}]" if len(value) < 32 else hashlib.sha1(joined.encode()).hexdigest()
+    elif isinstance(value, dict):
+        out = "{" + ",".join(f"{k!r}:{_fingerprint(v, memo)}" for k, v in value.items()) + "}"
+    elif is_dataclass(value) and not isinstance(value, SiteConfig):
+        fields = ",".join(_fingerprint(getattr(value, n), memo) for n in _field_names(type(value)))
+        out = f"{type(value).__name__}({fields})"
+    else:
+        out = repr(value)
+    memo[id(value)] = out
+    return out
 
 
 def render_pages(
@@ -419,7 +435,7 @@ def render_pages(
     search = tuple(getattr(env.loader, "searchpath", ()))
     memo: dict[int, str] = {}
     templates = templates or templates_digest(config)
-    base = f"{templates}|{config!r}|{common['topics']!r}"
+    base = hashlib.sha1(f"{templates}|{config!r}|{common['topics']!r}".encode()).hexdigest()
     previous = previous or {}
     for plan in plan_pages(site):
         if plan.template in failed:
