@@ -52,6 +52,8 @@ class Row:
     change: str
     samples: list[float]
     events: str
+    builds: list[float]
+    """The builder's own milliseconds for each edit (the rest: debounce, watcher, HTTP)."""
 
     def cells(self) -> list[str]:
         s = self.samples
@@ -63,6 +65,7 @@ class Row:
             f"{statistics.median(s):.0f}",
             f"{min(s):.0f}",
             f"{max(s):.0f}",
+            f"{statistics.median(self.builds):.0f}" if self.builds else "-",
             self.events,
         ]
 
@@ -132,36 +135,39 @@ def settle(server: DevServer, listener: Listener) -> None:
         listener.events.get_nowait()
 
 
-def measure(server: DevServer, listener: Listener, path: Path, edit, n: int) -> tuple[list, str]:
-    samples, kinds = [], set()
+def measure(
+    server: DevServer, listener: Listener, path: Path, edit, n: int, builds: list[float]
+) -> tuple[list, str, list]:
+    samples, kinds, ms = [], set(), []
     original = path.read_text("utf-8")
     for i in range(n):
         settle(server, listener)
+        builds.clear()
         path.write_text(edit(original, i), "utf-8")
         written = time.perf_counter()
         arrived, kind = listener.events.get(timeout=TIMEOUT)
         samples.append((arrived - written) * 1000)
         kinds.add(kind)
-    settle(server, listener)
-    return samples, ",".join(sorted(kinds))
+        settle(server, listener)
+        ms.append(sum(builds))
+    return samples, ",".join(sorted(kinds)), ms
 
 
 def run_site(name: str, root: Path, n: int, post: Path, css: Path) -> list[Row]:
-    with DevServer(root, port=0) as server:
+    builds: list[float] = []
+    with DevServer(root, port=0, report=lambda r: builds.append(r.outcome.ms)) as server:
         first = server.first
         posts = first.outcome.posts or 0
         print(f"{name}: first build of {posts} posts in {first.outcome.ms:.0f} ms", flush=True)
         listener = Listener(server)
         try:
             rows = []
-            samples, kinds = measure(
-                server, listener, post, lambda text, i: f"{text}\nEdit number {i}.\n", n
-            )
-            rows.append(Row(name, posts, "edit one post", samples, kinds))
-            samples, kinds = measure(
-                server, listener, css, lambda text, i: f"{text}\n/* edit {i} */\n", n
-            )
-            rows.append(Row(name, posts, "edit CSS", samples, kinds))
+            for change, target, edit in (
+                ("edit one post", post, lambda text, i: f"{text}\nEdit number {i}.\n"),
+                ("edit CSS", css, lambda text, i: f"{text}\n/* edit {i} */\n"),
+            ):
+                samples, kinds, ms = measure(server, listener, target, edit, n, builds)
+                rows.append(Row(name, posts, change, samples, kinds, ms))
         finally:
             listener.close()
     return rows
@@ -219,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += run_site("generated", generated, args.edits, middle, css)
 
     if rows:
-        head = ["site", "posts", "change", "n", "median ms", "min", "max", "events"]
+        head = ["site", "posts", "change", "n", "median ms", "min", "max", "build ms", "events"]
         table = [head, *(r.cells() for r in rows)]
         widths = [max(len(line[i]) for line in table) for i in range(len(head))]
         for k, line in enumerate(table):

@@ -41,7 +41,7 @@ from tensorpress.output import (
     read_sources,
     write_site,
 )
-from tensorpress.render import make_env, render_pages, templates_digest, theme_dir
+from tensorpress.render import Keys, make_env, render_pages, templates_digest, theme_dir
 from tensorpress.search import INDEX_PATH, search_index
 
 STYLESHEET = "assets/highlight.css"
@@ -156,6 +156,7 @@ class Memo:
     """The last read of the sources: files whose stamp is unchanged are not read again."""
     body_keys: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     """Source path -> (its bytes, their body key): a key is digested once per change."""
+    page_keys: Keys | None = None
 
 
 def _body_key(source: Source, options: tuple[Any, ...], known: dict[str, tuple[bytes, str]]) -> str:
@@ -279,8 +280,8 @@ def build(
 
     env_key = f"{config_key}|{templates}"
     env = memo.env if memo.env is not None and memo.env_key == env_key else make_env(config)
-    pages, render_diags = render_pages(
-        env, site, intact_keys(config.output, manifest.files), templates
+    pages, render_diags, page_keys = render_pages(
+        env, site, intact_keys(config.output, manifest.files), templates, memo.page_keys
     )
     diags.extend(render_diags)
     css = stylesheet(config.style_light, config.style_dark).encode()
@@ -325,5 +326,5 @@ def build(
         removed=removed,
         seconds=time.perf_counter() - start,
         rendered=len(fresh),
-        cache=Memo(used, loaded, env, env_key, md, options, inputs, keys_of),
+        cache=Memo(used, loaded, env, env_key, md, options, inputs, keys_of, page_keys),
     )

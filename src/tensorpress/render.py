@@ -31,7 +31,7 @@ import hashlib
 import re
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass, field, is_dataclass
 from dataclasses import fields as dc_fields
 from datetime import datetime
 from functools import lru_cache, reduce
@@ -88,6 +88,29 @@ class Plan:
     info: PageInfo
     context: dict[str, Any]
     source: str = ""
+    deps: tuple[Any, ...] | None = None
+    """The records and values the context is made from, and nothing else: when the same
+    records (identity: they are immutable) and equal values make it again, so does its
+    key."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Page keys of one render, by output path, with the ``deps`` they were made from:
+    what the next render in the same process (``serve``) can reuse without digesting."""
+
+    base: str = ""
+    pages: Mapping[str, tuple[tuple[Any, ...], str]] = field(default_factory=dict)
+
+    def get(self, base: str, plan: Plan) -> str | None:
+        known = self.pages.get(plan.info.path) if base == self.base else None
+        if known is None or plan.deps is None or len(known[0]) != len(plan.deps):
+            return None
+        same = all(
+            a is b or (type(a) in (str, int) and a == b)
+            for a, b in zip(known[0], plan.deps, strict=True)
+        )
+        return known[1] if same else None
 
 
 def theme_dir() -> Path:
@@ -273,6 +296,7 @@ def plan_pages(site: Site) -> list[Plan]:
                 "index.html",
                 PageInfo("index", path, url, title, config.description),
                 {"posts": chunk, "pagination": pages},
+                deps=(*chunk, pages.number, pages.total),
             )
         )
     links = tuple(_link(p) for p in site.posts)  # shared: fingerprinted once each
@@ -285,6 +309,8 @@ def plan_pages(site: Site) -> list[Plan]:
         description = post.extra.get("description") or plain_text(str(post.summary))[:300]
         in_series = series_of.get(post.source)
         nav = None
+        neighbours = (site.posts[i - 1] if i > 0 else None, site.posts[i + 1] if older else None)
+        deps = (post, *neighbours, *(site.posts[j] for j in related[i]), in_series)
         if in_series is not None:
             s, part = in_series
             nav = SeriesNav(s.name, s.url, part + 1, tuple(link_of[p.source] for p in s.posts))
@@ -300,6 +326,7 @@ def plan_pages(site: Site) -> list[Plan]:
                     "series": nav,
                 },
                 post.source,
+                deps,
             )
         )
     for s in site.series:
@@ -321,6 +348,7 @@ def plan_pages(site: Site) -> list[Plan]:
                     "topic.html",
                     PageInfo("topic", path, url, title, topic.description),
                     {"topic": link, "posts": chunk, "pagination": pages},
+                    deps=(*chunk, *_field_values(link), pages.number, pages.total),
                 )
             )
         feed = _feed(
@@ -388,6 +416,10 @@ def _getter(cls: type) -> attrgetter:
     return attrgetter(*_field_names(cls))
 
 
+def _field_values(record: Any) -> tuple[Any, ...]:
+    return _getter(type(record))(record)
+
+
 def _fingerprint(value: Any, memo: dict[int, str]) -> str:
     """A string that changes whenever ``value`` could render differently.
 
@@ -399,7 +431,7 @@ def _fingerprint(value: Any, memo: dict[int, str]) -> str:
     if hit is not None:
         return hit
     if isinstance(value, FLAT):
-        out = f"{type(value).__name__}{_getter(type(value))(value)!r}"
+        out = f"{type(value).__name__}{_field_values(value)!r}"
     elif isinstance(value, Post):
         out = value.digest or hashlib.sha1(repr(value).encode()).hexdigest()
     elif isinstance(value, (tuple, list)):
@@ -421,11 +453,13 @@ def render_pages(
     site: Site,
     previous: Mapping[str, str] | None = None,
     templates: str = "",
-) -> tuple[list[Page], list[Diagnostic]]:
+    known: Keys | None = None,
+) -> tuple[list[Page], list[Diagnostic], Keys]:
     """Render every planned page whose key is not in ``previous`` (path -> key on disk).
 
     A page's key digests the templates, the config and the page's whole context, so a
-    page is rendered again exactly when its bytes could change.
+    page is rendered again exactly when its bytes could change. ``known`` (the last
+    render's ``Keys``) skips digesting contexts made from the very same records.
     """
     config = site.config
     common = {"site": config, "topics": topic_links(site)}
@@ -437,13 +471,16 @@ def render_pages(
     templates = templates or templates_digest(config)
     base = hashlib.sha1(f"{templates}|{config!r}|{common['topics']!r}".encode()).hexdigest()
     previous = previous or {}
+    keys: dict[str, tuple[tuple[Any, ...], str]] = {}
     for plan in plan_pages(site):
         if plan.template in failed:
             continue
-        key = hashlib.sha1(
+        key = (known and known.get(base, plan)) or hashlib.sha1(
             f"{base}|{plan.template}|{_fingerprint(plan.info, memo)}|"
             f"{_fingerprint(plan.context, memo)}".encode()
         ).hexdigest()
+        if plan.deps is not None:
+            keys[plan.info.path] = (plan.deps, key)
         if previous.get(plan.info.path) == key:
             pages.append(Page(plan.info.path, b"", plan.source, key, reused=True))
             continue
@@ -488,7 +525,7 @@ def render_pages(
             )
             continue
         pages.append(Page(plan.info.path, text.encode("utf-8"), plan.source, key))
-    return pages, diags
+    return pages, diags, Keys(base, keys)
 
 
 __all__ = ["Plan", "Topic", "make_env", "plan_pages", "render_pages", "theme_dir"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from functools import lru_cache
 
 from tensorpress.models import Post
@@ -32,21 +33,21 @@ def _prose(text: str) -> str:
 
 @lru_cache(maxsize=16384)
 def _entry(
-    title: str, url: str, date: str, topics: tuple[str, ...], summary: str, text: str
-) -> str:
+    title: str, url: str, date: datetime, topics: tuple[str, ...], summary: str, text: str
+) -> bytes:
     """One post's entry, serialised once: rebuilding the index while serving is a join."""
     return json.dumps(
         {
             "t": title,
             "u": url,
-            "d": date,
+            "d": date.strftime("%Y-%m-%d"),
             "k": list(topics),
             "s": plain_text(summary)[:300],
             "x": _prose(text),
         },
         ensure_ascii=False,
         separators=(",", ":"),
-    )
+    ).encode("utf-8")
 
 
 def search_index(posts: Iterable[Post]) -> bytes:
@@ -55,11 +56,11 @@ def search_index(posts: Iterable[Post]) -> bytes:
         _entry(
             post.title,
             post.url,
-            post.date.strftime("%Y-%m-%d"),
+            post.date,
             tuple(topic.name for topic in post.topics),
             str(post.summary),
             post.text,
         )
         for post in posts
     )
-    return ("[" + ",".join(entries) + "]").encode("utf-8")
+    return b"[" + b",".join(entries) + b"]"
