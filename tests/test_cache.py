@@ -58,6 +58,7 @@ def test_a_corrupt_or_truncated_cache_file_is_ignored(site, tmp_path):
     again = _build(site.root, tmp_path / "b")
     assert again.ok and again.rendered == 2
     assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert _build(site.root, tmp_path / "c").rendered == 0, "the bad files were replaced"
 
 
 def test_a_cache_entry_with_a_wrong_shape_is_ignored(site, tmp_path):
@@ -257,3 +258,29 @@ def test_serve_rebuilds_prune_only_the_replaced_cache_entries(site):
     second = build(config, first.cache)
     after = {p.stem for p in folder.glob("*/*.json")}
     assert second.rendered == 1 and len(after) == 4 and len(after - before) == 1
+
+
+def test_a_failure_while_rendering_leaves_the_last_site_and_no_temporaries(site):
+    """Pages are staged as they render; an error in a later page must undo all of it."""
+    _blog(site, 6)
+    assert site.build().code == 0
+    before = site.files()
+    # Newest first: Post 5 is staged before Post 0, the oldest, fails.
+    site.post("p5.md", "Changed.\n", title="Post 5", date="2024-01-06", topics="[cnn]")
+    site.write(
+        "templates/post.html",
+        '{% extends "base.html" %}{% block main %}{{ post.content }}'
+        "{% if post.title == 'Post 0' %}{{ post.nothing.here }}{% endif %}{% endblock %}",
+    )
+    failed = site.build()
+    assert failed.code == 1 and "templates/post.html:1: error" in failed.err
+    assert site.files() == before
+    leftovers = [p for p in site.out.rglob("*") if ".tp-" in p.name]
+    assert leftovers == []
+
+
+def test_a_first_build_that_fails_leaves_no_output_folder(site):
+    _blog(site, 3)
+    site.write("templates/post.html", "{{ post.nothing.here }}")
+    assert site.build().code == 1
+    assert not site.out.exists()

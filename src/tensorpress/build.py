@@ -6,7 +6,7 @@ import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -33,13 +33,13 @@ from tensorpress.markdown import make_parser
 from tensorpress.models import Page, Post, Site, Source
 from tensorpress.output import (
     Inputs,
+    Staging,
     asset_stamp,
     check_output,
     intact_keys,
     read_asset,
     read_manifest,
     read_sources,
-    write_site,
 )
 from tensorpress.render import Keys, make_env, render_pages, templates_digest, theme_dir
 from tensorpress.search import INDEX_PATH, search_index
@@ -103,6 +103,10 @@ def _image_sizes(config: SiteConfig, inputs: Inputs) -> dict[str, tuple[int, int
     return sizes
 
 
+def _discard(page: Page) -> None:
+    """The sink of a build that writes nothing: pages are made for their diagnostics."""
+
+
 def _collisions(pages: list[Page]) -> list[Diagnostic]:
     counts = Counter(p.path for p in pages)
     return [
@@ -124,21 +128,18 @@ def _work(job: tuple[Source, tuple[Any, ...]]) -> tuple[str, Body | None]:
 
 def render_bodies(
     sources: Sequence[Source], md: MarkdownIt, jobs: int, options: tuple[Any, ...]
-) -> dict[str, Body]:
-    """Render bodies, over a process pool when there are enough; same result either way.
+) -> Iterator[tuple[str, Body | None]]:
+    """(key, body) for each source, in order, over a process pool when there are enough;
+    same result either way. Lazy, so a cold build never holds every body at once.
 
     ``md`` must have been made with ``make_parser(*options)``."""
     if jobs > 1 and len(sources) >= PARALLEL_MIN:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, len(sources) // (jobs * 8))
-            done = pool.map(_work, [(s, options) for s in sources], chunksize=chunk)
-            return {key: body for key, body in done if body is not None}
-    bodies = {}
+            yield from pool.map(_work, [(s, options) for s in sources], chunksize=chunk)
+        return
     for source in sources:
-        body = compute_body(source, md)
-        if body is not None:
-            bodies[body_key(source, options)] = body
-    return bodies
+        yield body_key(source, options), compute_body(source, md)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,11 +209,14 @@ def build(
     write: bool = True,
     disk_cache: bool = True,
     jobs: int | None = None,
+    keep: bool = True,
 ) -> BuildResult:
     """Build the site; write nothing unless the build is free of errors.
 
     ``cache`` is the previous result's ``cache`` in this process (``serve`` passes it);
     ``disk_cache`` adds the persistent cache of rendered bodies under the site folder.
+    ``keep=False`` (a one-off build) lets each post's rendered body go once the post is
+    made, instead of keeping them all for a next build in the same process.
     """
     start = time.perf_counter()
     bad_output = check_output(config)
@@ -246,33 +250,54 @@ def build(
         for source in inputs.posts
     }
     body_keys = [keys_of[source.path][1] for source in inputs.posts]
+    body_set = set(body_keys)
     post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
     loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
 
     disk = DiskCache(config.root / CACHE_DIR) if disk_cache else None
-    known: dict[str, Body] = {}
-    misses = []
-    for source, key, post_key in zip(inputs.posts, body_keys, post_keys, strict=True):
-        if post_key in loaded:
-            continue
-        body = memo.bodies.get(key) or (disk.get(key) if disk is not None else None)
-        if body is None:
-            misses.append(source)
-        else:
-            known[key] = body
+    # Bodies are rendered (misses, over the pool) or read from the cache one post at a
+    # time, as the posts are made: a build never holds every body at once.
+    misses = [
+        source
+        for source, key, post_key in zip(inputs.posts, body_keys, post_keys, strict=True)
+        if post_key not in loaded
+        and key not in memo.bodies
+        and not (disk is not None and disk.has(key))
+    ]
     md = memo.parser if memo.parser and memo.parser_options == options else make_parser(*options)
     fresh = render_bodies(misses, md, jobs if jobs is not None else (os.cpu_count() or 1), options)
-    known.update(fresh)
-
-    used = {k: v for k, v in memo.bodies.items() if k in known or k in fresh}
+    missing = {s.path for s in misses}
+    store = disk.writer() if disk is not None and write else None
+    rendered = 0
+    used = {k: v for k, v in memo.bodies.items() if k in body_set} if keep else {}
+    known: dict[str, Body] = {}
     posts = []
-    for source, key in zip(inputs.posts, post_keys, strict=True):
-        if key not in loaded:
-            loaded[key] = load_post(source, config, md, known, used)
-        post, post_diags = loaded[key]
+    for source, key, post_key in zip(inputs.posts, body_keys, post_keys, strict=True):
+        if post_key not in loaded:
+            body = None
+            if source.path not in missing:
+                body = memo.bodies.get(key) or (disk.get(key) if disk is not None else None)
+            made = body is None
+            if made:  # a miss: the next body from the pool is this one; or a bad cache file
+                body = next(fresh)[1] if source.path in missing else compute_body(source, md)
+            if body is not None:
+                known[key] = body
+                rendered += made
+                if made and store is not None:
+                    store.put(key, body)
+            loaded[post_key] = load_post(source, config, md, known, used)
+            known.pop(key, None)
+            if not keep:  # the post holds what pages need: let the body go
+                used.clear()
+        post, post_diags = loaded[post_key]
         diags.extend(post_diags)
         if post is not None:
             posts.append(post)
+    if store is not None:
+        last = {key for _, key in memo.body_keys.values()} if memo.body_keys else None
+        saved = store.finish(body_set, last)
+        if saved is not None:
+            diags.append(saved)
     site, site_diags = assemble_site(
         posts, config, (p.source for p in inputs.files), _image_sizes(config, inputs)
     )
@@ -280,8 +305,20 @@ def build(
 
     env_key = f"{config_key}|{templates}"
     env = memo.env if memo.env is not None and memo.env_key == env_key else make_env(config)
+    # Written as rendered (staged, renamed into place only if the build succeeds), unless
+    # the build has already failed: then pages are rendered for their diagnostics only.
+    stage = (
+        Staging(config.output, manifest)
+        if write and not (has_errors(diags) or (strict and diags))
+        else None
+    )
     pages, render_diags, page_keys = render_pages(
-        env, site, intact_keys(config.output, manifest.files), templates, memo.page_keys
+        env,
+        site,
+        intact_keys(config.output, manifest.files),
+        templates,
+        memo.page_keys,
+        sink=stage.add if stage is not None else _discard,
     )
     diags.extend(render_diags)
     css = stylesheet(config.style_light, config.style_dark).encode()
@@ -291,30 +328,30 @@ def build(
         Page(INDEX_PATH, search_index(site.posts)),
         *_assets(site),
     ]
-    pages.extend(
-        replace(p, key=hashlib.blake2b(p.data, digest_size=20).hexdigest()) for p in copies
-    )
+    for copy in copies:
+        page = replace(copy, key=hashlib.blake2b(copy.data, digest_size=20).hexdigest())
+        if stage is not None:
+            stage.add(page)
+        pages.append(replace(page, data=b""))
+    del copies
     diags.extend(_collisions(pages))
 
     failed = has_errors(diags) or (strict and bool(diags))
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
-    if not failed and write:
+    if stage is not None and failed:
+        stage.abort()
+    elif stage is not None:
         summary = {
             "diagnostics": [[d.path, d.line, d.severity, d.message] for d in diags],
             "posts": len(site.posts),
             "topics": len(site.topics),
             "pages": len(pages),
         }
-        report, write_diags = write_site(config.output, pages, manifest, digest, summary)
+        report, write_diags = stage.commit(digest, summary)
         diags.extend(write_diags)
         failed = bool(write_diags)
         written, removed = report.written, report.removed
-    if disk is not None and write:
-        known = {key for _, key in memo.body_keys.values()} if memo.body_keys else None
-        saved = disk.save({k: v for k, v in fresh.items() if k in used}, set(body_keys), known)
-        if saved is not None:
-            diags.append(saved)
     return BuildResult(
         ok=not failed,
         diagnostics=tuple(diags),
@@ -325,6 +362,6 @@ def build(
         written=written,
         removed=removed,
         seconds=time.perf_counter() - start,
-        rendered=len(fresh),
+        rendered=rendered,
         cache=Memo(used, loaded, env, env_key, md, options, inputs, keys_of, page_keys),
     )

@@ -97,6 +97,10 @@ class DiskCache(Mapping[str, Body]):
             raise KeyError(key)
         return body
 
+    def has(self, key: str) -> bool:
+        """A file for ``key`` is there (unread: it may still turn out unusable)."""
+        return self._path(key).is_file()
+
     def __iter__(self) -> Iterator[str]:
         if not self.folder.is_dir():
             return iter(())
@@ -105,25 +109,44 @@ class DiskCache(Mapping[str, Body]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def save(
-        self, new: Mapping[str, Body], live: set[str], known: set[str] | None = None
-    ) -> Diagnostic | None:
-        """Write the ``new`` bodies; drop files whose key is not ``live`` (edited or deleted
-        posts): of the ``known`` keys if given (the last build's), else of the whole folder."""
+    def writer(self) -> CacheWriter:
+        return CacheWriter(self)
+
+
+class CacheWriter:
+    """Writes new bodies as they are made, then drops the files of replaced ones. The
+    first failure stops writing and becomes one warning: the cache is only a speed-up."""
+
+    def __init__(self, cache: DiskCache) -> None:
+        self.cache = cache
+        self.failure: OSError | None = None
+
+    def put(self, key: str, body: Body) -> None:
+        if self.failure is not None:
+            return
         try:
-            for key, body in new.items():
-                path = self._path(key)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                temp = path.with_suffix(f".{os.getpid()}.tmp")
-                temp.write_bytes(_encode(key, body))
-                os.replace(temp, path)
-            for key in (set(self) if known is None else known) - live:
-                self._path(key).unlink(missing_ok=True)
+            path = self.cache._path(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_suffix(f".{os.getpid()}.tmp")
+            temp.write_bytes(_encode(key, body))
+            os.replace(temp, path)
         except OSError as exc:
-            return warning(
-                str(self.folder),
-                0,
-                f"cannot write the build cache ({exc.strerror or exc}); the next build "
-                "will be slower: use --no-cache to skip it",
-            )
-        return None
+            self.failure = exc
+
+    def finish(self, live: set[str], known: set[str] | None = None) -> Diagnostic | None:
+        """Drop files whose key is not ``live`` (edited or deleted posts): of the ``known``
+        keys if given (the last build's), else of the whole folder."""
+        if self.failure is None:
+            try:
+                for key in (set(self.cache) if known is None else known) - live:
+                    self.cache._path(key).unlink(missing_ok=True)
+            except OSError as exc:
+                self.failure = exc
+        if self.failure is None:
+            return None
+        return warning(
+            str(self.cache.folder),
+            0,
+            f"cannot write the build cache ({self.failure.strerror or self.failure}); the "
+            "next build will be slower: use --no-cache to skip it",
+        )

@@ -46,7 +46,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
         _print_diagnostics(config_diags, args.quiet)
         print("build failed: nothing was written", file=sys.stderr)
         return 1
-    result = build(config, strict=args.strict, disk_cache=not args.no_cache, jobs=args.jobs)
+    result = build(
+        config, strict=args.strict, disk_cache=not args.no_cache, jobs=args.jobs, keep=False
+    )
     diags = (*config_diags, *result.diagnostics)
     _print_diagnostics(diags, args.quiet)
     errors = sum(d.is_error for d in diags)

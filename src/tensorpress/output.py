@@ -9,11 +9,12 @@ no longer produced are removed; files tensorpress did not write are left alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -325,103 +326,135 @@ def intact_keys(output: Path, manifest: dict[str, Entry]) -> dict[str, str]:
     return keys
 
 
+class Staging:
+    """The first phase of writing, one page at a time: each changed page goes to a
+    temporary beside its target as soon as it is rendered, so a big site is never held
+    in memory whole. ``commit`` renames them into place; ``abort`` removes them.
+
+    A failure (a path outside the output folder, disk full) stops further writing and
+    is reported by ``commit``, which then leaves the previous site as it was.
+    """
+
+    def __init__(self, output: Path, manifest: Manifest) -> None:
+        self.output = output
+        self.old = manifest.files
+        self.entries: dict[str, Entry] = {}
+        self.temps: list[tuple[Path, Path, Page]] = []
+        self.failure: Diagnostic | None = None
+        self.existed = output.is_dir()
+
+    def add(self, page: Page) -> None:
+        if self.failure is not None:
+            return
+        try:
+            self._add(page)
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self.failure = error(
+            str(exc.filename or self.output),
+            0,
+            f"cannot write the site: {exc.strerror or exc}; the previous site is unchanged",
+        )
+
+    def _add(self, page: Page) -> None:
+        prev = self.old.get(page.path)
+        if page.reused and prev and prev[0] == page.key:  # checked by intact_keys
+            self.entries[page.path] = prev
+            return
+        target = _safe_target(self.output, page.path)
+        if target is None:
+            self.failure = error(
+                page.source or page.path,
+                0,
+                f"refusing to write {page.path!r} outside the output folder",
+            )
+            return
+        if prev and page.key and prev[0] == page.key and (page.reused or _stat(target) == prev[1:]):
+            self.entries[page.path] = prev
+            return
+        if _unchanged(target, page.data):
+            self.entries[page.path] = (page.key, *(_stat(target) or (-1, -1)))
+            return
+        if target.is_dir():
+            raise IsADirectoryError(21, "a folder is in the way", str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.tp-{os.getpid()}.tmp")
+        temp.write_bytes(page.data)
+        # A rename keeps size and time: record them now. The bytes are not kept.
+        self.temps.append((temp, target, Page(page.path, b"", page.source, page.key)))
+        self.entries[page.path] = (page.key, *(_stat(temp) or (-1, -1)))
+
+    def abort(self) -> None:
+        """Remove the temporaries, and the folders made for them: the site is as it was."""
+        for temp, _, _ in self.temps:
+            temp.unlink(missing_ok=True)
+            _prune_empty(temp.parent, self.output)
+        self.temps = []
+        if not self.existed:
+            with contextlib.suppress(OSError):
+                self.output.rmdir()  # only if empty
+
+    def commit(
+        self, inputs: str = "", report: dict[str, Any] | None = None
+    ) -> tuple[WriteReport, tuple[Diagnostic, ...]]:
+        """Record the manifest, rename every temporary into place, prune our stale files."""
+        output, entries, temps = self.output, self.entries, self.temps
+        if self.failure is None:
+            data = {
+                "version": 2,
+                "inputs": inputs,
+                "report": report,
+                "files": {k: list(v) for k, v in sorted(entries.items())},
+            }
+            manifest_bytes = json.dumps(data, separators=(",", ":")).encode()  # C encoder
+            try:
+                output.mkdir(parents=True, exist_ok=True)
+                if not _unchanged(output / MANIFEST, manifest_bytes):
+                    # Staged like a page: the record changes with the site or not at all.
+                    temp = output / f".{MANIFEST}.tp-{os.getpid()}.tmp"
+                    temps.append((temp, output / MANIFEST, Page(MANIFEST, b"")))
+                    temp.write_bytes(manifest_bytes)
+            except OSError as exc:
+                self._fail(exc)
+        if self.failure is None:
+            failed = _swap_in(temps)  # on failure, puts back what it replaced
+            if failed is not None:
+                self._fail(failed)
+        if self.failure is not None:
+            self.abort()
+            return WriteReport((), ()), (self.failure,)
+        removed = []
+        for name in self.old:
+            if name in entries:
+                continue
+            target = _safe_target(output, name)
+            if target is None or not target.is_file():
+                continue
+            try:
+                target.unlink()
+                _prune_empty(target.parent, output)
+            except OSError:
+                continue  # the new site is whole; a stale file we cannot delete stays, harmless
+            removed.append(name)
+        written = tuple(t[2].path for t in temps if t[1] != output / MANIFEST)
+        return WriteReport(written, tuple(removed)), ()
+
+
 def write_site(
     output: Path,
-    pages: list[Page],
+    pages: Iterable[Page],
     manifest: Manifest | None = None,
     inputs: str = "",
     report: dict[str, Any] | None = None,
 ) -> tuple[WriteReport, tuple[Diagnostic, ...]]:
     """Write changed pages (temporaries, then renames), prune our stale files, and record
     what was written (and ``inputs``/``report``) in the manifest."""
-    old = (read_manifest(output) if manifest is None else manifest).files
-    entries: dict[str, Entry] = {}
-    temps: list[tuple[Path, Path, Page]] = []
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        for page in pages:
-            prev = old.get(page.path)
-            if page.reused and prev and prev[0] == page.key:  # checked by intact_keys
-                entries[page.path] = prev
-                continue
-            target = _safe_target(output, page.path)
-            if target is None:
-                raise _Refused(page)
-            if (
-                prev
-                and page.key
-                and prev[0] == page.key
-                and (page.reused or _stat(target) == prev[1:])
-            ):
-                entries[page.path] = prev
-                continue
-            if _unchanged(target, page.data):
-                entries[page.path] = (page.key, *(_stat(target) or (-1, -1)))
-                continue
-            if target.is_dir():
-                raise IsADirectoryError(21, "a folder is in the way", str(target))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp = target.with_name(f".{target.name}.tp-{os.getpid()}.tmp")
-            temps.append((temp, target, page))
-            temp.write_bytes(page.data)
-        for temp, _, page in temps:  # a rename keeps size and time: record them now
-            entries[page.path] = (page.key, *(_stat(temp) or (-1, -1)))
-        data = {
-            "version": 2,
-            "inputs": inputs,
-            "report": report,
-            "files": {k: list(v) for k, v in sorted(entries.items())},
-        }
-        manifest_bytes = json.dumps(data, separators=(",", ":")).encode()  # C encoder
-        if not _unchanged(output / MANIFEST, manifest_bytes):
-            # Staged like a page: the record changes with the site or not at all.
-            temp = output / f".{MANIFEST}.tp-{os.getpid()}.tmp"
-            temps.append((temp, output / MANIFEST, Page(MANIFEST, b"")))
-            temp.write_bytes(manifest_bytes)
-    except (OSError, _Refused) as exc:
-        for temp, _, _ in temps:
-            temp.unlink(missing_ok=True)
-        if isinstance(exc, _Refused):
-            page = exc.args[0]
-            return WriteReport((), ()), (
-                error(
-                    page.source or page.path,
-                    0,
-                    f"refusing to write {page.path!r} outside the output folder",
-                ),
-            )
-        return WriteReport((), ()), (
-            error(
-                str(exc.filename or output),
-                0,
-                f"cannot write the site: {exc.strerror or exc}; the previous site is unchanged",
-            ),
-        )
-    failed = _swap_in(temps)
-    if failed is not None:
-        return WriteReport((), ()), (
-            error(
-                str(failed.filename or output),
-                0,
-                f"cannot write the site: {failed.strerror or failed}; the previous site is "
-                "unchanged",
-            ),
-        )
-    removed = []
-    for name in old:
-        if name in entries:
-            continue
-        target = _safe_target(output, name)
-        if target is None or not target.is_file():
-            continue
-        try:
-            target.unlink()
-            _prune_empty(target.parent, output)
-        except OSError:
-            continue  # the new site is whole; a stale file we cannot delete stays, harmless
-        removed.append(name)
-    written = tuple(t[2].path for t in temps if t[1] != output / MANIFEST)
-    return WriteReport(written, tuple(removed)), ()
+    staging = Staging(output, read_manifest(output) if manifest is None else manifest)
+    for page in pages:
+        staging.add(page)
+    return staging.commit(inputs, report)
 
 
 def _swap_in(temps: list[tuple[Path, Path, Page]]) -> OSError | None:
@@ -457,10 +490,6 @@ def _swap_in(temps: list[tuple[Path, Path, Page]]) -> OSError | None:
         if keep is not None:
             keep.unlink(missing_ok=True)
     return None
-
-
-class _Refused(Exception):
-    """A page whose path would leave the output folder."""
 
 
 def clean_output(output: Path) -> int:

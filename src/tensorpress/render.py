@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, is_dataclass
 from dataclasses import fields as dc_fields
 from datetime import datetime
@@ -454,12 +454,15 @@ def render_pages(
     previous: Mapping[str, str] | None = None,
     templates: str = "",
     known: Keys | None = None,
+    sink: Callable[[Page], None] | None = None,
 ) -> tuple[list[Page], list[Diagnostic], Keys]:
     """Render every planned page whose key is not in ``previous`` (path -> key on disk).
 
     A page's key digests the templates, the config and the page's whole context, so a
     page is rendered again exactly when its bytes could change. ``known`` (the last
     render's ``Keys``) skips digesting contexts made from the very same records.
+    With ``sink``, each page goes there as it is made and the pages returned have no
+    bytes: a big site is written as it renders, never held whole.
     """
     config = site.config
     common = {"site": config, "topics": topic_links(site)}
@@ -483,6 +486,8 @@ def render_pages(
             keys[plan.info.path] = (plan.deps, key)
         if previous.get(plan.info.path) == key:
             pages.append(Page(plan.info.path, b"", plan.source, key, reused=True))
+            if sink is not None:
+                sink(pages[-1])
             continue
         context = {
             **common,
@@ -524,7 +529,11 @@ def render_pages(
                 )
             )
             continue
-        pages.append(Page(plan.info.path, text.encode("utf-8"), plan.source, key))
+        page = Page(plan.info.path, text.encode("utf-8"), plan.source, key)
+        if sink is not None:
+            sink(page)
+            page = Page(page.path, b"", page.source, key)
+        pages.append(page)
     return pages, diags, Keys(base, keys)
 
 
