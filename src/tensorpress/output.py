@@ -1,10 +1,11 @@
 """All file I/O of a build: read the sources, then write the site in two phases.
 
-Writing first puts every changed file beside its target under a temporary name; only
-when all of them are on disk are they renamed into place. A failure in the first
-phase (disk full, read-only folder) removes the temporaries and leaves the previous
-site as it was. Unchanged files are not touched; files of the previous build that are
-no longer produced are removed; files tensorpress did not write are left alone.
+Writing first puts every changed file beside its target under a temporary name, as
+each is made (``Staging``); only when the build succeeded and all of them are on disk
+are they renamed into place. A failure before that (a template error, disk full, a
+read-only folder) removes the temporaries and leaves the previous site as it was.
+Unchanged files are not touched; files of the previous build that are no longer
+produced are removed; files tensorpress did not write are left alone.
 """
 
 from __future__ import annotations

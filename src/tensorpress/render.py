@@ -1,4 +1,4 @@
-"""Pages from the site: plan what to write, render it through Jinja2, all in memory.
+"""Pages from the site: plan what to write, key it, render what changed through Jinja2.
 
 Template contract (every template gets these):
 
