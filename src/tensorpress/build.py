@@ -158,6 +158,7 @@ class Memo:
     body_keys: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     """Source path -> (its bytes, their body key): a key is digested once per change."""
     page_keys: Keys | None = None
+    """Page keys of the last render with the records they were made from."""
 
 
 def _body_key(source: Source, options: tuple[Any, ...], known: dict[str, tuple[bytes, str]]) -> str:
@@ -270,7 +271,6 @@ def build(
     store = disk.writer() if disk is not None and write else None
     rendered = 0
     used = {k: v for k, v in memo.bodies.items() if k in body_set} if keep else {}
-    known: dict[str, Body] = {}
     posts = []
     for source, key, post_key in zip(inputs.posts, body_keys, post_keys, strict=True):
         if post_key not in loaded:
@@ -280,13 +280,10 @@ def build(
             made = body is None
             if made:  # a miss: the next body from the pool is this one; or a bad cache file
                 body = next(fresh)[1] if source.path in missing else compute_body(source, md)
-            if body is not None:
-                known[key] = body
-                rendered += made
-                if made and store is not None:
+                rendered += body is not None
+                if body is not None and store is not None:
                     store.put(key, body)
-            loaded[post_key] = load_post(source, config, md, known, used)
-            known.pop(key, None)
+            loaded[post_key] = load_post(source, config, md, {key: body} if body else {}, used)
             if not keep:  # the post holds what pages need: let the body go
                 used.clear()
         post, post_diags = loaded[post_key]
