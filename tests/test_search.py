@@ -54,3 +54,19 @@ def test_searching_as_you_type_in_chromium(site):
         page.goto(base + "public/search/?q=zebra")
         page.wait_for_function("document.querySelector('.search-status').textContent.length")
         assert page.locator(".search-status").inner_text() == "No posts match."
+
+
+def test_prose_collapses_white_space_as_a_regular_expression_would():
+    """The fast ``str.split`` form against the obvious one, on random text made of the
+    white space characters Unicode knows: the speed-up must not change the index."""
+    import random
+    import re
+
+    from tensorpress.search import TEXT_LIMIT, _prose
+
+    rng = random.Random(5)
+    chars = list("a\u00e9 \n\t\r\x0b\x1c\x85\xa0\u2003")
+    for _ in range(5000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 40)))
+        text *= rng.choice((1, 1, 7, 400))
+        assert _prose(text) == re.sub(r"\s+", " ", text[: TEXT_LIMIT * 2])[:TEXT_LIMIT]

@@ -283,7 +283,7 @@ def build(
                 rendered += body is not None
                 if body is not None and store is not None:
                     store.put(key, body)
-            loaded[post_key] = load_post(source, config, md, {key: body} if body else {}, used)
+            loaded[post_key] = load_post(source, config, md, {key: body} if body else {}, used, key)
             if not keep:  # the post holds what pages need: let the body go
                 used.clear()
         post, post_diags = loaded[post_key]

@@ -167,8 +167,11 @@ def load_post(
     md: MarkdownIt,
     cache: Mapping[str, Body],
     keep: MutableMapping[str, Body],
+    key: str = "",
 ) -> tuple[Post | None, tuple[Diagnostic, ...]]:
-    """A source file into a ``Post``, inferring what the front matter leaves out."""
+    """A source file into a ``Post``, inferring what the front matter leaves out.
+
+    ``key`` is the source's ``body_key`` when the caller has it already."""
     path = source.path
     nb_front = None
     if notebook.is_notebook(path):
@@ -195,7 +198,7 @@ def load_post(
         what = "add cells" if nb_front else "write some Markdown"
         return None, (error(path, 1, f"the post is empty: {what}, or delete the file"),)
 
-    key = body_key(source, parser_options(config))
+    key = key or body_key(source, parser_options(config))
     body = cache.get(key) or compute_body(source, md)
     if body is None:  # decoding succeeded above, so this cannot happen
         return None, tuple(out)

@@ -143,7 +143,7 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        if node is not None:
+        if node is not None and "*" in text:  # no alias, no expansion beyond the text
             _check_size(node)
         data = loader.construct_document(node) if node is not None else None
     finally:

@@ -28,7 +28,15 @@ def plain_text(html: str) -> str:
 
 @lru_cache(maxsize=16384)
 def _prose(text: str) -> str:
-    return re.sub(r"\s+", " ", text[: TEXT_LIMIT * 2])[:TEXT_LIMIT]
+    """Runs of white space as one space, capped (``str.split``: several times faster
+    than a regular expression over thousands of posts)."""
+    head = text[: TEXT_LIMIT * 2]
+    words = " ".join(head.split())
+    if not words:
+        return " " if head else ""
+    lead = " " if head[0].isspace() else ""
+    tail = " " if head[-1].isspace() else ""
+    return f"{lead}{words}{tail}"[:TEXT_LIMIT]
 
 
 @lru_cache(maxsize=16384)
