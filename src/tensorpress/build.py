@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 
-from tensorpress.cache import CACHE_DIR, DiskCache
+from tensorpress.cache import CACHE_DIR, CacheWriter, DiskCache
 from tensorpress.config import SiteConfig
 from tensorpress.content import (
     PIPELINE,
@@ -202,6 +202,70 @@ def _unchanged_result(report: dict, memo: Memo, start: float) -> BuildResult | N
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The posts of one build, and what of them the next build in this process reuses."""
+
+    posts: list[Post]
+    records: dict[str, tuple[Post | None, tuple[Diagnostic, ...]]]
+    """Post key -> (post, its diagnostics): what the next build in this process reuses."""
+    bodies: dict[str, Body]
+    """Bodies kept for the next build in this process (none with ``keep=False``)."""
+    rendered: int
+    diagnostics: list[Diagnostic]
+
+
+def _load_posts(
+    sources: Sequence[Source],
+    body_keys: list[str],
+    post_keys: list[str],
+    config: SiteConfig,
+    md: MarkdownIt,
+    memo: Memo,
+    disk: DiskCache | None,
+    store: CacheWriter | None,
+    jobs: int,
+    keep: bool,
+) -> Loaded:
+    """The posts, the last build's records reused where their key is unchanged.
+
+    Bodies are rendered (misses, over the pool) or read from the cache one post at a
+    time, as the posts are made: a build never holds every body at once."""
+    loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
+    misses = [
+        source
+        for source, key, post_key in zip(sources, body_keys, post_keys, strict=True)
+        if post_key not in loaded
+        and key not in memo.bodies
+        and not (disk is not None and disk.has(key))
+    ]
+    fresh = render_bodies(misses, md, jobs, parser_options(config))
+    missing = {s.path for s in misses}
+    rendered = 0
+    live = set(body_keys)
+    used = {k: v for k, v in memo.bodies.items() if k in live} if keep else {}
+    posts = []
+    diags: list[Diagnostic] = []
+    for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
+        if post_key not in loaded:
+            body = None
+            if source.path not in missing:
+                body = memo.bodies.get(key) or (disk.get(key) if disk is not None else None)
+            if body is None:  # a miss: the next body from the pool is this one; or a bad file
+                body = next(fresh)[1] if source.path in missing else compute_body(source, md)
+                rendered += body is not None
+                if body is not None and store is not None:
+                    store.put(key, body)
+            loaded[post_key] = load_post(source, config, md, {key: body} if body else {}, used, key)
+            if not keep:  # the post holds what pages need: let the body go
+                used.clear()
+        post, post_diags = loaded[post_key]
+        diags.extend(post_diags)
+        if post is not None:
+            posts.append(post)
+    return Loaded(posts, loaded, used, rendered, diags)
+
+
 def build(
     config: SiteConfig,
     cache: Memo | None = None,
@@ -251,52 +315,31 @@ def build(
         for source in inputs.posts
     }
     body_keys = [keys_of[source.path][1] for source in inputs.posts]
-    body_set = set(body_keys)
     post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
-    loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
 
     disk = DiskCache(config.root / CACHE_DIR) if disk_cache else None
-    # Bodies are rendered (misses, over the pool) or read from the cache one post at a
-    # time, as the posts are made: a build never holds every body at once.
-    misses = [
-        source
-        for source, key, post_key in zip(inputs.posts, body_keys, post_keys, strict=True)
-        if post_key not in loaded
-        and key not in memo.bodies
-        and not (disk is not None and disk.has(key))
-    ]
     md = memo.parser if memo.parser and memo.parser_options == options else make_parser(*options)
-    fresh = render_bodies(misses, md, jobs if jobs is not None else (os.cpu_count() or 1), options)
-    missing = {s.path for s in misses}
     store = disk.writer() if disk is not None and write else None
-    rendered = 0
-    used = {k: v for k, v in memo.bodies.items() if k in body_set} if keep else {}
-    posts = []
-    for source, key, post_key in zip(inputs.posts, body_keys, post_keys, strict=True):
-        if post_key not in loaded:
-            body = None
-            if source.path not in missing:
-                body = memo.bodies.get(key) or (disk.get(key) if disk is not None else None)
-            made = body is None
-            if made:  # a miss: the next body from the pool is this one; or a bad cache file
-                body = next(fresh)[1] if source.path in missing else compute_body(source, md)
-                rendered += body is not None
-                if body is not None and store is not None:
-                    store.put(key, body)
-            loaded[post_key] = load_post(source, config, md, {key: body} if body else {}, used, key)
-            if not keep:  # the post holds what pages need: let the body go
-                used.clear()
-        post, post_diags = loaded[post_key]
-        diags.extend(post_diags)
-        if post is not None:
-            posts.append(post)
+    made = _load_posts(
+        inputs.posts,
+        body_keys,
+        post_keys,
+        config,
+        md,
+        memo,
+        disk,
+        store,
+        jobs if jobs is not None else (os.cpu_count() or 1),
+        keep,
+    )
+    diags.extend(made.diagnostics)
     if store is not None:
         last = {key for _, key in memo.body_keys.values()} if memo.body_keys else None
-        saved = store.finish(body_set, last)
+        saved = store.finish(set(body_keys), last)
         if saved is not None:
             diags.append(saved)
     site, site_diags = assemble_site(
-        posts, config, (p.source for p in inputs.files), _image_sizes(config, inputs)
+        made.posts, config, (p.source for p in inputs.files), _image_sizes(config, inputs)
     )
     diags.extend(site_diags)
 
@@ -359,6 +402,8 @@ def build(
         written=written,
         removed=removed,
         seconds=time.perf_counter() - start,
-        rendered=rendered,
-        cache=Memo(used, loaded, env, env_key, md, options, inputs, keys_of, page_keys),
+        rendered=made.rendered,
+        cache=Memo(
+            made.bodies, made.records, env, env_key, md, options, inputs, keys_of, page_keys
+        ),
     )
