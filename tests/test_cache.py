@@ -1,5 +1,7 @@
 """The build cache and parallel rendering make builds faster, never different."""
 
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -200,50 +202,46 @@ def test_a_build_after_no_cache_fills_the_cache(site, tmp_path):
 
 def _settle(path: Path, seconds_ago: float = 60) -> None:
     """Date a file back, as if written a minute ago: its stamp can then be trusted."""
-    import os
-    import time
-
     then = time.time_ns() - int(seconds_ago * 1e9)
     os.utime(path, ns=(then, then))
 
 
-def test_a_settled_file_with_the_same_stamp_is_not_read_again(site):
+def _read(site, previous=None, remember=True):
+    """(the read, path -> bytes of each post) of the site's sources."""
     from tensorpress.output import read_sources
     from tensorpress.render import theme_dir
 
+    config, _ = load_config(site.root)
+    inputs, _ = read_sources(config, theme_dir(), previous, remember=remember)
+    return inputs, {s.path: s.data for s in inputs.posts}
+
+
+def test_a_settled_file_with_the_same_stamp_is_not_read_again(site):
     _blog(site, 2)
     post = site.root / "content/p0.md"
     _settle(post)
-    config, _ = load_config(site.root)
-    first, _ = read_sources(config, theme_dir())
+    first, _ = _read(site)
     stamp = post.stat()
     data = post.read_bytes()
     # Same size, same time, same inode, other bytes: only a stamp check misses this,
     # which proves the second read took the bytes of the first.
     with open(post, "r+b") as f:
         f.write(b"+++")
-    import os
-
     os.utime(post, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-    again, _ = read_sources(config, theme_dir(), first)
-    assert next(s for s in again.posts if s.path == "content/p0.md").data == data
-    fresh, _ = read_sources(config, theme_dir())
-    assert next(s for s in fresh.posts if s.path == "content/p0.md").data != data
+    assert _read(site, first)[1]["content/p0.md"] == data
+    assert _read(site)[1]["content/p0.md"] != data
 
 
 def test_a_changed_or_recent_file_is_read_again(site):
-    from tensorpress.output import read_sources
-    from tensorpress.render import theme_dir
-
     _blog(site, 2)
     post = site.root / "content/p0.md"
     _settle(post)
-    config, _ = load_config(site.root)
-    first, _ = read_sources(config, theme_dir())
+    first, _ = _read(site)
     assert str(post) in first.read, "a settled file is remembered"
+    assert _read(site, remember=False)[0].read == {}, "a one-off read remembers nothing"
     post.write_text(post.read_text("utf-8").replace("Text", "Txet"), "utf-8")  # same size
-    again, _ = read_sources(config, theme_dir(), first)
-    assert b"Txet" in next(s for s in again.posts if s.path == "content/p0.md").data
+    again, data = _read(site, first)
+    assert b"Txet" in data["content/p0.md"]
     assert str(post) not in again.read, "a file changed just now is not trusted yet"
 
 

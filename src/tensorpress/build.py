@@ -68,36 +68,41 @@ class BuildResult:
     cache: Memo = field(default_factory=lambda: Memo())
 
 
-def _assets(site: Site) -> list[Page]:
+def _bundle_files(config: SiteConfig, inputs: Inputs) -> dict[str, bytes]:
+    """The files beside bundle posts, read once: for image sizes, then to be copied."""
+    found = {}
+    for source in inputs.posts:
+        for rel in source.assets:
+            data = read_asset(config.root, rel)
+            if data is not None:
+                found[rel] = data
+    return found
+
+
+def _assets(site: Site, bundled: dict[str, bytes]) -> list[Page]:
     """Files beside bundle posts, copied next to the post's page, and the files a post
     makes (a notebook's plots and its own copy, for download)."""
     pages = []
     for post in site.posts:
         pages.extend(Page(post.url + name, data, post.source) for name, data in post.files)
         base = post.source.rsplit("/", 1)[0] + "/"
-        for rel in post.assets:
-            data = read_asset(site.config.root, rel)
-            if data is not None:
-                pages.append(Page(post.url + rel[len(base) :], data, rel))
+        pages.extend(
+            Page(post.url + rel[len(base) :], bundled[rel], rel)
+            for rel in post.assets
+            if rel in bundled
+        )
     return pages
 
 
-def _image_sizes(config: SiteConfig, inputs: Inputs) -> dict[str, tuple[int, int]]:
+def _image_sizes(inputs: Inputs, bundled: dict[str, bytes]) -> dict[str, tuple[int, int]]:
     """Sizes of the images under content/ (copied files and bundle assets), by path."""
     found = [
-        (p.source, p.data)
-        for p in inputs.files
-        if p.source.startswith("content/") and p.source.lower().endswith(IMAGE_SUFFIXES)
+        *((p.source, p.data) for p in inputs.files if p.source.startswith("content/")),
+        *bundled.items(),
     ]
-    for source in inputs.posts:
-        for rel in source.assets:
-            if rel.lower().endswith(IMAGE_SUFFIXES):
-                data = read_asset(config.root, rel)
-                if data is not None:
-                    found.append((rel, data))
     sizes = {}
     for rel, data in found:
-        size = image_size(data, rel)
+        size = image_size(data, rel) if rel.lower().endswith(IMAGE_SUFFIXES) else None
         if size is not None:
             sizes[rel] = size
     return sizes
@@ -289,7 +294,7 @@ def build(
         return BuildResult(False, (bad_output,))
     memo = cache or Memo()
     diags: list[Diagnostic] = []
-    inputs, read_diags = read_sources(config, theme_dir(), memo.inputs)
+    inputs, read_diags = read_sources(config, theme_dir(), memo.inputs, remember=keep)
     diags.extend(read_diags)
     templates = templates_digest(config)
     # In-process rebuilds (serve) run because something changed: skip the shortcut.
@@ -338,8 +343,9 @@ def build(
         saved = store.finish(set(body_keys), last)
         if saved is not None:
             diags.append(saved)
+    bundled = _bundle_files(config, inputs)
     site, site_diags = assemble_site(
-        made.posts, config, (p.source for p in inputs.files), _image_sizes(config, inputs)
+        made.posts, config, (p.source for p in inputs.files), _image_sizes(inputs, bundled)
     )
     diags.extend(site_diags)
 
@@ -366,7 +372,7 @@ def build(
         *inputs.files,
         Page(STYLESHEET, css),
         Page(INDEX_PATH, search_index(site.posts)),
-        *_assets(site),
+        *_assets(site, bundled),
     ]
     for copy in copies:
         page = replace(copy, key=hashlib.blake2b(copy.data, digest_size=20).hexdigest())

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,12 +104,14 @@ class _Reader:
     """Reads files, reusing the bytes of the previous read of a file whose stamp is
     unchanged (as git's index does), and records the stamps for the next read."""
 
-    def __init__(self, previous: Mapping[str, tuple[Stamp, bytes, float]]) -> None:
+    def __init__(self, previous: Mapping[str, tuple[Stamp, bytes, float]] | None) -> None:
         self.previous = previous
         self.read: dict[str, tuple[Stamp, bytes, float]] = {}
         self.now = time.time_ns()
 
     def __call__(self, path: str, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] | None:
+        if self.previous is None:  # a one-off read: no next read to help
+            return _read(path, rel, diags)
         stamp = _stamp(path)
         known = self.previous.get(path)
         if known is not None and known[0] == stamp:
@@ -122,7 +124,7 @@ class _Reader:
         return read
 
 
-def _stamp(path: str) -> Stamp | None:
+def _stamp(path: Path | str) -> Stamp | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -150,14 +152,16 @@ def _is_post(rel: str) -> bool:
 
 
 def read_sources(
-    config: SiteConfig, theme: Path, previous: Inputs | None = None
+    config: SiteConfig, theme: Path, previous: Inputs | None = None, *, remember: bool = False
 ) -> tuple[Inputs, tuple[Diagnostic, ...]]:
     """Posts under content/, and every file to copy: theme static, site static, content.
 
     With ``previous`` (the last read of this site), settled files whose size, time and
-    inode are unchanged are not read again."""
+    inode are unchanged are not read again; ``remember`` records the stamps for the next
+    read even without a previous one (the first build of ``serve``)."""
     root = config.root
-    _read = _Reader(previous.read if previous is not None else EMPTY)
+    known = previous.read if previous is not None else (EMPTY if remember else None)
+    _read = _Reader(known)
     diags: list[Diagnostic] = []
     content = config.content_dir
     if not content.is_dir():
@@ -310,11 +314,9 @@ def read_manifest(output: Path) -> Manifest:
 
 
 def _stat(target: Path | str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(target)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns)
+    """Size and modification time (ns), as the manifest records them."""
+    stamp = _stamp(target)
+    return stamp[:2] if stamp is not None else None
 
 
 def intact_keys(output: Path, manifest: dict[str, Entry]) -> dict[str, str]:
@@ -441,21 +443,6 @@ class Staging:
             removed.append(name)
         written = tuple(t[2].path for t in temps if t[1] != output / MANIFEST)
         return WriteReport(written, tuple(removed)), ()
-
-
-def write_site(
-    output: Path,
-    pages: Iterable[Page],
-    manifest: Manifest | None = None,
-    inputs: str = "",
-    report: dict[str, Any] | None = None,
-) -> tuple[WriteReport, tuple[Diagnostic, ...]]:
-    """Write changed pages (temporaries, then renames), prune our stale files, and record
-    what was written (and ``inputs``/``report``) in the manifest."""
-    staging = Staging(output, read_manifest(output) if manifest is None else manifest)
-    for page in pages:
-        staging.add(page)
-    return staging.commit(inputs, report)
 
 
 def _swap_in(temps: list[tuple[Path, Path, Page]]) -> OSError | None:
