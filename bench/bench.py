@@ -294,6 +294,9 @@ def snapshot_tensorpress(which: str) -> dict:
     digest = hashlib.sha256()
     for path in sorted(p for p in dest.rglob("*") if p.is_file()):
         digest.update(path.relative_to(dest).as_posix().encode() + b"\0" + path.read_bytes())
+    # Bytecode, as ``pip install`` leaves it (and the peers have it): a build must not pay
+    # for compiling its own modules, even where PYTHONDONTWRITEBYTECODE is set.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(dest / "src")], check=True)
     env = {"PYTHONPATH": str(dest / "src")}
     code = "import tensorpress; print(tensorpress.__file__)"
     loaded = subprocess.run(

@@ -282,3 +282,110 @@ def test_a_first_build_that_fails_leaves_no_output_folder(site):
     site.write("templates/post.html", "{{ post.nothing.here }}")
     assert site.build().code == 1
     assert not site.out.exists()
+
+
+def _varied_blog(site):
+    """Posts whose records are hard to keep exactly: inferred metadata, time zones, an
+    extra field JSON cannot hold, a link to another post, a title heading, a series."""
+    site.write("tensorpress.yaml", "title: T\ntimezone: Europe/Berlin\n")
+    _blog(site, 3)
+    site.write(
+        "content/draft-notes.md",
+        "Write about attention\n# Attention, briefly\n\nSee [p0](p0.md) and $x^2$.\n\n"
+        "```\ndef f(x):\n    return x\n```\n[end of text]\n",
+    )
+    site.post("offset.md", "# Offset\n\nBody.", date="2024-03-01T10:00:00+02:00", series="S")
+    site.post("later.md", "Body.", title="Later", date="2024-03-02", reviewed="2024-05-01")
+    site.post("listed.md", "Body.", title="Listed", date="2024-03-03", series="S", n="1.0")
+
+
+def test_a_fresh_process_takes_unchanged_posts_from_their_records(site, tmp_path, monkeypatch):
+    """No front matter is parsed and no body is read for a post whose record matches;
+    the site is the same as a clean build's, byte for byte."""
+    import tensorpress.build as build_module
+
+    _varied_blog(site)
+    first = _build(site.root, tmp_path / "a")
+    assert first.ok, first.diagnostics
+    # one post has no record: a date in an extra field is more than JSON holds exactly
+    assert len(list((site.root / CACHE_DIR).rglob("*.post"))) == 6
+    loads: list[str] = []
+    real = build_module.load_post
+    monkeypatch.setattr(
+        build_module, "load_post", lambda s, *a: loads.append(s.path) or real(s, *a)
+    )
+    (site.root / "content/p1.md").write_text("---\ntitle: One\ndate: 2024-01-02\n---\nNew.\n")
+    again = _build(site.root, tmp_path / "a")  # the output folder is part of the config
+    assert sorted(loads) == ["content/later.md", "content/p1.md"], "the others: records"
+    clean = _build(site.root, tmp_path / "c", disk_cache=False)
+    assert again.diagnostics and sorted(map(str, again.diagnostics)) == sorted(
+        map(str, clean.diagnostics)
+    )
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "c")
+
+
+def test_a_bad_record_or_a_lost_body_never_changes_the_site(site, tmp_path):
+    _varied_blog(site)
+    out = tmp_path / "a"
+    _build(site.root, out)
+    before = _tree(out)
+    records = sorted((site.root / CACHE_DIR).rglob("*.post"))
+    records[0].write_bytes(records[0].read_bytes()[:50])
+    records[1].write_text('["other pipeline"]')
+    for body in (site.root / CACHE_DIR).rglob("*.json"):
+        body.unlink()  # the records stay: their HTML must be made again from the sources
+    for page in out.rglob("*.html"):
+        page.write_text("stale")  # so that every page is rendered again
+    assert _build(site.root, out).ok
+    assert _tree(out) == before
+
+
+def test_records_of_another_config_or_of_deleted_posts_are_not_kept(site, tmp_path):
+    _varied_blog(site)
+    _build(site.root, tmp_path / "b")
+    before = set((site.root / CACHE_DIR).rglob("*.post"))
+    site.write("tensorpress.yaml", "title: T\ntimezone: Asia/Tokyo\n")
+    (site.root / "content/listed.md").unlink()
+    _build(site.root, tmp_path / "b")
+    after = set((site.root / CACHE_DIR).rglob("*.post"))
+    assert len(after) == 5 and not after & before
+    assert _tree(tmp_path / "b") == _tree(_clean(site.root, tmp_path / "c"))
+
+
+def _clean(root: Path, out: Path) -> Path:
+    assert _build(root, out, disk_cache=False).ok
+    return out
+
+
+def test_templates_see_deferred_html_as_markup(site, tmp_path):
+    """A one-off build keeps each post's HTML compressed and a record build keeps it on
+    disk; a template that shows it in a listing, or filters it, sees the real HTML."""
+    _blog(site, 2)
+    site.write(
+        "templates/index.html",
+        "{% for post in posts %}<article>{{ post.content }}</article>"
+        "[{{ post.content|striptags|wordcount }}|{{ post.content|length }}|"
+        "{{ post.content|truncate(12) }}]{% endfor %}\n",
+    )
+    for run in ("a", "b"):  # bodies made, then posts from their records
+        assert _build(site.root, tmp_path / run, keep=False).ok
+        page = (tmp_path / run / "index.html").read_text()
+        post = (tmp_path / run / "posts/p1/index.html").read_text()
+        html = post.split('<div class="prose post-body">\n', 1)[1].split("\n  </div>", 1)[0]
+        assert f"<article>{html}" in page and '<span class="n">x</span>' in page
+        assert f"|{len(html)}|" in page
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_compiled_templates_shared_between_sites_keep_each_sites_config(tmp_path, capsys):
+    """Jinja folds a filter applied to a constant into the compiled template, and the
+    compiled templates are kept between processes: no site may see another's base URL."""
+    for name in ("one", "two"):
+        root = tmp_path / name
+        (root / "content").mkdir(parents=True)
+        (root / "content/a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nHi.\n")
+        assert main(["build", "-s", str(root), "--base-url", f"https://{name}.org/"]) == 0
+        assert f"<loc>https://{name}.org/</loc>" in (root / "public/sitemap.xml").read_text()
+        assert (
+            f"Sitemap: https://{name}.org/sitemap.xml" in (root / "public/robots.txt").read_text()
+        )

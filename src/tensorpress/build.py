@@ -6,7 +6,7 @@ import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -25,12 +25,13 @@ from tensorpress.content import (
     compute_body,
     load_post,
     parser_options,
+    post_html,
 )
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.highlight import stylesheet
 from tensorpress.images import IMAGE_SUFFIXES, image_size
 from tensorpress.markdown import make_parser
-from tensorpress.models import Page, Post, Site, Source
+from tensorpress.models import Deferred, Page, Post, Site, Source
 from tensorpress.output import (
     Inputs,
     Staging,
@@ -220,6 +221,17 @@ class Loaded:
     diagnostics: list[Diagnostic]
 
 
+def _html_later(disk: DiskCache, key: str, source: Source, md: MarkdownIt) -> Callable[[Post], str]:
+    """How a post loaded from its record gets its HTML: from the body file, or made
+    again from the source if that file has gone bad since."""
+
+    def html(post: Post) -> str:
+        body = disk.get(key) or compute_body(source, md)
+        return "" if body is None else post_html(body.rendered, post.title)
+
+    return html
+
+
 def _load_posts(
     sources: Sequence[Source],
     body_keys: list[str],
@@ -232,11 +244,19 @@ def _load_posts(
     jobs: int,
     keep: bool,
 ) -> Loaded:
-    """The posts, the last build's records reused where their key is unchanged.
+    """The posts: the last build's in this process, or their records in the cache, where
+    their key is unchanged; the others made (bodies rendered over the pool, or read
+    from the cache) one post at a time: a build never holds every body at once.
 
-    Bodies are rendered (misses, over the pool) or read from the cache one post at a
-    time, as the posts are made: a build never holds every body at once."""
+    With ``keep=False`` each post holds its HTML compressed until its pages render."""
     loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
+    tz = config.tz
+    if disk is not None:
+        for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
+            if post_key not in loaded:
+                found = disk.record(post_key, tz, _html_later(disk, key, source, md))
+                if found is not None:
+                    loaded[post_key] = found
     misses = [
         source
         for source, key, post_key in zip(sources, body_keys, post_keys, strict=True)
@@ -261,9 +281,14 @@ def _load_posts(
                 rendered += body is not None
                 if body is not None and store is not None:
                     store.put(key, body)
-            loaded[post_key] = load_post(source, config, md, {key: body} if body else {}, used, key)
+            made = load_post(source, config, md, {key: body} if body else {}, used, key)
+            if store is not None and made[0] is not None:
+                store.put_record(post_key, made, tz)
             if not keep:  # the post holds what pages need: let the body go
                 used.clear()
+                if made[0] is not None:
+                    made = (replace(made[0], content=Deferred.packed(made[0].content)), made[1])
+            loaded[post_key] = made
         post, post_diags = loaded[post_key]
         diags.extend(post_diags)
         if post is not None:
@@ -340,7 +365,9 @@ def build(
     diags.extend(made.diagnostics)
     if store is not None:
         last = {key for _, key in memo.body_keys.values()} if memo.body_keys else None
-        saved = store.finish(set(body_keys), last)
+        saved = store.finish(
+            set(body_keys), last, post_keys, set(memo.posts) if memo.posts else None
+        )
         if saved is not None:
             diags.append(saved)
     bundled = _bundle_files(config, inputs)
@@ -350,7 +377,11 @@ def build(
     diags.extend(site_diags)
 
     env_key = f"{config_key}|{templates}"
-    env = memo.env if memo.env is not None and memo.env_key == env_key else make_env(config)
+    env = (
+        memo.env
+        if memo.env is not None and memo.env_key == env_key
+        else make_env(config, bytecode=disk_cache)
+    )
     # Written as rendered (staged, renamed into place only if the build succeeds), unless
     # the build has already failed: then pages are rendered for their diagnostics only.
     stage = (

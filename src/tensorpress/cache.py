@@ -1,4 +1,9 @@
-"""The persistent cache of rendered post bodies: one JSON file per body, by digest.
+"""The persistent cache: one JSON file per rendered post body (``<key>.json``, by the
+digest of its source), and one per post record (``<name>.post``: the post as templates
+see it, without its HTML, by the digest of everything ``load_post`` reads).
+
+The records let a fresh process skip front matter and bodies of unchanged posts: their
+HTML is read from the body file only when a page that shows it renders.
 
 JSON, not pickle: a cache folder may come from anywhere (a copied site), and loading it
 must never run code. Each file names its key and pipeline version; anything that does
@@ -8,17 +13,24 @@ build faster but never different.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
+
+from markupsafe import Markup
 
 from tensorpress.content import PIPELINE, Body
 from tensorpress.diagnostics import Diagnostic, warning
-from tensorpress.models import Heading, Rendered
+from tensorpress.models import Deferred, Heading, Post, Rendered, TopicRef
 
 CACHE_DIR = ".tensorpress-cache"
+Record = tuple[Post, tuple[Diagnostic, ...]]
+"""A post as ``load_post`` made it, with its diagnostics."""
 
 
 def _encode(key: str, body: Body) -> bytes:
@@ -78,6 +90,123 @@ def _undiag(item: list[Any]) -> Diagnostic:
     return Diagnostic(str(path), int(line), severity, str(message))
 
 
+def _when(value: datetime | None, site_tz: tzinfo) -> list[Any] | None:
+    """A date as [wall time, zone]: zone None is the site's, else a fixed UTC offset."""
+    if value is None:
+        return None
+    zone = value.tzinfo
+    if zone is site_tz:
+        return [value.replace(tzinfo=None).isoformat(), None]
+    offset = value.utcoffset()
+    if type(zone) is not timezone or offset is None:
+        raise TypeError(f"time zone {zone!r}")
+    return [value.replace(tzinfo=None).isoformat(), offset.total_seconds()]
+
+
+def _unwhen(item: list[Any] | None, site_tz: tzinfo) -> datetime | None:
+    if item is None:
+        return None
+    wall, zone = item
+    fixed = site_tz if zone is None else timezone(timedelta(seconds=float(zone)))
+    return datetime.fromisoformat(str(wall)).replace(tzinfo=fixed)
+
+
+def _encode_record(key: str, record: Record, site_tz: tzinfo) -> bytes:
+    """``record`` without its HTML; TypeError for what JSON cannot hold exactly."""
+    p, diags = record
+    if p.files:
+        raise TypeError("made files")  # a notebook's plots: bytes
+    return json.dumps(
+        [
+            PIPELINE,
+            key,
+            [_diag(d) for d in diags],
+            p.source,
+            p.title,
+            p.slug,
+            p.url,
+            _when(p.date, site_tz),
+            _when(p.updated, site_tz),
+            [[t.slug, t.name, t.url] for t in p.topics],
+            str(p.summary),
+            [[h.level, h.id, h.text, h.line, h.html] for h in p.toc],
+            p.words,
+            p.reading_time,
+            p.authors,
+            p.image,
+            p.draft,
+            p.assets,
+            p.links,
+            dict(p.extra),
+            p.text,
+            p.series,
+            p.notebook,
+            p.colab,
+            p.digest,
+        ],
+        ensure_ascii=False,
+        allow_nan=False,
+    ).encode("utf-8")
+
+
+def _decode_record(key: str, data: bytes, site_tz: tzinfo, content: Deferred) -> Record | None:
+    try:
+        pipeline, known, diags, source, title, slug, url, date, updated, topics, *rest = json.loads(
+            data
+        )
+        summary, toc, words, reading, authors, image, draft, assets, links, *rest = rest
+        extra, text, series, nb, colab, digest = rest
+        if pipeline != PIPELINE or known != key:
+            return None
+        when = _unwhen(date, site_tz)
+        if when is None:
+            return None
+        post = Post(
+            source=str(source),
+            title=str(title),
+            slug=str(slug),
+            url=str(url),
+            date=when,
+            updated=_unwhen(updated, site_tz),
+            topics=tuple(TopicRef(str(a), str(b), str(c)) for a, b, c in topics),
+            summary=Markup(summary),
+            content=content,
+            toc=tuple(Heading(int(a), str(b), str(c), int(d), str(e)) for a, b, c, d, e in toc),
+            words=int(words),
+            reading_time=int(reading),
+            authors=tuple(str(a) for a in authors),
+            image=None if image is None else str(image),
+            draft=bool(draft),
+            assets=tuple(str(a) for a in assets),
+            links=tuple((str(u), int(n)) for u, n in links),
+            extra=MappingProxyType(dict(extra)),
+            text=str(text),
+            series=None if series is None else str(series),
+            notebook=str(nb),
+            colab=str(colab),
+            digest=str(digest),
+        )
+        return post, tuple(_undiag(d) for d in diags)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def record_name(post_key: str) -> str:
+    """The file name of a post record: a digest of the post key (which holds paths)."""
+    return hashlib.blake2b(post_key.encode(), digest_size=20).hexdigest()
+
+
+def _plain(record: Record) -> str:
+    """What a record says, HTML aside: equal exactly when it renders the same (``repr``
+    tells a list from a tuple and one time zone from another with the same offset)."""
+    post, diags = record
+    return repr((post.__class__.__name__, *_fields(post), diags))
+
+
+def _fields(post: Post) -> tuple[Any, ...]:
+    return tuple(getattr(post, name) for name in post.__slots__ if name != "content")
+
+
 class DiskCache(Mapping[str, Body]):
     """Read-through view of the cache folder; ``save`` writes new bodies and prunes old."""
 
@@ -86,6 +215,23 @@ class DiskCache(Mapping[str, Body]):
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
+
+    def _record_path(self, post_key: str) -> Path:
+        name = record_name(post_key)
+        return self.folder / name[:2] / f"{name}.post"
+
+    def record(self, post_key: str, site_tz: tzinfo, html: Callable[[Post], str]) -> Record | None:
+        """The post ``load_post`` made for ``post_key``, if a usable record is there; its
+        HTML is ``html(post)``, made when a page that shows it renders."""
+        try:
+            data = self._record_path(post_key).read_bytes()
+        except OSError:
+            return None
+        cell: list[Post] = []
+        found = _decode_record(post_key, data, site_tz, Deferred(lambda: html(cell[0])))
+        if found is not None:
+            cell.append(found[0])
+        return found
 
     def __getitem__(self, key: str) -> Body:
         try:
@@ -122,24 +268,52 @@ class CacheWriter:
         self.failure: OSError | None = None
 
     def put(self, key: str, body: Body) -> None:
+        self._write(self.cache._path(key), lambda: _encode(key, body))
+
+    def put_record(self, post_key: str, record: Record, site_tz: tzinfo) -> None:
+        """Keep ``record`` for the next process, if JSON holds every field exactly (else
+        that post is simply loaded again next time)."""
+        try:
+            data = _encode_record(post_key, record, site_tz)
+        except (TypeError, ValueError):
+            return
+        back = _decode_record(post_key, data, site_tz, Deferred(str))
+        if back is None or _plain(back) != _plain(record):
+            return
+        self._write(self.cache._record_path(post_key), lambda: data)
+
+    def _write(self, path: Path, data: Callable[[], bytes]) -> None:
         if self.failure is not None:
             return
         try:
-            path = self.cache._path(key)
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_suffix(f".{os.getpid()}.tmp")
-            temp.write_bytes(_encode(key, body))
+            temp.write_bytes(data())
             os.replace(temp, path)
         except OSError as exc:
             self.failure = exc
 
-    def finish(self, live: set[str], known: set[str] | None = None) -> Diagnostic | None:
-        """Drop files whose key is not ``live`` (edited or deleted posts): of the ``known``
-        keys if given (the last build's), else of the whole folder."""
+    def finish(
+        self,
+        live: set[str],
+        known: set[str] | None = None,
+        live_records: Iterable[str] = (),
+        known_records: Iterable[str] | None = None,
+    ) -> Diagnostic | None:
+        """Drop files not ``live`` (of edited or deleted posts): bodies by key, records by
+        post key; of the ``known`` ones if given (the last build's), else of the folder."""
         if self.failure is None:
             try:
                 for key in (set(self.cache) if known is None else known) - live:
                     self.cache._path(key).unlink(missing_ok=True)
+                keep = {self.cache._record_path(k) for k in live_records}
+                old = (
+                    self.cache.folder.glob("*/*.post")
+                    if known_records is None
+                    else map(self.cache._record_path, known_records)
+                )
+                for path in set(old) - keep:
+                    path.unlink(missing_ok=True)
             except OSError as exc:
                 self.failure = exc
         if self.failure is None:

@@ -29,7 +29,8 @@ from tensorpress.drafts import prepare
 from tensorpress.frontmatter import decode, load_front, split, validate
 from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
-from tensorpress.models import Post, Rendered, Series, Site, Source, Topic, TopicRef
+from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
+from tensorpress.search import prose
 
 POST_SUFFIXES = (".md", ".markdown", notebook.SUFFIX)
 PIPELINE = (
@@ -151,8 +152,10 @@ def _title(body: Body, name: str, path: str) -> tuple[str, int, str]:
     return readable(name), 1, "the file name"
 
 
-def _drop_title_heading(html: str, title: str, rendered: Rendered) -> str:
-    """The first ``<h1>`` repeats the title: the page template shows the title already."""
+def post_html(rendered: Rendered, title: str) -> str:
+    """A post's HTML: the body without a first ``<h1>`` that repeats the title (the page
+    template shows the title already)."""
+    html = rendered.html
     if not rendered.headings or rendered.headings[0].level != 1:
         return html
     if rendered.headings[0].text != title:
@@ -253,7 +256,7 @@ def load_post(
 
     slug = slugify(fm.slug or (prefix.group(4) if prefix else name))
     rendered = body.rendered
-    html = _drop_title_heading(rendered.html, title, rendered)
+    html = post_html(rendered, title)
     summary = (
         Markup(f"<p>{escape(fm.summary)}</p>") if fm.summary else Markup(rendered.summary_html)
     )
@@ -278,7 +281,7 @@ def load_post(
         assets=source.assets,
         links=rendered.links,
         extra=fm.extra,
-        text=rendered.text,
+        text=prose(rendered.text),
         series=fm.series,
     )
     if nb_front is not None:
@@ -376,12 +379,14 @@ def _rewrite_links(
             return f'{m.group(1)}../../{resolved[len("content/") :]}{tail}"'
         return m.group(0)
 
-    content = Markup(_LINK.sub(fix, _IMG.sub(size, str(post.content))))
+    html = str(post.content)
+    content = _LINK.sub(fix, _IMG.sub(size, html))
     summary = Markup(_LINK.sub(fix, str(post.summary)))
-    if content == post.content and summary == post.summary:
+    if content == html and summary == post.summary:
         return post, diags
     digest = hashlib.sha1(f"{post.digest}|{content}|{summary}".encode()).hexdigest()
-    return replace(post, content=content, summary=summary, digest=digest), diags
+    kept = Deferred.packed(content) if isinstance(post.content, Deferred) else Markup(content)
+    return replace(post, content=kept, summary=summary, digest=digest), diags
 
 
 def assemble_site(
