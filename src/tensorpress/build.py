@@ -141,7 +141,7 @@ def render_bodies(
     ``md`` must have been made with ``make_parser(*options)``."""
     if jobs > 1 and len(sources) >= PARALLEL_MIN:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(sources) // (jobs * 8))
+            chunk = max(1, min(8, len(sources) // (jobs * 8)))  # small: bodies are big
             yield from pool.map(_work, [(s, options) for s in sources], chunksize=chunk)
         return
     for source in sources:
@@ -363,6 +363,9 @@ def build(
         keep,
     )
     diags.extend(made.diagnostics)
+    if not keep:  # a one-off build: the posts are made, their sources' bytes can go
+        inputs = replace(inputs, posts=tuple(replace(s, data=b"") for s in inputs.posts))
+        keys_of.clear()
     if store is not None:
         last = {key for _, key in memo.body_keys.values()} if memo.body_keys else None
         saved = store.finish(
