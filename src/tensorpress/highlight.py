@@ -23,6 +23,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Generic, _TokenType
 from pygments.util import ClassNotFound
 
+from tensorpress.lexing import faster
+
 # Names authors use that Pygments does not know by that name.
 ALIASES = {
     "yml": "yaml",
@@ -170,7 +172,7 @@ def _unknown(name: str) -> str:
 @lru_cache(maxsize=256)
 def _lexer(name: str) -> Lexer | None:
     try:
-        return get_lexer_by_name(name, stripnl=False, ensurenl=True)
+        return faster(get_lexer_by_name(name, stripnl=False, ensurenl=True))
     except ClassNotFound:
         return None
 
