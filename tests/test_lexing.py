@@ -12,6 +12,8 @@ from pygments.lexers import PythonLexer, YamlLexer, get_all_lexers, get_lexer_by
 from tensorpress.lexing import _starts, _states, _Table, faster
 
 REPO = Path(__file__).resolve().parents[1]
+SLOW = {"maple"}
+"""Lexers whose own patterns backtrack for seconds on character soup."""
 
 
 def _samples() -> list[str]:
@@ -28,9 +30,9 @@ def _samples() -> list[str]:
 
 
 def _inputs(rng: random.Random, samples: list[str]) -> list[str]:
-    """Whole samples, slices that start and stop anywhere, and character soup."""
+    """Samples, slices that start and stop anywhere, and character soup."""
     soup = "abcXYZ_019 \t\n\n'\"`\\#/*-+=<>()[]{}:;,.$@!?%&|~^\u00e9\u03bb\u4e2d\r"
-    texts = rng.sample(samples, 2)
+    texts = [text[:4000] for text in rng.sample(samples, 2)]
     for _ in range(2):
         text = rng.choice(samples)
         i, j = sorted(rng.randrange(len(text) + 1) for _ in range(2))
@@ -51,7 +53,7 @@ def test_every_regex_lexer_gives_pygments_own_tokens():
     samples = _samples()
     checked = 0
     for _name, aliases, _files, _mimes in get_all_lexers():
-        if not aliases:
+        if not aliases or aliases[0] in SLOW:
             continue
         own = get_lexer_by_name(aliases[0], stripnl=False, ensurenl=True)
         if type(own).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
