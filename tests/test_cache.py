@@ -43,7 +43,7 @@ def test_a_cached_build_is_byte_identical_to_a_clean_one(site, tmp_path):
     _blog(site)
     cold = _build(site.root, tmp_path / "a")
     assert cold.ok and cold.rendered == 6
-    assert any((site.root / CACHE_DIR).rglob("*.json"))
+    assert any((site.root / CACHE_DIR).glob("*/*.json"))
     warm = _build(site.root, tmp_path / "b")
     assert warm.ok and warm.rendered == 0, "every body came from the disk cache"
     clean = _build(site.root, tmp_path / "c", disk_cache=False)
@@ -54,7 +54,7 @@ def test_a_cached_build_is_byte_identical_to_a_clean_one(site, tmp_path):
 def test_a_corrupt_or_truncated_cache_file_is_ignored(site, tmp_path):
     _blog(site, 2)
     _build(site.root, tmp_path / "a")
-    files = sorted((site.root / CACHE_DIR).rglob("*.json"))
+    files = sorted((site.root / CACHE_DIR).glob("*/*.json"))
     files[0].write_bytes(files[0].read_bytes()[:40])
     files[1].write_text('{"pipeline": "x", "key": 1}')
     again = _build(site.root, tmp_path / "b")
@@ -68,7 +68,7 @@ def test_a_cache_entry_with_a_wrong_shape_is_ignored(site, tmp_path):
 
     _blog(site, 1)
     _build(site.root, tmp_path / "a")
-    (path,) = (site.root / CACHE_DIR).rglob("*.json")
+    (path,) = (site.root / CACHE_DIR).glob("*/*.json")
     data = json.loads(path.read_text())
     data["headings"] = [["not", "a", "heading"]]
     path.write_text(json.dumps(data))
@@ -332,7 +332,7 @@ def test_a_bad_record_or_a_lost_body_never_changes_the_site(site, tmp_path):
     records = sorted((site.root / CACHE_DIR).rglob("*.post"))
     records[0].write_bytes(records[0].read_bytes()[:50])
     records[1].write_text('["other pipeline"]')
-    for body in (site.root / CACHE_DIR).rglob("*.json"):
+    for body in (site.root / CACHE_DIR).glob("*/*.json"):
         body.unlink()  # the records stay: their HTML must be made again from the sources
     for page in out.rglob("*.html"):
         page.write_text("stale")  # so that every page is rendered again
@@ -389,3 +389,42 @@ def test_compiled_templates_shared_between_sites_keep_each_sites_config(tmp_path
         assert (
             f"Sitemap: https://{name}.org/sitemap.xml" in (root / "public/robots.txt").read_text()
         )
+
+
+def test_the_cache_index_lists_what_the_next_build_prunes(site, tmp_path):
+    """Each build lists the files it keeps; the next prunes the listed ones that are no
+    longer live, without walking the folder; with no usable index, it walks it."""
+    import json
+
+    _blog(site, 3)
+    folder = site.root / CACHE_DIR
+    _build(site.root, tmp_path / "a")
+    files = {p.relative_to(folder).as_posix() for p in folder.glob("*/*.*")}
+    assert len(files) == 6 and set(json.loads((folder / "live.json").read_text())[1]) == files
+    orphan = folder / "zz" / "orphan.json"
+    orphan.parent.mkdir()
+    orphan.write_text("{}")
+    site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
+    _build(site.root, tmp_path / "a")
+    now = {p.relative_to(folder).as_posix() for p in folder.glob("*/*.*")}
+    assert len(now - files) == 3 and len(files - now) == 2, "the edited post's two replaced"
+    assert orphan.exists(), "not listed, not looked for"
+    (folder / "live.json").write_text("not json")
+    site.post("p2.md", "Edited.\n", title="Post 2", date="2024-01-03", topics="[gan]")
+    _build(site.root, tmp_path / "a")
+    assert not orphan.exists()
+
+
+def test_a_hostile_cache_index_deletes_nothing_outside_the_cache(site, tmp_path):
+    import json
+
+    _blog(site, 2)
+    _build(site.root, tmp_path / "a")
+    victim = tmp_path / "victim.json"
+    victim.write_text("keep me")
+    folder = site.root / CACHE_DIR
+    names = [str(victim), "../content/p0.md", "../../victim.json", "ab/../../x.json"]
+    (folder / "live.json").write_text(json.dumps([content.PIPELINE, names]))
+    site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
+    assert _build(site.root, tmp_path / "a").ok
+    assert victim.read_text() == "keep me" and (site.root / "content/p0.md").exists()

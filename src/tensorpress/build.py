@@ -367,10 +367,7 @@ def build(
         inputs = replace(inputs, posts=tuple(replace(s, data=b"") for s in inputs.posts))
         keys_of.clear()
     if store is not None:
-        last = {key for _, key in memo.body_keys.values()} if memo.body_keys else None
-        saved = store.finish(
-            set(body_keys), last, post_keys, set(memo.posts) if memo.posts else None
-        )
+        saved = store.finish(body_keys, post_keys)
         if saved is not None:
             diags.append(saved)
     bundled = _bundle_files(config, inputs)

@@ -13,9 +13,11 @@ build faster but never different.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
@@ -29,6 +31,9 @@ from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.models import Deferred, Heading, Post, Rendered, TopicRef
 
 CACHE_DIR = ".tensorpress-cache"
+INDEX = "live.json"
+_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{40,128}\.(?:json|post)\Z")
+"""The files the last build left in the cache: what the next one prunes from."""
 Record = tuple[Post, tuple[Diagnostic, ...]]
 """A post as ``load_post`` made it, with its diagnostics."""
 
@@ -191,9 +196,15 @@ def _decode_record(key: str, data: bytes, site_tz: tzinfo, content: Deferred) ->
         return None
 
 
-def record_name(post_key: str) -> str:
-    """The file name of a post record: a digest of the post key (which holds paths)."""
-    return hashlib.blake2b(post_key.encode(), digest_size=20).hexdigest()
+def _body_file(key: str) -> str:
+    """Where a body is kept, relative to the cache folder."""
+    return f"{key[:2]}/{key}.json"
+
+
+def _record_file(post_key: str) -> str:
+    """Where a post record is kept: named by a digest of the post key (it holds paths)."""
+    name = hashlib.blake2b(post_key.encode(), digest_size=20).hexdigest()
+    return f"{name[:2]}/{name}.post"
 
 
 def _plain(record: Record) -> str:
@@ -214,11 +225,10 @@ class DiskCache(Mapping[str, Body]):
         self.folder = folder
 
     def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return self.folder / _body_file(key)
 
     def _record_path(self, post_key: str) -> Path:
-        name = record_name(post_key)
-        return self.folder / name[:2] / f"{name}.post"
+        return self.folder / _record_file(post_key)
 
     def record(self, post_key: str, site_tz: tzinfo, html: Callable[[Post], str]) -> Record | None:
         """The post ``load_post`` made for ``post_key``, if a usable record is there; its
@@ -282,6 +292,18 @@ class CacheWriter:
             return
         self._write(self.cache._record_path(post_key), lambda: data)
 
+    def _known(self) -> set[str]:
+        """The files the last build kept, relative to the folder."""
+        folder = self.cache.folder
+        try:
+            pipeline, names = json.loads((folder / INDEX).read_bytes())
+            if pipeline == PIPELINE:  # names of our own shape only: never a path elsewhere
+                return {name for name in names if isinstance(name, str) and _FILE.match(name)}
+        except (OSError, ValueError, TypeError):
+            pass
+        found = [*folder.glob("*/*.json"), *folder.glob("*/*.post")]
+        return {path.relative_to(folder).as_posix() for path in found}
+
     def _write(self, path: Path, data: Callable[[], bytes]) -> None:
         if self.failure is not None:
             return
@@ -293,27 +315,19 @@ class CacheWriter:
         except OSError as exc:
             self.failure = exc
 
-    def finish(
-        self,
-        live: set[str],
-        known: set[str] | None = None,
-        live_records: Iterable[str] = (),
-        known_records: Iterable[str] | None = None,
-    ) -> Diagnostic | None:
-        """Drop files not ``live`` (of edited or deleted posts): bodies by key, records by
-        post key; of the ``known`` ones if given (the last build's), else of the folder."""
+    def finish(self, live: Iterable[str], live_records: Iterable[str] = ()) -> Diagnostic | None:
+        """Drop the files of bodies and records that are not live (of edited or deleted
+        posts): the last build's, listed in the folder's index, or, without a usable
+        index, every file there; then list the live ones for the next build."""
         if self.failure is None:
+            folder = self.cache.folder
+            keep = {*map(_body_file, live), *map(_record_file, live_records)}
             try:
-                for key in (set(self.cache) if known is None else known) - live:
-                    self.cache._path(key).unlink(missing_ok=True)
-                keep = {self.cache._record_path(k) for k in live_records}
-                old = (
-                    self.cache.folder.glob("*/*.post")
-                    if known_records is None
-                    else map(self.cache._record_path, known_records)
-                )
-                for path in set(old) - keep:
-                    path.unlink(missing_ok=True)
+                for name in self._known() - keep:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(os.path.join(folder, name))
+                names = json.dumps([PIPELINE, sorted(keep)]).encode()
+                self._write(folder / INDEX, lambda: names)
             except OSError as exc:
                 self.failure = exc
         if self.failure is None:

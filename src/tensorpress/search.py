@@ -19,11 +19,14 @@ TEXT_LIMIT = 3000
 """Characters of prose per post in the index."""
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
 @lru_cache(maxsize=16384)
 def plain_text(html: str) -> str:
     """HTML -> its text on one line (markdown-it puts newlines between blocks, so words
     of adjacent blocks stay apart)."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
+    return " ".join(_TAG.sub("", html).split())
 
 
 @lru_cache(maxsize=16384)
@@ -51,7 +54,7 @@ def _entry(
             "d": date.strftime("%Y-%m-%d"),
             "k": list(topics),
             "s": plain_text(summary)[:300],
-            "x": prose(text),
+            "x": text,  # capped prose already (load_post)
         },
         ensure_ascii=False,
         separators=(",", ":"),
