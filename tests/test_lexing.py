@@ -58,7 +58,7 @@ def test_every_regex_lexer_gives_pygments_own_tokens():
         own = get_lexer_by_name(aliases[0], stripnl=False, ensurenl=True)
         if type(own).get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
             continue
-        fast = faster(get_lexer_by_name(aliases[0], stripnl=False, ensurenl=True))
+        fast = faster(get_lexer_by_name(aliases[0], stripnl=False, ensurenl=True), after=0)
         for text in _inputs(rng, samples):
             expected = _run(own.get_tokens_unprocessed(text))
             assert _run(fast.get_tokens_unprocessed(text)) == expected, (aliases[0], text[:80])
@@ -111,3 +111,17 @@ def test_what_a_rule_can_start_with(pattern, flags, can_start, cannot_start, emp
 @pytest.mark.parametrize("pattern", [r"(?i:d)ef", r"(a?)\1x", r"(a)?(?(1)b|c)"])
 def test_what_the_analysis_does_not_follow_is_always_tried(pattern):
     assert _starts((re.compile(pattern).match, None, None)) == (None, True)
+
+
+def test_a_lexer_switches_loops_after_enough_text_with_the_same_tokens(monkeypatch):
+    """The first characters are lexed Pygments' own way, then through candidates."""
+    import tensorpress.lexing as lexing
+
+    calls = []
+    real = lexing._tokens
+    monkeypatch.setattr(lexing, "_tokens", lambda *a: calls.append(1) or real(*a))
+    own, fast = PythonLexer(), faster(PythonLexer(), after=2000)
+    texts = [text[:900] for text in _samples()[:8]]
+    for text in texts:
+        assert list(fast.get_tokens_unprocessed(text)) == list(own.get_tokens_unprocessed(text))
+    assert 0 < len(calls) < len(texts)

@@ -7,7 +7,6 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -140,6 +139,8 @@ def render_bodies(
 
     ``md`` must have been made with ``make_parser(*options)``."""
     if jobs > 1 and len(sources) >= PARALLEL_MIN:
+        from concurrent.futures import ProcessPoolExecutor  # only here: 15 ms to import
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, min(8, len(sources) // (jobs * 8)))  # small: bodies are big
             yield from pool.map(_work, [(s, options) for s in sources], chunksize=chunk)

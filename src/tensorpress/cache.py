@@ -223,19 +223,20 @@ class DiskCache(Mapping[str, Body]):
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._prefix = f"{folder}{os.sep}"  # paths as strings: a thousand Path()s add up
 
-    def _path(self, key: str) -> Path:
-        return self.folder / _body_file(key)
-
-    def _record_path(self, post_key: str) -> Path:
-        return self.folder / _record_file(post_key)
+    def _read(self, name: str) -> bytes | None:
+        try:
+            with open(self._prefix + name, "rb") as f:
+                return f.read()
+        except OSError:
+            return None
 
     def record(self, post_key: str, site_tz: tzinfo, html: Callable[[Post], str]) -> Record | None:
         """The post ``load_post`` made for ``post_key``, if a usable record is there; its
         HTML is ``html(post)``, made when a page that shows it renders."""
-        try:
-            data = self._record_path(post_key).read_bytes()
-        except OSError:
+        data = self._read(_record_file(post_key))
+        if data is None:
             return None
         cell: list[Post] = []
         found = _decode_record(post_key, data, site_tz, Deferred(lambda: html(cell[0])))
@@ -244,18 +245,15 @@ class DiskCache(Mapping[str, Body]):
         return found
 
     def __getitem__(self, key: str) -> Body:
-        try:
-            data = self._path(key).read_bytes()
-        except OSError:
-            raise KeyError(key) from None
-        body = _decode(key, data)
+        data = self._read(_body_file(key))
+        body = None if data is None else _decode(key, data)
         if body is None:
             raise KeyError(key)
         return body
 
     def has(self, key: str) -> bool:
         """A file for ``key`` is there (unread: it may still turn out unusable)."""
-        return self._path(key).is_file()
+        return os.path.isfile(self._prefix + _body_file(key))
 
     def __iter__(self) -> Iterator[str]:
         if not self.folder.is_dir():
@@ -278,7 +276,7 @@ class CacheWriter:
         self.failure: OSError | None = None
 
     def put(self, key: str, body: Body) -> None:
-        self._write(self.cache._path(key), lambda: _encode(key, body))
+        self._write(self.cache.folder / _body_file(key), lambda: _encode(key, body))
 
     def put_record(self, post_key: str, record: Record, site_tz: tzinfo) -> None:
         """Keep ``record`` for the next process, if JSON holds every field exactly (else
@@ -290,7 +288,7 @@ class CacheWriter:
         back = _decode_record(post_key, data, site_tz, Deferred(str))
         if back is None or _plain(back) != _plain(record):
             return
-        self._write(self.cache._record_path(post_key), lambda: data)
+        self._write(self.cache.folder / _record_file(post_key), lambda: data)
 
     def _known(self) -> set[str]:
         """The files the last build kept, relative to the folder."""

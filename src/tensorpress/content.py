@@ -15,10 +15,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
-from importlib.metadata import version as _version
 from pathlib import PurePosixPath
 from typing import Any
 
+import latex2mathml
+import markdown_it
+import mdit_py_plugins
+import pygments
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -34,9 +37,9 @@ from tensorpress.search import prose
 
 POST_SUFFIXES = (".md", ".markdown", notebook.SUFFIX)
 PIPELINE = (
-    f"tensorpress {__version__}; markdown-it-py {_version('markdown-it-py')}; "
-    f"mdit-py-plugins {_version('mdit-py-plugins')}; pygments {_version('pygments')}; "
-    f"latex2mathml {_version('latex2mathml')}; 5"
+    f"tensorpress {__version__}; markdown-it-py {markdown_it.__version__}; "
+    f"mdit-py-plugins {mdit_py_plugins.__version__}; pygments {pygments.__version__}; "
+    f"latex2mathml {latex2mathml.__version__}; 5"
 )
 """Everything a cached body depends on besides the file: change it, and the cache misses."""
 GENERIC_HEADINGS = {

@@ -40,6 +40,7 @@ _CATEGORIES = {
 
 Rule = tuple[Callable[..., Any], Any, Any]
 """A processed Pygments rule: (the pattern's ``match``, action, new state)."""
+Token = tuple[int, Any, str]
 
 
 class _Unknown(Exception):
@@ -160,28 +161,50 @@ class _Table:
         return isinstance(other, _Table) and other.tokens is self.tokens
 
 
+class _States(dict[str, _State]):
+    """A lexer's states, each analysed when first entered: a code block visits few of
+    them, and analysing all of Python's takes longer than highlighting a post."""
+
+    def __init__(self, tokens: dict[str, list[Rule]]) -> None:
+        super().__init__()
+        self.tokens = tokens
+
+    def __missing__(self, name: str) -> _State:
+        state = self[name] = _State(self.tokens[name])
+        return state
+
+
 @lru_cache(maxsize=128)
-def _states(table: _Table) -> dict[str, _State]:
-    return {name: _State(rules) for name, rules in table.tokens.items()}
+def _states(table: _Table) -> _States:
+    return _States(table.tokens)
 
 
-def faster(lexer: Lexer) -> Lexer:
-    """``lexer``, lexing through candidate rules when it is a plain ``RegexLexer``."""
+AFTER = 20_000
+"""Characters a lexer lexes Pygments' own way first: analysing a state's rules costs
+about as much as lexing ten thousand characters slowly, so a rebuild that highlights
+one post never pays it, and a big build pays it once."""
+
+
+def faster(lexer: Lexer, after: int = AFTER) -> Lexer:
+    """``lexer``, lexing through candidate rules once it has lexed ``after`` characters,
+    when it is a plain ``RegexLexer`` (the tokens are the same either way)."""
     cls = type(lexer)
     if sre_parse is None or cls.get_tokens_unprocessed is not RegexLexer.get_tokens_unprocessed:
         return lexer
-    states = _states(_Table(lexer._tokens))
+    table = _Table(lexer._tokens)
+    seen = [0]
 
-    def tokens(text: str, stack: tuple[str, ...] = ("root",)) -> Iterator[tuple[int, Any, str]]:
-        return _tokens(lexer, states, text, stack)
+    def tokens(text: str, stack: tuple[str, ...] = ("root",)) -> Iterator[Token]:
+        if seen[0] < after:
+            seen[0] += len(text)
+            return RegexLexer.get_tokens_unprocessed(lexer, text, stack)
+        return _tokens(lexer, _states(table), text, stack)
 
     lexer.get_tokens_unprocessed = tokens  # type: ignore[method-assign]
     return lexer
 
 
-def _tokens(
-    lexer: Lexer, states: dict[str, _State], text: str, stack: tuple[str, ...]
-) -> Iterator[tuple[int, Any, str]]:
+def _tokens(lexer: Lexer, states: _States, text: str, stack: tuple[str, ...]) -> Iterator[Token]:
     """``RegexLexer.get_tokens_unprocessed``, trying only the candidate rules."""
     pos = 0
     statestack = list(stack)
