@@ -222,13 +222,22 @@ class Loaded:
     diagnostics: list[Diagnostic]
 
 
-def _html_later(disk: DiskCache, key: str, source: Source, md: MarkdownIt) -> Callable[[Post], str]:
+def _html_later(
+    disk: DiskCache, key: str, source: Source, md: MarkdownIt, keep: bool
+) -> Callable[[Post], str]:
     """How a post loaded from its record gets its HTML: from the body file, or made
-    again from the source if that file has gone bad since."""
+    again from the source if that file has gone bad since; kept once made if ``keep``
+    (``serve``: the next rebuild may show it again)."""
+    made: list[str] = []
 
     def html(post: Post) -> str:
+        if made:
+            return made[0]
         body = disk.get(key) or compute_body(source, md)
-        return "" if body is None else post_html(body.rendered, post.title)
+        text = "" if body is None else post_html(body.rendered, post.title)
+        if keep:
+            made.append(text)
+        return text
 
     return html
 
@@ -255,7 +264,7 @@ def _load_posts(
     if disk is not None:
         for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
             if post_key not in loaded:
-                found = disk.record(post_key, tz, _html_later(disk, key, source, md))
+                found = disk.record(post_key, tz, _html_later(disk, key, source, md, keep))
                 if found is not None:
                     loaded[post_key] = found
     misses = [
