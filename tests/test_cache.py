@@ -394,13 +394,13 @@ def test_compiled_templates_shared_between_sites_keep_each_sites_config(tmp_path
 def test_the_cache_index_lists_what_the_next_build_prunes(site, tmp_path):
     """Each build lists the files it keeps; the next prunes the listed ones that are no
     longer live, without walking the folder; with no usable index, it walks it."""
-    import json
 
     _blog(site, 3)
     folder = site.root / CACHE_DIR
     _build(site.root, tmp_path / "a")
     files = {p.relative_to(folder).as_posix() for p in folder.glob("*/*.*")}
-    assert len(files) == 6 and set(json.loads((folder / "live.json").read_text())[1]) == files
+    listed = (folder / "live.txt").read_text().split("\n")
+    assert len(files) == 6 and listed[0] == content.PIPELINE and set(listed[1:]) == files
     orphan = folder / "zz" / "orphan.json"
     orphan.parent.mkdir()
     orphan.write_text("{}")
@@ -409,14 +409,13 @@ def test_the_cache_index_lists_what_the_next_build_prunes(site, tmp_path):
     now = {p.relative_to(folder).as_posix() for p in folder.glob("*/*.*")}
     assert len(now - files) == 3 and len(files - now) == 2, "the edited post's two replaced"
     assert orphan.exists(), "not listed, not looked for"
-    (folder / "live.json").write_text("not json")
+    (folder / "live.txt").write_text("another pipeline\n" + "\n".join(listed[1:]))
     site.post("p2.md", "Edited.\n", title="Post 2", date="2024-01-03", topics="[gan]")
     _build(site.root, tmp_path / "a")
     assert not orphan.exists()
 
 
 def test_a_hostile_cache_index_deletes_nothing_outside_the_cache(site, tmp_path):
-    import json
 
     _blog(site, 2)
     _build(site.root, tmp_path / "a")
@@ -424,7 +423,7 @@ def test_a_hostile_cache_index_deletes_nothing_outside_the_cache(site, tmp_path)
     victim.write_text("keep me")
     folder = site.root / CACHE_DIR
     names = [str(victim), "../content/p0.md", "../../victim.json", "ab/../../x.json"]
-    (folder / "live.json").write_text(json.dumps([content.PIPELINE, names]))
+    (folder / "live.txt").write_text("\n".join([content.PIPELINE, *names]))
     site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
     assert _build(site.root, tmp_path / "a").ok
     assert victim.read_text() == "keep me" and (site.root / "content/p0.md").exists()

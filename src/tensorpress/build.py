@@ -166,6 +166,8 @@ class Memo:
     """Source path -> (its bytes, their body key): a key is digested once per change."""
     page_keys: Keys | None = None
     """Page keys of the last render with the records they were made from."""
+    cache_files: frozenset[str] = frozenset()
+    """The files the last build kept in the disk cache: what this one prunes from."""
 
 
 def _body_key(source: Source, options: tuple[Any, ...], known: dict[str, tuple[bytes, str]]) -> str:
@@ -359,7 +361,7 @@ def build(
 
     disk = DiskCache(config.root / CACHE_DIR) if disk_cache else None
     md = memo.parser if memo.parser and memo.parser_options == options else make_parser(*options)
-    store = disk.writer() if disk is not None and write else None
+    store = disk.writer(memo.cache_files or None) if disk is not None and write else None
     made = _load_posts(
         inputs.posts,
         body_keys,
@@ -451,6 +453,15 @@ def build(
         seconds=time.perf_counter() - start,
         rendered=made.rendered,
         cache=Memo(
-            made.bodies, made.records, env, env_key, md, options, inputs, keys_of, page_keys
+            made.bodies,
+            made.records,
+            env,
+            env_key,
+            md,
+            options,
+            inputs,
+            keys_of,
+            page_keys,
+            store.files if store is not None else memo.cache_files,
         ),
     )

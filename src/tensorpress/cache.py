@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -31,7 +32,7 @@ from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.models import Deferred, Heading, Post, Rendered, TopicRef
 
 CACHE_DIR = ".tensorpress-cache"
-INDEX = "live.json"
+INDEX = "live.txt"
 _FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{40,128}\.(?:json|post)\Z")
 """The files the last build left in the cache: what the next one prunes from."""
 Record = tuple[Post, tuple[Diagnostic, ...]]
@@ -201,6 +202,7 @@ def _body_file(key: str) -> str:
     return f"{key[:2]}/{key}.json"
 
 
+@lru_cache(maxsize=65536)
 def _record_file(post_key: str) -> str:
     """Where a post record is kept: named by a digest of the post key (it holds paths)."""
     name = hashlib.blake2b(post_key.encode(), digest_size=20).hexdigest()
@@ -263,16 +265,20 @@ class DiskCache(Mapping[str, Body]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def writer(self) -> CacheWriter:
-        return CacheWriter(self)
+    def writer(self, known: frozenset[str] | None = None) -> CacheWriter:
+        return CacheWriter(self, known)
 
 
 class CacheWriter:
     """Writes new bodies as they are made, then drops the files of replaced ones. The
     first failure stops writing and becomes one warning: the cache is only a speed-up."""
 
-    def __init__(self, cache: DiskCache) -> None:
+    def __init__(self, cache: DiskCache, known: frozenset[str] | None = None) -> None:
         self.cache = cache
+        self.known = known
+        """The files the last build in this process kept, if any: no index to read."""
+        self.files: frozenset[str] = frozenset()
+        """The files this build keeps, once finished."""
         self.failure: OSError | None = None
 
     def put(self, key: str, body: Body) -> None:
@@ -290,17 +296,18 @@ class CacheWriter:
             return
         self._write(self.cache.folder / _record_file(post_key), lambda: data)
 
-    def _known(self) -> set[str]:
-        """The files the last build kept, relative to the folder."""
+    def _known(self) -> tuple[frozenset[str], bool]:
+        """The files the last build kept, relative to the folder, and whether its index
+        said so (else they are every file there)."""
         folder = self.cache.folder
         try:
-            pipeline, names = json.loads((folder / INDEX).read_bytes())
+            pipeline, *names = (folder / INDEX).read_text("utf-8").split("\n")
             if pipeline == PIPELINE:  # names of our own shape only: never a path elsewhere
-                return {name for name in names if isinstance(name, str) and _FILE.match(name)}
-        except (OSError, ValueError, TypeError):
+                return frozenset(name for name in names if _FILE.match(name)), True
+        except (OSError, ValueError):
             pass
         found = [*folder.glob("*/*.json"), *folder.glob("*/*.post")]
-        return {path.relative_to(folder).as_posix() for path in found}
+        return frozenset(path.relative_to(folder).as_posix() for path in found), False
 
     def _write(self, path: Path, data: Callable[[], bytes]) -> None:
         if self.failure is not None:
@@ -315,17 +322,20 @@ class CacheWriter:
 
     def finish(self, live: Iterable[str], live_records: Iterable[str] = ()) -> Diagnostic | None:
         """Drop the files of bodies and records that are not live (of edited or deleted
-        posts): the last build's, listed in the folder's index, or, without a usable
-        index, every file there; then list the live ones for the next build."""
+        posts): of the last build's (``known``, or the folder's index, or without a
+        usable index every file there); then list the live ones for the next build."""
         if self.failure is None:
             folder = self.cache.folder
-            keep = {*map(_body_file, live), *map(_record_file, live_records)}
+            keep = frozenset((*map(_body_file, live), *map(_record_file, live_records)))
+            self.files = keep
+            known, listed = (self.known, True) if self.known is not None else self._known()
             try:
-                for name in self._known() - keep:
+                for name in known - keep:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(os.path.join(folder, name))
-                names = json.dumps([PIPELINE, sorted(keep)]).encode()
-                self._write(folder / INDEX, lambda: names)
+                if keep != known or not listed:
+                    names = "\n".join((PIPELINE, *keep)).encode()
+                    self._write(folder / INDEX, lambda: names)
             except OSError as exc:
                 self.failure = exc
         if self.failure is None:
