@@ -427,3 +427,54 @@ def test_a_hostile_cache_index_deletes_nothing_outside_the_cache(site, tmp_path)
     site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
     assert _build(site.root, tmp_path / "a").ok
     assert victim.read_text() == "keep me" and (site.root / "content/p0.md").exists()
+
+
+def test_links_and_images_are_resolved_without_reading_unchanged_bodies(
+    site, tmp_path, monkeypatch
+):
+    """A post's relative links and images are kept with its record, so a rebuild fixes
+    links and image sizes (and warns) without its HTML, which is read only if a page
+    that shows it renders; the site is the same as a clean build's."""
+    from tensorpress.cache import DiskCache
+
+    site.write("content/fig.png", _png(8, 6))
+    for i in range(25):  # more than a feed shows: the oldest is on no feed
+        site.post(
+            f"p{i}.md",
+            f"See [the next](p{i + 1}.md), ![a figure](fig.png), ![gone](gone{i}.png) and "
+            f'<img src="fig.png" alt="raw">.\n\n![sized](fig.png){{width=3}}\n',
+            title=f"Post {i}",
+            date=f"2024-01-{i + 1:02d}",
+        )
+    out = tmp_path / "a"
+    first = _build(site.root, out)
+    assert first.ok and any("gone0.png" in d.message for d in first.diagnostics)
+    reads: list[str] = []
+    real = DiskCache.__getitem__
+    monkeypatch.setattr(DiskCache, "__getitem__", lambda self, k: reads.append(k) or real(self, k))
+    site.post("p0.md", "Now [on](p1.md), ![gone](gone.png).\n", title="Post 0", date="2024-01-01")
+    again = _build(site.root, out)
+    assert reads == [], "no page that shows another post's HTML changed"
+    clean = _build(site.root, tmp_path / "c", disk_cache=False)
+    assert sorted(map(str, again.diagnostics)) == sorted(map(str, clean.diagnostics))
+    assert _tree(out) == _tree(tmp_path / "c")
+    page = (out / "posts/p5/index.html").read_text()
+    assert 'href="../../posts/p6/"' in page and 'width="8" height="6"' in page
+
+
+def _png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x00\x00\x00" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )

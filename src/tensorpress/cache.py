@@ -149,6 +149,7 @@ def _encode_record(key: str, record: Record, site_tz: tzinfo) -> bytes:
             p.notebook,
             p.colab,
             p.digest,
+            p.local_refs,
         ],
         ensure_ascii=False,
         allow_nan=False,
@@ -161,7 +162,7 @@ def _decode_record(key: str, data: bytes, site_tz: tzinfo, content: Deferred) ->
             data
         )
         summary, toc, words, reading, authors, image, draft, assets, links, *rest = rest
-        extra, text, series, nb, colab, digest = rest
+        extra, text, series, nb, colab, digest, refs = rest
         if pipeline != PIPELINE or known != key:
             return None
         when = _unwhen(date, site_tz)
@@ -191,6 +192,7 @@ def _decode_record(key: str, data: bytes, site_tz: tzinfo, content: Deferred) ->
             notebook=str(nb),
             colab=str(colab),
             digest=str(digest),
+            local_refs=tuple((str(kind), str(target)) for kind, target in refs),
         )
         return post, tuple(_undiag(d) for d in diags)
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -286,6 +286,7 @@ def load_post(
         extra=fm.extra,
         text=prose(rendered.text),
         series=fm.series,
+        local_refs=local_refs(html) if _links_local(rendered.links) else (),
     )
     if nb_front is not None:
         download = f"{name}{notebook.SUFFIX}"
@@ -322,6 +323,107 @@ _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
 
 
+def _image_target(tag: str) -> str:
+    src = _SRC.search(tag)
+    return src.group(1).split("#")[0].split("?")[0] if src else ""
+
+
+def local_refs(html: str) -> tuple[tuple[str, str], ...]:
+    """What the link rewrite looks at in ``html``, in its order: ("img" or "img-sized",
+    target) for each local image, then ("link", target) for each relative href/src.
+    Kept with the post, so its links can be resolved without its HTML."""
+    images = []
+    for tag in _IMG.findall(html):
+        target = _image_target(tag)
+        if _is_relative(target):
+            images.append(("img-sized" if " width=" in tag else "img", target))
+    links = [
+        ("link", target)
+        for _, target, _ in _LINK.findall(html)
+        if target and not target.startswith("/")
+    ]
+    return (*images, *links)
+
+
+class _Links:
+    """Where a post's relative links and images lead in this site: what the rewrite
+    does to each, the same whether it reads the HTML or only the post's ``local_refs``."""
+
+    def __init__(
+        self,
+        post: Post,
+        by_source: dict[str, Post],
+        sources: set[str],
+        sizes: Mapping[str, tuple[int, int]],
+        warn: bool = True,
+    ) -> None:
+        self.post, self.by_source, self.sources, self.sizes = post, by_source, sources, sizes
+        self.warn = warn
+        self.base = posixpath.dirname(post.source)
+        self.lines = {u.split("#")[0].split("?")[0]: n for u, n in reversed(post.links)}
+        self.diags: list[Diagnostic] = []
+
+    def _warn(self, diag: Diagnostic) -> None:
+        if self.warn:
+            self.diags.append(diag)
+
+    def image(self, target: str, sized: bool) -> tuple[int, int] | None:
+        """The size to add to an image (None: leave the tag); warns if it is missing."""
+        post, base = self.post, self.base
+        resolved = posixpath.normpath(posixpath.join(base, target))
+        made = resolved.startswith(base + "/") and resolved[len(base) + 1 :] in dict(post.files)
+        if resolved not in self.sources and resolved not in post.assets and not made:
+            self._warn(
+                warning(
+                    post.source,
+                    self.lines.get(target, 0),
+                    f"image {target!r} not found: put the file there, or fix "
+                    "the path (relative to the post)",
+                )
+            )
+            return None
+        return None if sized else self.sizes.get(resolved)
+
+    def link(self, target: str) -> str | None:
+        """The site path a link leads to (None: leave it); warns for a missing post."""
+        resolved = posixpath.normpath(posixpath.join(self.base, target))
+        if resolved.endswith(POST_SUFFIXES):
+            linked = self.by_source.get(resolved)
+            if linked is None:
+                self._warn(
+                    warning(
+                        self.post.source,
+                        self.lines.get(target, 0),
+                        f"link to {target!r} points to no post in content/: fix the path",
+                    )
+                )
+                return None
+            return linked.url
+        if resolved in self.post.assets:
+            return None
+        if resolved in self.sources and resolved.startswith("content/"):
+            return resolved[len("content/") :]
+        return None
+
+    def rewrite(self, html: str, images: bool = True) -> str:
+        """``html`` with its links (and images) as ``link`` (and ``image``) say."""
+
+        def size(m: re.Match) -> str:
+            tag = m.group(0)
+            target = _image_target(tag)
+            known = self.image(target, " width=" in tag) if _is_relative(target) else None
+            if known is None:
+                return tag
+            return tag.replace("<img ", f'<img width="{known[0]}" height="{known[1]}" ', 1)
+
+        def fix(m: re.Match) -> str:
+            target, tail = m.group(2), m.group(3)
+            to = self.link(target) if target and not target.startswith("/") else None
+            return m.group(0) if to is None else f'{m.group(1)}../../{to}{tail}"'
+
+        return _LINK.sub(fix, _IMG.sub(size, html) if images else html)
+
+
 def _rewrite_links(
     post: Post,
     by_source: dict[str, Post],
@@ -329,67 +431,28 @@ def _rewrite_links(
     sizes: Mapping[str, tuple[int, int]],
 ) -> tuple[Post, list[Diagnostic]]:
     """Relative links to ``x.md`` become the post's URL; other content files keep working;
-    local images get their width and height, and missing ones a warning."""
+    local images get their width and height, and missing ones a warning.
+
+    What changes is worked out from the post's ``local_refs``; the HTML itself is
+    rewritten only when a page shows it (``Deferred``), or at once if it is at hand."""
     if not _links_local(post.links):
         return post, []
-    base = posixpath.dirname(post.source)
-    lines = {url.split("#")[0].split("?")[0]: line for url, line in reversed(post.links)}
-    diags: list[Diagnostic] = []
-
-    def size(m: re.Match) -> str:
-        tag = m.group(0)
-        src = _SRC.search(tag)
-        target = src.group(1).split("#")[0].split("?")[0] if src else ""
-        if not _is_relative(target):
-            return tag
-        resolved = posixpath.normpath(posixpath.join(base, target))
-        made = resolved.startswith(base + "/") and resolved[len(base) + 1 :] in dict(post.files)
-        if resolved not in sources and resolved not in post.assets and not made:
-            diags.append(
-                warning(
-                    post.source,
-                    lines.get(target, 0),
-                    f"image {target!r} not found: put the file there, or fix "
-                    "the path (relative to the post)",
-                )
-            )
-            return tag
-        known = sizes.get(resolved)
-        if known is None or " width=" in tag:
-            return tag
-        return tag.replace("<img ", f'<img width="{known[0]}" height="{known[1]}" ', 1)
-
-    def fix(m: re.Match) -> str:
-        target, tail = m.group(2), m.group(3)
-        if not target or target.startswith("/"):
-            return m.group(0)
-        resolved = posixpath.normpath(posixpath.join(base, target))
-        if resolved.endswith(POST_SUFFIXES):
-            linked = by_source.get(resolved)
-            if linked is None:
-                diags.append(
-                    warning(
-                        post.source,
-                        lines.get(target, 0),
-                        f"link to {target!r} points to no post in content/: fix the path",
-                    )
-                )
-                return m.group(0)
-            return f'{m.group(1)}../../{linked.url}{tail}"'
-        if resolved in post.assets:
-            return m.group(0)
-        if resolved in sources and resolved.startswith("content/"):
-            return f'{m.group(1)}../../{resolved[len("content/") :]}{tail}"'
-        return m.group(0)
-
-    html = str(post.content)
-    content = _LINK.sub(fix, _IMG.sub(size, html))
-    summary = Markup(_LINK.sub(fix, str(post.summary)))
-    if content == html and summary == post.summary:
-        return post, diags
-    digest = hashlib.sha1(f"{post.digest}|{content}|{summary}".encode()).hexdigest()
-    kept = Deferred.packed(content) if isinstance(post.content, Deferred) else Markup(content)
-    return replace(post, content=kept, summary=summary, digest=digest), diags
+    links = _Links(post, by_source, sources, sizes)
+    fates = [
+        links.link(target) if kind == "link" else links.image(target, kind == "img-sized")
+        for kind, target in post.local_refs
+    ]
+    summary = Markup(links.rewrite(str(post.summary), images=False))
+    if not any(fates) and summary == post.summary:
+        return post, links.diags
+    digest = hashlib.sha1(f"{post.digest}|{fates!r}|{summary}".encode()).hexdigest()
+    quiet = _Links(post, by_source, sources, sizes, warn=False)  # warnings given above
+    if isinstance(post.content, Deferred):
+        deferred = post.content
+        content: Markup | Deferred = Deferred(lambda: quiet.rewrite(str(deferred)))
+    else:
+        content = Markup(quiet.rewrite(str(post.content)))
+    return replace(post, content=content, summary=summary, digest=digest), links.diags
 
 
 def assemble_site(

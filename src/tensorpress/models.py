@@ -143,6 +143,9 @@ class Post:
     """Files made from the source, written beside the page: (name, bytes), e.g. plots."""
     digest: str = ""
     """Changes whenever any other field does: the source's digest plus the metadata."""
+    local_refs: tuple[tuple[str, str], ...] = ()
+    """The relative links and images in ``content``, in order: (kind, target), for the
+    link rewrite to resolve without the HTML (``content.local_refs``)."""
 
 
 @dataclass(frozen=True, slots=True)
