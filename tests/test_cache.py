@@ -84,7 +84,7 @@ def test_a_new_pipeline_version_invalidates_the_cache(site, tmp_path, monkeypatc
 
 
 def test_parallel_and_serial_builds_are_byte_identical(site, tmp_path, monkeypatch):
-    monkeypatch.setattr("tensorpress.build.PARALLEL_MIN", 2)
+    monkeypatch.setattr("tensorpress.stages.PARALLEL_MIN", 2)
     _blog(site, 8)
     site.write("content/raw.md", "Write a blog post about GANs.\n\n# GANs\n\n```\nimport x\n")
     serial = _build(site.root, tmp_path / "s", disk_cache=False, jobs=1)
@@ -125,7 +125,7 @@ def test_no_cache_and_clean(site, capsys):
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_post_that_fails_to_decode_is_reported_in_both_modes(site, tmp_path, jobs, monkeypatch):
-    monkeypatch.setattr("tensorpress.build.PARALLEL_MIN", 1)
+    monkeypatch.setattr("tensorpress.stages.PARALLEL_MIN", 1)
     _blog(site, 2)
     site.write("content/bad.md", b"\xff\xfe bad")
     result = _build(site.root, tmp_path / "o", jobs=jobs, disk_cache=False)
@@ -302,7 +302,7 @@ def _varied_blog(site):
 def test_a_fresh_process_takes_unchanged_posts_from_their_records(site, tmp_path, monkeypatch):
     """No front matter is parsed and no body is read for a post whose record matches;
     the site is the same as a clean build's, byte for byte."""
-    import tensorpress.build as build_module
+    import tensorpress.stages as build_module
 
     _varied_blog(site)
     first = _build(site.root, tmp_path / "a")

@@ -16,6 +16,30 @@ def test_version_does_not_import_the_heavy_modules():
     assert out.stdout.startswith("tensorpress 0.") and out.stdout.strip().endswith("[]")
 
 
+def test_a_build_with_nothing_to_do_imports_none_of_the_heavy_libraries(site):
+    """Markdown, Pygments and Jinja2 are most of a fresh process's start-up: a build
+    whose inputs and outputs are unchanged never needs them; one with a change does."""
+    site.post(
+        "a.md", "Some `code` and $x$.\n\n```python\nx = 1\n```\n", title="A", date="2024-01-01"
+    )
+    code = (
+        "import sys; from tensorpress.cli import main\n"
+        f"main(['build', '-s', {str(site.root)!r}, '-q'])\n"
+        "print(sorted(m for m in ('pygments', 'jinja2', 'markdown_it', 'latex2mathml')"
+        " if m in sys.modules))"
+    )
+
+    def heavy() -> str:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    assert heavy() != "[]", "the first build makes the site"
+    assert heavy() == "[]"
+    site.post("a.md", "Changed.\n", title="A", date="2024-01-01")
+    assert heavy() != "[]"
+
+
 def test_python_dash_m_runs_the_cli():
     out = subprocess.run(
         [sys.executable, "-m", "tensorpress", "--help"], capture_output=True, text=True, check=True

@@ -9,9 +9,9 @@ Pygments generates, so a new Pygments release does not fail the suite.
 import shutil
 from importlib.metadata import version
 
-from tensorpress.build import STYLESHEET
 from tensorpress.cli import main
 from tensorpress.highlight import stylesheet
+from tensorpress.stages import STYLESHEET
 
 from .conftest import FIXTURES
 

@@ -27,9 +27,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from tensorpress.content import PIPELINE, Body
+from tensorpress.content import Body
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.models import Deferred, Heading, Post, Rendered, TopicRef
+from tensorpress.versions import PIPELINE
 
 CACHE_DIR = ".tensorpress-cache"
 INDEX = "live.txt"

@@ -699,7 +699,7 @@ def check_site(config: SiteConfig, *, pyflakes: bool = False) -> Report:
     from tensorpress.build import build
     from tensorpress.markdown import make_parser
     from tensorpress.output import read_sources
-    from tensorpress.render import theme_dir
+    from tensorpress.templates import theme_dir
 
     result = build(config, write=False, disk_cache=False, keep=False)
     inputs, _ = read_sources(config, theme_dir())

@@ -17,7 +17,6 @@ import yaml
 
 from tensorpress.diagnostics import Diagnostic, error, warning
 from tensorpress.frontmatter import load_yaml
-from tensorpress.mathml import macro_problem
 
 CONFIG_NAME = "tensorpress.yaml"
 
@@ -364,6 +363,8 @@ def _parse_macros(
     value: Any, rel: str, line: int, out: list[Diagnostic]
 ) -> tuple[tuple[str, str], ...]:
     """``{R: "\\mathbb{R}"}`` -> sorted pairs: hashable, so math conversion can be memoised."""
+    from tensorpress.mathml import macro_problem  # the math stack, only for sites with macros
+
     if not isinstance(value, dict):
         example = "{R: '\\mathbb{R}'}"
         out.append(error(rel, line, f"math_macros must map names to TeX, such as {example}"))

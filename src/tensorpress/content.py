@@ -18,14 +18,10 @@ from html import escape
 from pathlib import PurePosixPath
 from typing import Any
 
-import latex2mathml
-import markdown_it
-import mdit_py_plugins
-import pygments
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from tensorpress import __version__, notebook
+from tensorpress import notebook
 from tensorpress.config import SiteConfig, TopicDef
 from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import prepare
@@ -33,15 +29,10 @@ from tensorpress.frontmatter import decode, load_front, split, validate
 from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
+from tensorpress.output import POST_SUFFIXES
 from tensorpress.search import prose
+from tensorpress.versions import PIPELINE
 
-POST_SUFFIXES = (".md", ".markdown", notebook.SUFFIX)
-PIPELINE = (
-    f"tensorpress {__version__}; markdown-it-py {markdown_it.__version__}; "
-    f"mdit-py-plugins {mdit_py_plugins.__version__}; pygments {pygments.__version__}; "
-    f"latex2mathml {latex2mathml.__version__}; 5"
-)
-"""Everything a cached body depends on besides the file: change it, and the cache misses."""
 GENERIC_HEADINGS = {
     "introduction",
     "overview",

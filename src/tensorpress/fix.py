@@ -158,7 +158,7 @@ def _verify(old: Source, new: Source, post: Post, config: SiteConfig, md: Markdo
 def plan_fixes(config: SiteConfig) -> list[Fix]:
     from tensorpress.markdown import make_parser
     from tensorpress.output import read_sources
-    from tensorpress.render import theme_dir
+    from tensorpress.templates import theme_dir
 
     inputs, _ = read_sources(config, theme_dir())
     md = make_parser(*parser_options(config))

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from tensorpress.config import SiteConfig
-from tensorpress.content import POST_SUFFIXES
 from tensorpress.diagnostics import Diagnostic, error, warning
 from tensorpress.models import EMPTY, Page, Source
+
+POST_SUFFIXES = (".md", ".markdown", ".ipynb")
+"""The files under content/ that are posts (the last: notebooks, ``notebook.SUFFIX``)."""
 
 MANIFEST = ".tensorpress-manifest.json"
 

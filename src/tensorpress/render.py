@@ -51,6 +51,7 @@ from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error
 from tensorpress.models import Deferred, Page, Post, PostLink, Site, Topic, TopicLink
 from tensorpress.search import plain_text
+from tensorpress.templates import template_dirs, templates_digest, theme_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +115,6 @@ class Keys:
         return known[1] if same else None
 
 
-def theme_dir() -> Path:
-    """The default theme: packed into the wheel, or the repository's top level."""
-    packed = Path(__file__).parent / "theme"
-    return packed if packed.is_dir() else Path(__file__).resolve().parents[2]
-
-
 def _root_for(path: str, config: SiteConfig) -> str:
     if path == "404.html":
         return urlsplit(config.base_url).path or "/"
@@ -177,23 +172,6 @@ def feed_html(html: str) -> str:
 
     Keeps feeds several times smaller: highlighted code is mostly ``<span>`` tags."""
     return _FEED_NOISE.sub("", html)
-
-
-def template_dirs(config: SiteConfig) -> list[Path]:
-    """Where templates are looked up: the site's own first, then the theme's."""
-    dirs = [config.root / "templates", theme_dir() / "templates"]
-    return [d for d in dirs if d.is_dir()]
-
-
-def templates_digest(config: SiteConfig) -> str:
-    """A digest of every template file, in lookup order: any change gives a new one."""
-    digest = hashlib.sha1()
-    for folder in template_dirs(config):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 class _Environment(jinja2.Environment):

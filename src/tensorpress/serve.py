@@ -36,7 +36,7 @@ from tensorpress.livereload import (
     bind,
     ordered,
 )
-from tensorpress.render import theme_dir
+from tensorpress.templates import theme_dir
 
 WATCHED = ("content", "templates", "static")
 

@@ -1,0 +1,373 @@
+"""The stages that make a site once something changed: posts from sources (the pool, the
+build cache, the records), the site, pages rendered and staged, the commit.
+
+``build.build`` reads and digests the sources and calls ``make``; this module holds the
+heavy imports (Markdown, Pygments, Jinja2), which a build with nothing to do never needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from tensorpress.build import BuildResult, Memo
+from tensorpress.cache import CACHE_DIR, CacheWriter, DiskCache
+from tensorpress.config import SiteConfig
+from tensorpress.content import (
+    Body,
+    assemble_site,
+    body_key,
+    compute_body,
+    load_post,
+    parser_options,
+    post_html,
+)
+from tensorpress.diagnostics import Diagnostic, error, has_errors
+from tensorpress.highlight import stylesheet
+from tensorpress.images import IMAGE_SUFFIXES, image_size
+from tensorpress.markdown import make_parser
+from tensorpress.models import Deferred, Page, Post, Site, Source
+from tensorpress.output import (
+    Inputs,
+    Manifest,
+    Staging,
+    intact_keys,
+    read_asset,
+)
+from tensorpress.render import make_env, render_pages
+from tensorpress.search import INDEX_PATH, search_index
+
+STYLESHEET = "assets/highlight.css"
+PARALLEL_MIN = 48
+"""Bodies to render before a process pool pays for its start-up."""
+
+
+def _bundle_files(config: SiteConfig, inputs: Inputs) -> dict[str, bytes]:
+    """The files beside bundle posts, read once: for image sizes, then to be copied."""
+    found = {}
+    for source in inputs.posts:
+        for rel in source.assets:
+            data = read_asset(config.root, rel)
+            if data is not None:
+                found[rel] = data
+    return found
+
+
+def _assets(site: Site, bundled: dict[str, bytes]) -> list[Page]:
+    """Files beside bundle posts, copied next to the post's page, and the files a post
+    makes (a notebook's plots and its own copy, for download)."""
+    pages = []
+    for post in site.posts:
+        pages.extend(Page(post.url + name, data, post.source) for name, data in post.files)
+        base = post.source.rsplit("/", 1)[0] + "/"
+        pages.extend(
+            Page(post.url + rel[len(base) :], bundled[rel], rel)
+            for rel in post.assets
+            if rel in bundled
+        )
+    return pages
+
+
+def _image_sizes(inputs: Inputs, bundled: dict[str, bytes]) -> dict[str, tuple[int, int]]:
+    """Sizes of the images under content/ (copied files and bundle assets), by path."""
+    found = [
+        *((p.source, p.data) for p in inputs.files if p.source.startswith("content/")),
+        *bundled.items(),
+    ]
+    sizes = {}
+    for rel, data in found:
+        size = image_size(data, rel) if rel.lower().endswith(IMAGE_SUFFIXES) else None
+        if size is not None:
+            sizes[rel] = size
+    return sizes
+
+
+def _discard(page: Page) -> None:
+    """The sink of a build that writes nothing: pages are made for their diagnostics."""
+
+
+def _collisions(pages: list[Page]) -> list[Diagnostic]:
+    counts = Counter(p.path for p in pages)
+    return [
+        error(p.source or p.path, 0, f"two files would be written to {p.path}: rename one")
+        for p in pages
+        if counts[p.path] > 1 and p.source
+    ]
+
+
+@lru_cache(maxsize=4)
+def _worker_parser(options: tuple[Any, ...]) -> MarkdownIt:
+    return make_parser(*options)
+
+
+def _work(job: tuple[Source, tuple[Any, ...]]) -> tuple[str, Body | None]:
+    source, options = job
+    return body_key(source, options), compute_body(source, _worker_parser(options))
+
+
+def render_bodies(
+    sources: Sequence[Source], md: MarkdownIt, jobs: int, options: tuple[Any, ...]
+) -> Iterator[tuple[str, Body | None]]:
+    """(key, body) for each source, in order, over a process pool when there are enough;
+    same result either way. Lazy, so a cold build never holds every body at once.
+
+    ``md`` must have been made with ``make_parser(*options)``."""
+    if jobs > 1 and len(sources) >= PARALLEL_MIN:
+        from concurrent.futures import ProcessPoolExecutor  # only here: 15 ms to import
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            chunk = max(1, min(8, len(sources) // (jobs * 8)))  # small: bodies are big
+            yield from pool.map(_work, [(s, options) for s in sources], chunksize=chunk)
+        return
+    for source in sources:
+        yield body_key(source, options), compute_body(source, md)
+
+
+def _body_key(source: Source, options: tuple[Any, ...], known: dict[str, tuple[bytes, str]]) -> str:
+    """``body_key``, taken from ``known`` (same options) when the bytes are the same object."""
+    data, key = known.get(source.path, (b"", ""))
+    return key if data is source.data else body_key(source, options)
+
+
+def _post_key(body: str, source: Source, config_key: str) -> str:
+    return f"{body}|{source.mtime}|{source.assets}|{config_key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The posts of one build, and what of them the next build in this process reuses."""
+
+    posts: list[Post]
+    records: dict[str, tuple[Post | None, tuple[Diagnostic, ...]]]
+    """Post key -> (post, its diagnostics): what the next build in this process reuses."""
+    bodies: dict[str, Body]
+    """Bodies kept for the next build in this process (none with ``keep=False``)."""
+    rendered: int
+    diagnostics: list[Diagnostic]
+
+
+def _html_later(
+    disk: DiskCache, key: str, source: Source, md: MarkdownIt, keep: bool
+) -> Callable[[Post], str]:
+    """How a post loaded from its record gets its HTML: from the body file, or made
+    again from the source if that file has gone bad since; kept once made if ``keep``
+    (``serve``: the next rebuild may show it again)."""
+    made: list[str] = []
+
+    def html(post: Post) -> str:
+        if made:
+            return made[0]
+        body = disk.get(key) or compute_body(source, md)
+        text = "" if body is None else post_html(body.rendered, post.title)
+        if keep:
+            made.append(text)
+        return text
+
+    return html
+
+
+def _load_posts(
+    sources: Sequence[Source],
+    body_keys: list[str],
+    post_keys: list[str],
+    config: SiteConfig,
+    md: MarkdownIt,
+    memo: Memo,
+    disk: DiskCache | None,
+    store: CacheWriter | None,
+    jobs: int,
+    keep: bool,
+) -> Loaded:
+    """The posts: the last build's in this process, or their records in the cache, where
+    their key is unchanged; the others made (bodies rendered over the pool, or read
+    from the cache) one post at a time: a build never holds every body at once.
+
+    With ``keep=False`` each post holds its HTML compressed until its pages render."""
+    loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
+    tz = config.tz
+    if disk is not None:
+        for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
+            if post_key not in loaded:
+                found = disk.record(post_key, tz, _html_later(disk, key, source, md, keep))
+                if found is not None:
+                    loaded[post_key] = found
+    misses = [
+        source
+        for source, key, post_key in zip(sources, body_keys, post_keys, strict=True)
+        if post_key not in loaded
+        and key not in memo.bodies
+        and not (disk is not None and disk.has(key))
+    ]
+    fresh = render_bodies(misses, md, jobs, parser_options(config))
+    missing = {s.path for s in misses}
+    rendered = 0
+    live = set(body_keys)
+    used = {k: v for k, v in memo.bodies.items() if k in live} if keep else {}
+    posts = []
+    diags: list[Diagnostic] = []
+    for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
+        if post_key not in loaded:
+            body = None
+            if source.path not in missing:
+                body = memo.bodies.get(key) or (disk.get(key) if disk is not None else None)
+            if body is None:  # a miss: the next body from the pool is this one; or a bad file
+                body = next(fresh)[1] if source.path in missing else compute_body(source, md)
+                rendered += body is not None
+                if body is not None and store is not None:
+                    store.put(key, body)
+            made = load_post(source, config, md, {key: body} if body else {}, used, key)
+            if store is not None and made[0] is not None:
+                store.put_record(post_key, made, tz)
+            if not keep:  # the post holds what pages need: let the body go
+                used.clear()
+                if made[0] is not None:
+                    made = (replace(made[0], content=Deferred.packed(made[0].content)), made[1])
+            loaded[post_key] = made
+        post, post_diags = loaded[post_key]
+        diags.extend(post_diags)
+        if post is not None:
+            posts.append(post)
+    return Loaded(posts, loaded, used, rendered, diags)
+
+
+def make(
+    config: SiteConfig,
+    memo: Memo,
+    inputs: Inputs,
+    diags: list[Diagnostic],
+    manifest: Manifest,
+    digest: str,
+    templates: str,
+    *,
+    strict: bool,
+    write: bool,
+    disk_cache: bool,
+    jobs: int | None,
+    keep: bool,
+    start: float,
+) -> BuildResult:
+    """The rest of ``build.build``: what it read, made into a site and written."""
+    config_key = hashlib.sha1(repr(config).encode()).hexdigest()
+    options = parser_options(config)
+    same_options = memo.body_keys if memo.parser_options == options else {}
+    keys_of = {
+        source.path: (source.data, _body_key(source, options, same_options))
+        for source in inputs.posts
+    }
+    body_keys = [keys_of[source.path][1] for source in inputs.posts]
+    post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
+
+    disk = DiskCache(config.root / CACHE_DIR) if disk_cache else None
+    md = memo.parser if memo.parser and memo.parser_options == options else make_parser(*options)
+    store = disk.writer(memo.cache_files or None) if disk is not None and write else None
+    made = _load_posts(
+        inputs.posts,
+        body_keys,
+        post_keys,
+        config,
+        md,
+        memo,
+        disk,
+        store,
+        jobs if jobs is not None else (os.cpu_count() or 1),
+        keep,
+    )
+    diags.extend(made.diagnostics)
+    if not keep:  # a one-off build: the posts are made, their sources' bytes can go
+        inputs = replace(inputs, posts=tuple(replace(s, data=b"") for s in inputs.posts))
+        keys_of.clear()
+    if store is not None:
+        saved = store.finish(body_keys, post_keys)
+        if saved is not None:
+            diags.append(saved)
+    bundled = _bundle_files(config, inputs)
+    site, site_diags = assemble_site(
+        made.posts, config, (p.source for p in inputs.files), _image_sizes(inputs, bundled)
+    )
+    diags.extend(site_diags)
+
+    env_key = f"{config_key}|{templates}"
+    env = (
+        memo.env
+        if memo.env is not None and memo.env_key == env_key
+        else make_env(config, bytecode=disk_cache)
+    )
+    # Written as rendered (staged, renamed into place only if the build succeeds), unless
+    # the build has already failed: then pages are rendered for their diagnostics only.
+    stage = (
+        Staging(config.output, manifest)
+        if write and not (has_errors(diags) or (strict and diags))
+        else None
+    )
+    pages, render_diags, page_keys = render_pages(
+        env,
+        site,
+        intact_keys(config.output, manifest.files),
+        templates,
+        memo.page_keys,
+        sink=stage.add if stage is not None else _discard,
+    )
+    diags.extend(render_diags)
+    css = stylesheet(config.style_light, config.style_dark).encode()
+    copies = [
+        *inputs.files,
+        Page(STYLESHEET, css),
+        Page(INDEX_PATH, search_index(site.posts)),
+        *_assets(site, bundled),
+    ]
+    for copy in copies:
+        page = replace(copy, key=hashlib.blake2b(copy.data, digest_size=20).hexdigest())
+        if stage is not None:
+            stage.add(page)
+        pages.append(replace(page, data=b""))
+    del copies
+    diags.extend(_collisions(pages))
+
+    failed = has_errors(diags) or (strict and bool(diags))
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    if stage is not None and failed:
+        stage.abort()
+    elif stage is not None:
+        summary = {
+            "diagnostics": [[d.path, d.line, d.severity, d.message] for d in diags],
+            "posts": len(site.posts),
+            "topics": len(site.topics),
+            "pages": len(pages),
+        }
+        report, write_diags = stage.commit(digest, summary)
+        diags.extend(write_diags)
+        failed = bool(write_diags)
+        written, removed = report.written, report.removed
+    return BuildResult(
+        ok=not failed,
+        diagnostics=tuple(diags),
+        site=site,
+        posts=len(site.posts),
+        topics=len(site.topics),
+        pages=len(pages),
+        written=written,
+        removed=removed,
+        seconds=time.perf_counter() - start,
+        rendered=made.rendered,
+        cache=Memo(
+            made.bodies,
+            made.records,
+            env,
+            env_key,
+            md,
+            options,
+            inputs,
+            keys_of,
+            page_keys,
+            store.files if store is not None else memo.cache_files,
+        ),
+    )
