@@ -34,8 +34,9 @@ from tensorpress.versions import PIPELINE
 
 CACHE_DIR = ".tensorpress-cache"
 INDEX = "live.txt"
-_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{40,128}\.(?:json|post)\Z")
 """The files the last build left in the cache: what the next one prunes from."""
+_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{40,128}\.(?:json|post)\Z")
+"""The name of a body or record file: the only names taken from the index."""
 Record = tuple[Post, tuple[Diagnostic, ...]]
 """A post as ``load_post`` made it, with its diagnostics."""
 
@@ -47,17 +48,29 @@ def _encode(key: str, body: Body) -> bytes:
             "pipeline": PIPELINE,
             "key": key,
             "html": r.html,
-            "headings": [[h.level, h.id, h.text, h.line, h.html] for h in r.headings],
+            "headings": _heading_rows(r.headings),
             "summary": r.summary_html,
             "text": r.text,
             "words": r.words,
-            "links": [list(link) for link in r.links],
+            "links": r.links,
             "render_diagnostics": [list(_diag(d)) for d in r.diagnostics],
             "prompt_subject": body.prompt_subject,
             "diagnostics": [list(_diag(d)) for d in body.diagnostics],
         },
         ensure_ascii=False,
     ).encode("utf-8")
+
+
+def _heading_rows(headings: tuple[Heading, ...]) -> list[list[Any]]:
+    return [[h.level, h.id, h.text, h.line, h.html] for h in headings]
+
+
+def _headings(rows: list[list[Any]]) -> tuple[Heading, ...]:
+    return tuple(Heading(int(a), str(b), str(c), int(d), str(e)) for a, b, c, d, e in rows)
+
+
+def _links(rows: list[list[Any]]) -> tuple[tuple[str, int], ...]:
+    return tuple((str(url), int(line)) for url, line in rows)
 
 
 def _diag(d: Diagnostic) -> tuple[str, int, str, str]:
@@ -71,13 +84,11 @@ def _decode(key: str, data: bytes) -> Body | None:
             return None
         rendered = Rendered(
             html=str(obj["html"]),
-            headings=tuple(
-                Heading(int(a), str(b), str(c), int(d), str(e)) for a, b, c, d, e in obj["headings"]
-            ),
+            headings=_headings(obj["headings"]),
             summary_html=str(obj["summary"]),
             text=str(obj["text"]),
             words=int(obj["words"]),
-            links=tuple((str(u), int(n)) for u, n in obj["links"]),
+            links=_links(obj["links"]),
             diagnostics=tuple(_undiag(d) for d in obj["render_diagnostics"]),
         )
         subject = obj["prompt_subject"]
@@ -136,7 +147,7 @@ def _encode_record(key: str, record: Record, site_tz: tzinfo) -> bytes:
             _when(p.updated, site_tz),
             [[t.slug, t.name, t.url] for t in p.topics],
             str(p.summary),
-            [[h.level, h.id, h.text, h.line, h.html] for h in p.toc],
+            _heading_rows(p.toc),
             p.words,
             p.reading_time,
             p.authors,
@@ -157,7 +168,10 @@ def _encode_record(key: str, record: Record, site_tz: tzinfo) -> bytes:
     ).encode("utf-8")
 
 
-def _decode_record(key: str, data: bytes, site_tz: tzinfo, content: Deferred) -> Record | None:
+def _decode_record(
+    key: str, data: bytes, site_tz: tzinfo, content: Callable[[str], Deferred]
+) -> Record | None:
+    """The record in ``data``; its post's HTML is ``content(title)``."""
     try:
         pipeline, known, diags, source, title, slug, url, date, updated, topics, *rest = json.loads(
             data
@@ -178,15 +192,15 @@ def _decode_record(key: str, data: bytes, site_tz: tzinfo, content: Deferred) ->
             updated=_unwhen(updated, site_tz),
             topics=tuple(TopicRef(str(a), str(b), str(c)) for a, b, c in topics),
             summary=Markup(summary),
-            content=content,
-            toc=tuple(Heading(int(a), str(b), str(c), int(d), str(e)) for a, b, c, d, e in toc),
+            content=content(str(title)),
+            toc=_headings(toc),
             words=int(words),
             reading_time=int(reading),
             authors=tuple(str(a) for a in authors),
             image=None if image is None else str(image),
             draft=bool(draft),
             assets=tuple(str(a) for a in assets),
-            links=tuple((str(u), int(n)) for u, n in links),
+            links=_links(links),
             extra=MappingProxyType(dict(extra)),
             text=str(text),
             series=None if series is None else str(series),
@@ -224,7 +238,7 @@ def _fields(post: Post) -> tuple[Any, ...]:
 
 
 class DiskCache(Mapping[str, Body]):
-    """Read-through view of the cache folder; ``save`` writes new bodies and prunes old."""
+    """Read-through view of the cache folder; ``writer`` writes new files and prunes old."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -237,17 +251,13 @@ class DiskCache(Mapping[str, Body]):
         except OSError:
             return None
 
-    def record(self, post_key: str, site_tz: tzinfo, html: Callable[[Post], str]) -> Record | None:
+    def record(self, post_key: str, site_tz: tzinfo, html: Callable[[str], str]) -> Record | None:
         """The post ``load_post`` made for ``post_key``, if a usable record is there; its
-        HTML is ``html(post)``, made when a page that shows it renders."""
+        HTML is ``html(title)``, made when a page that shows it renders."""
         data = self._read(_record_file(post_key))
         if data is None:
             return None
-        cell: list[Post] = []
-        found = _decode_record(post_key, data, site_tz, Deferred(lambda: html(cell[0])))
-        if found is not None:
-            cell.append(found[0])
-        return found
+        return _decode_record(post_key, data, site_tz, lambda title: Deferred(lambda: html(title)))
 
     def __getitem__(self, key: str) -> Body:
         data = self._read(_body_file(key))
@@ -294,7 +304,7 @@ class CacheWriter:
             data = _encode_record(post_key, record, site_tz)
         except (TypeError, ValueError):
             return
-        back = _decode_record(post_key, data, site_tz, Deferred(str))
+        back = _decode_record(post_key, data, site_tz, lambda _title: Deferred(str))
         if back is None or _plain(back) != _plain(record):
             return
         self._write(self.cache.folder / _record_file(post_key), lambda: data)

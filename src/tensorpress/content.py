@@ -314,25 +314,28 @@ _IMG = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]*)"')
 
 
-def _image_target(tag: str) -> str:
+def _local_image(tag: str) -> str | None:
+    """The target of an ``<img>`` tag that points to a file of ours, else None."""
     src = _SRC.search(tag)
-    return src.group(1).split("#")[0].split("?")[0] if src else ""
+    target = src.group(1).split("#")[0].split("?")[0] if src else ""
+    return target if _is_relative(target) else None
+
+
+def _local_link(target: str) -> bool:
+    """Whether an href/src target (``_LINK``'s second group) is relative to the post."""
+    return bool(target) and not target.startswith("/")
 
 
 def local_refs(html: str) -> tuple[tuple[str, str], ...]:
     """What the link rewrite looks at in ``html``, in its order: ("img" or "img-sized",
     target) for each local image, then ("link", target) for each relative href/src.
     Kept with the post, so its links can be resolved without its HTML."""
-    images = []
-    for tag in _IMG.findall(html):
-        target = _image_target(tag)
-        if _is_relative(target):
-            images.append(("img-sized" if " width=" in tag else "img", target))
-    links = [
-        ("link", target)
-        for _, target, _ in _LINK.findall(html)
-        if target and not target.startswith("/")
+    images = [
+        ("img-sized" if " width=" in tag else "img", target)
+        for tag in _IMG.findall(html)
+        if (target := _local_image(tag)) is not None
     ]
+    links = [("link", target) for _, target, _ in _LINK.findall(html) if _local_link(target)]
     return (*images, *links)
 
 
@@ -401,15 +404,15 @@ class _Links:
 
         def size(m: re.Match) -> str:
             tag = m.group(0)
-            target = _image_target(tag)
-            known = self.image(target, " width=" in tag) if _is_relative(target) else None
+            target = _local_image(tag)
+            known = None if target is None else self.image(target, " width=" in tag)
             if known is None:
                 return tag
             return tag.replace("<img ", f'<img width="{known[0]}" height="{known[1]}" ', 1)
 
         def fix(m: re.Match) -> str:
             target, tail = m.group(2), m.group(3)
-            to = self.link(target) if target and not target.startswith("/") else None
+            to = self.link(target) if _local_link(target) else None
             return m.group(0) if to is None else f'{m.group(1)}../../{to}{tail}"'
 
         return _LINK.sub(fix, _IMG.sub(size, html) if images else html)

@@ -26,7 +26,7 @@ class Deferred:
     holds each body compressed (``packed``) or on disk (the build cache) until then.
 
     ``str()`` and ``__html__`` (what Jinja's autoescape and ``Markup()`` call) give the
-    HTML; the renderer hands templates posts whose ``content`` is a plain ``Markup``."""
+    HTML; templates read it as a plain ``Markup`` (``render``'s environment makes it)."""
 
     __slots__ = ("_make",)
 

@@ -90,6 +90,11 @@ def _image_sizes(inputs: Inputs, bundled: dict[str, bytes]) -> dict[str, tuple[i
     return sizes
 
 
+def _failed(diags: list[Diagnostic], strict: bool) -> bool:
+    """An error, or with ``--strict`` any warning: nothing is written."""
+    return has_errors(diags) or (strict and bool(diags))
+
+
 def _discard(page: Page) -> None:
     """The sink of a build that writes nothing: pages are made for their diagnostics."""
 
@@ -156,17 +161,17 @@ class Loaded:
 
 def _html_later(
     disk: DiskCache, key: str, source: Source, md: MarkdownIt, keep: bool
-) -> Callable[[Post], str]:
-    """How a post loaded from its record gets its HTML: from the body file, or made
-    again from the source if that file has gone bad since; kept once made if ``keep``
-    (``serve``: the next rebuild may show it again)."""
+) -> Callable[[str], str]:
+    """How a post loaded from its record gets its HTML (given its title): from the body
+    file, or made again from the source if that file has gone bad since; kept once made
+    if ``keep`` (``serve``: the next rebuild may show it again)."""
     made: list[str] = []
 
-    def html(post: Post) -> str:
+    def html(title: str) -> str:
         if made:
             return made[0]
         body = disk.get(key) or compute_body(source, md)
-        text = "" if body is None else post_html(body.rendered, post.title)
+        text = "" if body is None else post_html(body.rendered, title)
         if keep:
             made.append(text)
         return text
@@ -302,11 +307,7 @@ def make(
     )
     # Written as rendered (staged, renamed into place only if the build succeeds), unless
     # the build has already failed: then pages are rendered for their diagnostics only.
-    stage = (
-        Staging(config.output, manifest)
-        if write and not (has_errors(diags) or (strict and diags))
-        else None
-    )
+    stage = Staging(config.output, manifest) if write and not _failed(diags, strict) else None
     pages, render_diags, page_keys = render_pages(
         env,
         site,
@@ -331,7 +332,7 @@ def make(
     del copies
     diags.extend(_collisions(pages))
 
-    failed = has_errors(diags) or (strict and bool(diags))
+    failed = _failed(diags, strict)
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     if stage is not None and failed:
