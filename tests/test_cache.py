@@ -8,7 +8,7 @@ import pytest
 
 from tensorpress import content
 from tensorpress.build import build
-from tensorpress.cache import CACHE_DIR
+from tensorpress.cache import CACHE_DIR, RECORDS
 from tensorpress.cli import main
 from tensorpress.config import load_config
 from tensorpress.output import MANIFEST
@@ -308,7 +308,7 @@ def test_a_fresh_process_takes_unchanged_posts_from_their_records(site, tmp_path
     first = _build(site.root, tmp_path / "a")
     assert first.ok, first.diagnostics
     # one post has no record: a date in an extra field is more than JSON holds exactly
-    assert len(list((site.root / CACHE_DIR).rglob("*.post"))) == 6
+    assert len(_records(site.root)) == 6
     loads: list[str] = []
     real = build_module.load_post
     monkeypatch.setattr(
@@ -329,27 +329,57 @@ def test_a_bad_record_or_a_lost_body_never_changes_the_site(site, tmp_path):
     out = tmp_path / "a"
     _build(site.root, out)
     before = _tree(out)
-    records = sorted((site.root / CACHE_DIR).rglob("*.post"))
-    records[0].write_bytes(records[0].read_bytes()[:50])
-    records[1].write_text('["other pipeline"]')
+    file = site.root / CACHE_DIR / RECORDS
+    head, first, second, *rest = file.read_bytes().split(b"\n")
+    names = [line.split(b" ", 1)[0] for line in (first, second)]
+    cut = first[:50]  # cut short, and a record of another shape
+    file.write_bytes(b"\n".join([head, cut, names[1] + b' ["another", "shape"]', *rest]))
     for body in (site.root / CACHE_DIR).glob("*/*.json"):
         body.unlink()  # the records stay: their HTML must be made again from the sources
     for page in out.rglob("*.html"):
         page.write_text("stale")  # so that every page is rendered again
     assert _build(site.root, out).ok
     assert _tree(out) == before
+    kept = _records(site.root)  # the bad two made again, and appended
+    assert len(kept) == 6 and kept[names[0]] != cut.split(b" ", 1)[1]
+    assert kept[names[1]] != b'["another", "shape"]'
 
 
 def test_records_of_another_config_or_of_deleted_posts_are_not_kept(site, tmp_path):
     _varied_blog(site)
     _build(site.root, tmp_path / "b")
-    before = set((site.root / CACHE_DIR).rglob("*.post"))
+    before = _records(site.root)
     site.write("tensorpress.yaml", "title: T\ntimezone: Asia/Tokyo\n")
     (site.root / "content/listed.md").unlink()
     _build(site.root, tmp_path / "b")
-    after = set((site.root / CACHE_DIR).rglob("*.post"))
-    assert len(after) == 5 and not after & before
+    after = _records(site.root)
+    assert len(after) == 5 and not after.keys() & before.keys()
     assert _tree(tmp_path / "b") == _tree(_clean(site.root, tmp_path / "c"))
+
+
+def _records(root: Path) -> dict[bytes, bytes]:
+    """The records file by name: the last line of a name wins."""
+    head, *lines = (root / CACHE_DIR / RECORDS).read_bytes().split(b"\n")
+    assert head == content.PIPELINE.encode()
+    return dict(line.split(b" ", 1) for line in lines)  # type: ignore[misc]
+
+
+def test_an_edit_appends_one_record_until_most_are_of_no_live_post(site, tmp_path):
+    """The records file grows by a line per edited post, and is written anew, live
+    records only, once it holds more dead records than live ones."""
+    _blog(site, 3)
+    _build(site.root, tmp_path / "a")
+    file = site.root / CACHE_DIR / RECORDS
+    first = file.read_bytes()
+    sizes = []
+    for n in range(4):
+        site.post("p1.md", f"Edit {n}.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
+        assert _build(site.root, tmp_path / "a").ok
+        sizes.append(file.read_bytes().count(b"\n"))
+    assert sizes == [4, 5, 6, 3], "three appended, then three live records written anew"
+    assert file.read_bytes()[: len(first)] != first
+    assert _build(site.root, tmp_path / "a").ok and file.read_bytes().count(b"\n") == 3
+    assert _tree(tmp_path / "a") == _tree(_clean(site.root, tmp_path / "c"))
 
 
 def _clean(root: Path, out: Path) -> Path:
@@ -400,14 +430,14 @@ def test_the_cache_index_lists_what_the_next_build_prunes(site, tmp_path):
     _build(site.root, tmp_path / "a")
     files = {p.relative_to(folder).as_posix() for p in folder.glob("*/*.*")}
     listed = (folder / "live.txt").read_text().split("\n")
-    assert len(files) == 6 and listed[0] == content.PIPELINE and set(listed[1:]) == files
+    assert len(files) == 3 and listed[0] == content.PIPELINE and set(listed[1:]) == files
     orphan = folder / "zz" / "orphan.json"
     orphan.parent.mkdir()
     orphan.write_text("{}")
     site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
     _build(site.root, tmp_path / "a")
     now = {p.relative_to(folder).as_posix() for p in folder.glob("*/*.*")}
-    assert len(now - files) == 3 and len(files - now) == 2, "the edited post's two replaced"
+    assert len(now - files) == 2 and len(files - now) == 1, "the edited post's body replaced"
     assert orphan.exists(), "not listed, not looked for"
     (folder / "live.txt").write_text("another pipeline\n" + "\n".join(listed[1:]))
     site.post("p2.md", "Edited.\n", title="Post 2", date="2024-01-03", topics="[gan]")

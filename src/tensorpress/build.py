@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import jinja2
     from markdown_it import MarkdownIt
 
+    from tensorpress.cache import Records
     from tensorpress.content import Body
     from tensorpress.models import Post, Site
     from tensorpress.render import Keys
@@ -73,6 +74,8 @@ class Memo:
     """Page keys of the last render with the records they were made from."""
     cache_files: frozenset[str] = frozenset()
     """The files the last build kept in the disk cache: what this one prunes from."""
+    cache_records: Records | None = None
+    """The disk cache's records file as the last build left it: not read again."""
 
 
 def _inputs_digest(config: SiteConfig, inputs: Inputs, templates: str, flags: str) -> str:

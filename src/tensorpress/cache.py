@@ -1,9 +1,11 @@
 """The persistent cache: one JSON file per rendered post body (``<key>.json``, by the
-digest of its source), and one per post record (``<name>.post``: the post as templates
-see it, without its HTML, by the digest of everything ``load_post`` reads).
+digest of its source), and one file of post records (``posts.jsonl``: each post as
+templates see it, without its HTML, by the digest of everything ``load_post`` reads).
 
 The records let a fresh process skip front matter and bodies of unchanged posts: their
-HTML is read from the body file only when a page that shows it renders.
+HTML is read from the body file only when a page that shows it renders. They are one
+file, a line each, because a fresh process needs nearly all of them: one read, not a
+thousand opens.
 
 JSON, not pickle: a cache folder may come from anywhere (a copied site), and loading it
 must never run code. Each file names its key and pipeline version; anything that does
@@ -34,9 +36,11 @@ from tensorpress.versions import PIPELINE
 
 CACHE_DIR = ".tensorpress-cache"
 INDEX = "live.txt"
-"""The files the last build left in the cache: what the next one prunes from."""
-_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{40,128}\.(?:json|post)\Z")
-"""The name of a body or record file: the only names taken from the index."""
+"""The body files the last build left in the cache: what the next one prunes from."""
+RECORDS = "posts.jsonl"
+"""The post records: a line of the pipeline version, then ``<name> <record JSON>`` each."""
+_FILE = re.compile(r"[0-9a-f]{2}/[0-9a-f]{40,128}\.json\Z")
+"""The name of a body file: the only names taken from the index."""
 Record = tuple[Post, tuple[Diagnostic, ...]]
 """A post as ``load_post`` made it, with its diagnostics."""
 
@@ -52,7 +56,7 @@ def _encode(key: str, body: Body) -> bytes:
             "summary": r.summary_html,
             "text": r.text,
             "words": r.words,
-            "links": r.links,
+            "links": _columns(r.links, 2),
             "render_diagnostics": [list(_diag(d)) for d in r.diagnostics],
             "prompt_subject": body.prompt_subject,
             "diagnostics": [list(_diag(d)) for d in body.diagnostics],
@@ -61,16 +65,33 @@ def _encode(key: str, body: Body) -> bytes:
     ).encode("utf-8")
 
 
+def _columns(rows: Iterable[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Records as columns, one list per field: read back by ``_typed`` at C speed (a
+    build reads the links and headings of every post in the site)."""
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    return columns or [[] for _ in range(width)]
+
+
+def _typed(columns: list[Any], *kinds: type) -> Iterator[list[Any]]:
+    """The columns, each checked to hold only its kind, all of one length."""
+    if len(columns) != len(kinds) or len({len(column) for column in columns}) > 1:
+        raise ValueError("columns")
+    for column, kind in zip(columns, kinds, strict=True):
+        if not set(map(type, column)) <= {kind}:
+            raise TypeError(kind)
+        yield column
+
+
 def _heading_rows(headings: tuple[Heading, ...]) -> list[list[Any]]:
-    return [[h.level, h.id, h.text, h.line, h.html] for h in headings]
+    return _columns(((h.level, h.id, h.text, h.line, h.html) for h in headings), 5)
 
 
-def _headings(rows: list[list[Any]]) -> tuple[Heading, ...]:
-    return tuple(Heading(int(a), str(b), str(c), int(d), str(e)) for a, b, c, d, e in rows)
+def _headings(columns: list[Any]) -> tuple[Heading, ...]:
+    return tuple(map(Heading, *_typed(columns, int, str, str, int, str)))
 
 
-def _links(rows: list[list[Any]]) -> tuple[tuple[str, int], ...]:
-    return tuple((str(url), int(line)) for url, line in rows)
+def _links(columns: list[Any]) -> tuple[tuple[str, int], ...]:
+    return tuple(zip(*_typed(columns, str, int), strict=True))
 
 
 def _diag(d: Diagnostic) -> tuple[str, int, str, str]:
@@ -129,56 +150,58 @@ def _unwhen(item: list[Any] | None, site_tz: tzinfo) -> datetime | None:
     return datetime.fromisoformat(str(wall)).replace(tzinfo=fixed)
 
 
-def _encode_record(key: str, record: Record, site_tz: tzinfo) -> bytes:
+def _encode_record(key: str, record: Record, site_tz: tzinfo) -> str:
     """``record`` without its HTML; TypeError for what JSON cannot hold exactly."""
     p, diags = record
     if p.files:
         raise TypeError("made files")  # a notebook's plots: bytes
-    return json.dumps(
-        [
-            PIPELINE,
-            key,
-            [_diag(d) for d in diags],
-            p.source,
-            p.title,
-            p.slug,
-            p.url,
-            _when(p.date, site_tz),
-            _when(p.updated, site_tz),
-            [[t.slug, t.name, t.url] for t in p.topics],
-            str(p.summary),
-            _heading_rows(p.toc),
-            p.words,
-            p.reading_time,
-            p.authors,
-            p.image,
-            p.draft,
-            p.assets,
-            p.links,
-            dict(p.extra),
-            p.text,
-            p.series,
-            p.notebook,
-            p.colab,
-            p.digest,
-            p.local_refs,
-        ],
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode("utf-8")
+    return (
+        json.dumps(
+            [
+                key,
+                [_diag(d) for d in diags],
+                p.source,
+                p.title,
+                p.slug,
+                p.url,
+                _when(p.date, site_tz),
+                _when(p.updated, site_tz),
+                [[t.slug, t.name, t.url] for t in p.topics],
+                str(p.summary),
+                _heading_rows(p.toc),
+                p.words,
+                p.reading_time,
+                p.authors,
+                p.image,
+                p.draft,
+                p.assets,
+                _columns(p.links, 2),
+                dict(p.extra),
+                len(p.search_entry),
+                p.series,
+                p.notebook,
+                p.colab,
+                p.digest,
+                _columns(p.local_refs, 2),
+            ],
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+        + "\t"
+        + p.search_entry
+    )  # JSON as it is: a tab in it is escaped
 
 
 def _decode_record(
-    key: str, data: bytes, site_tz: tzinfo, content: Callable[[str], Deferred]
+    key: str, data: str, site_tz: tzinfo, content: Callable[[str], Deferred]
 ) -> Record | None:
     """The record in ``data``; its post's HTML is ``content(title)``."""
     try:
-        pipeline, known, diags, source, title, slug, url, date, updated, topics, *rest = json.loads(
-            data
-        )
+        fields, _, search = data.partition("\t")
+        known, diags, source, title, slug, url, date, updated, topics, *rest = json.loads(fields)
         summary, toc, words, reading, authors, image, draft, assets, links, *rest = rest
-        extra, text, series, nb, colab, digest, refs = rest
-        if pipeline != PIPELINE or known != key:
+        extra, search_size, series, nb, colab, digest, refs = rest
+        if known != key or search_size != len(search):  # the index's own check: cut short
             return None
         when = _unwhen(date, site_tz)
         if when is None:
@@ -202,12 +225,12 @@ def _decode_record(
             assets=tuple(str(a) for a in assets),
             links=_links(links),
             extra=MappingProxyType(dict(extra)),
-            text=str(text),
+            search_entry=search,
             series=None if series is None else str(series),
             notebook=str(nb),
             colab=str(colab),
             digest=str(digest),
-            local_refs=tuple((str(kind), str(target)) for kind, target in refs),
+            local_refs=tuple(zip(*_typed(refs, str, str), strict=True)),
         )
         return post, tuple(_undiag(d) for d in diags)
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -220,10 +243,10 @@ def _body_file(key: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def _record_file(post_key: str) -> str:
-    """Where a post record is kept: named by a digest of the post key (it holds paths)."""
-    name = hashlib.blake2b(post_key.encode(), digest_size=20).hexdigest()
-    return f"{name[:2]}/{name}.post"
+def _record_name(post_key: str) -> str:
+    """A post record's name in the records file: a digest of the post key (which holds
+    paths, so may hold a space or a line break)."""
+    return hashlib.blake2b(post_key.encode(), digest_size=20).hexdigest()
 
 
 def _plain(record: Record) -> str:
@@ -237,12 +260,27 @@ def _fields(post: Post) -> tuple[Any, ...]:
     return tuple(getattr(post, name) for name in post.__slots__ if name != "content")
 
 
+class Records:
+    """The records file as last read or written: the last line of each name, how many
+    lines it has (bad, dead and replaced ones too: what writing it anew drops), and
+    whether it is of this pipeline (else it is written anew, not appended to)."""
+
+    __slots__ = ("by_name", "lines", "ours")
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, str] = {}
+        self.lines = 0
+        self.ours = False
+
+
 class DiskCache(Mapping[str, Body]):
     """Read-through view of the cache folder; ``writer`` writes new files and prunes old."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, records: Records | None = None) -> None:
         self.folder = folder
         self._prefix = f"{folder}{os.sep}"  # paths as strings: a thousand Path()s add up
+        self._records = records
+        """The records file as the last build in this process left it, if any."""
 
     def _read(self, name: str) -> bytes | None:
         try:
@@ -254,10 +292,33 @@ class DiskCache(Mapping[str, Body]):
     def record(self, post_key: str, site_tz: tzinfo, html: Callable[[str], str]) -> Record | None:
         """The post ``load_post`` made for ``post_key``, if a usable record is there; its
         HTML is ``html(title)``, made when a page that shows it renders."""
-        data = self._read(_record_file(post_key))
+        by_name = self.records().by_name
+        name = _record_name(post_key)
+        data = by_name.get(name)
         if data is None:
             return None
-        return _decode_record(post_key, data, site_tz, lambda title: Deferred(lambda: html(title)))
+        found = _decode_record(post_key, data, site_tz, lambda t: Deferred(lambda: html(t)))
+        if found is None:
+            del by_name[name]  # not kept when the file is written anew
+        return found
+
+    def records(self) -> Records:
+        """The records file, read once (unless the last build in this process left it)."""
+        if self._records is None:
+            self._records = Records()
+            try:
+                text = (self._read(RECORDS) or b"").decode("utf-8")
+            except UnicodeDecodeError:
+                text = ""
+            head, _, rest = text.partition("\n")
+            if head == PIPELINE:
+                self._records.ours = True
+                for line in rest.split("\n"):
+                    name, _, record = line.partition(" ")
+                    if record:
+                        self._records.by_name[name] = record
+                        self._records.lines += 1
+        return self._records
 
     def __getitem__(self, key: str) -> Body:
         data = self._read(_body_file(key))
@@ -293,6 +354,10 @@ class CacheWriter:
         self.files: frozenset[str] = frozenset()
         """The files this build keeps, once finished."""
         self.failure: OSError | None = None
+        self._records: dict[str, str] = {}
+        self.records: Records | None = None
+        """The records file as this build left it, once finished: the next build in
+        this process need not read it."""
 
     def put(self, key: str, body: Body) -> None:
         self._write(self.cache.folder / _body_file(key), lambda: _encode(key, body))
@@ -305,9 +370,8 @@ class CacheWriter:
         except (TypeError, ValueError):
             return
         back = _decode_record(post_key, data, site_tz, lambda _title: Deferred(str))
-        if back is None or _plain(back) != _plain(record):
-            return
-        self._write(self.cache.folder / _record_file(post_key), lambda: data)
+        if back is not None and _plain(back) == _plain(record):
+            self._records[_record_name(post_key)] = data
 
     def _known(self) -> tuple[frozenset[str], bool]:
         """The files the last build kept, relative to the folder, and whether its index
@@ -319,27 +383,55 @@ class CacheWriter:
                 return frozenset(name for name in names if _FILE.match(name)), True
         except (OSError, ValueError):
             pass
-        found = [*folder.glob("*/*.json"), *folder.glob("*/*.post")]
+        found = [*folder.glob("*/*.json"), *folder.glob("*/*.post")]  # .post: older caches
         return frozenset(path.relative_to(folder).as_posix() for path in found), False
 
-    def _write(self, path: Path, data: Callable[[], bytes]) -> None:
+    def _write(self, path: Path, data: Callable[[], bytes], *, append: bool = False) -> None:
         if self.failure is not None:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if append:
+                with open(path, "ab") as f:
+                    f.write(data())
+                return
             temp = path.with_suffix(f".{os.getpid()}.tmp")
             temp.write_bytes(data())
             os.replace(temp, path)
         except OSError as exc:
             self.failure = exc
 
+    def _finish_records(self, live: Iterable[str]) -> None:
+        """Append the records put by this build to the records file; write it anew if it
+        is not ours, or if most of its lines are of no use (dead, bad or replaced)."""
+        held = self.cache.records()
+        fresh = {n: r for n, r in self._records.items() if held.by_name.get(n) != r}
+        held.by_name.update(fresh)
+        names = set(map(_record_name, live))
+        useful = len(names & held.by_name.keys())
+        path = self.cache.folder / RECORDS
+        if held.ours and held.lines + len(fresh) <= 2 * useful:
+            if fresh:
+                text = "".join(f"\n{n} {r}" for n, r in fresh.items())  # ends a cut line
+                self._write(path, lambda: text.encode("utf-8"), append=True)
+                held.lines += len(fresh)
+        else:
+            kept = {n: r for n, r in held.by_name.items() if n in names}
+            text = "\n".join([PIPELINE, *(f"{n} {r}" for n, r in kept.items())])
+            self._write(path, lambda: text.encode("utf-8"))
+            held.by_name, held.lines, held.ours = kept, len(kept), True
+        self.records = held if self.failure is None else None
+
     def finish(self, live: Iterable[str], live_records: Iterable[str] = ()) -> Diagnostic | None:
-        """Drop the files of bodies and records that are not live (of edited or deleted
-        posts): of the last build's (``known``, or the folder's index, or without a
-        usable index every file there); then list the live ones for the next build."""
+        """Drop the files of bodies that are not live (of edited or deleted posts): of
+        the last build's (``known``, or the folder's index, or without a usable index
+        every file there); list the live ones for the next build; keep the records of
+        ``live_records`` (post keys)."""
+        if self.failure is None:
+            self._finish_records(live_records)
         if self.failure is None:
             folder = self.cache.folder
-            keep = frozenset((*map(_body_file, live), *map(_record_file, live_records)))
+            keep = frozenset(map(_body_file, live))
             self.files = keep
             known, listed = (self.known, True) if self.known is not None else self._known()
             try:

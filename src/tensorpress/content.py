@@ -30,7 +30,7 @@ from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
 from tensorpress.output import POST_SUFFIXES
-from tensorpress.search import prose
+from tensorpress.search import entry
 from tensorpress.versions import PIPELINE
 
 GENERIC_HEADINGS = {
@@ -254,6 +254,7 @@ def load_post(
     summary = (
         Markup(f"<p>{escape(fm.summary)}</p>") if fm.summary else Markup(rendered.summary_html)
     )
+    topics = _topic_refs(topic_names, config)
     fields = Post(
         source=path,
         title=title,
@@ -261,7 +262,7 @@ def load_post(
         url=f"posts/{slug}/",
         date=date,
         updated=updated,
-        topics=_topic_refs(topic_names, config),
+        topics=topics,
         summary=summary,
         content=Markup(html),
         toc=tuple(
@@ -275,7 +276,9 @@ def load_post(
         assets=source.assets,
         links=rendered.links,
         extra=fm.extra,
-        text=prose(rendered.text),
+        search_entry=entry(
+            title, f"posts/{slug}/", date, tuple(t.name for t in topics), summary, rendered.text
+        ),
         series=fm.series,
         local_refs=local_refs(html) if _links_local(rendered.links) else (),
     )
@@ -288,9 +291,9 @@ def load_post(
             files=(*notebook.images(nb_front.cells), (download, source.data)),
         )
     meta = (
-        replace(fields, summary=Markup(), content=Markup(), text="", files=())
+        replace(fields, summary=Markup(), content=Markup(), search_entry="", files=())
         if not fm.summary
-        else replace(fields, content=Markup(), text="", files=())
+        else replace(fields, content=Markup(), search_entry="", files=())
     )
     post = replace(fields, digest=hashlib.sha1(f"{key}|{meta!r}".encode()).hexdigest())
     return post, tuple(out)

@@ -131,8 +131,8 @@ class Post:
     assets: tuple[str, ...] = ()
     links: tuple[tuple[str, int], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
-    text: str = ""
-    """The start of the prose as plain text on one line, for the search index."""
+    search_entry: str = ""
+    """The post in the search index, as JSON (``search.entry``: made once, with the post)."""
     series: str | None = None
     """The name of the series this post is a part of."""
     notebook: str = ""

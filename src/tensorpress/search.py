@@ -29,7 +29,6 @@ def plain_text(html: str) -> str:
     return " ".join(_TAG.sub("", html).split())
 
 
-@lru_cache(maxsize=16384)
 def prose(text: str) -> str:
     """Runs of white space as one space, capped (``str.split``: several times faster
     than a regular expression over thousands of posts)."""
@@ -42,11 +41,11 @@ def prose(text: str) -> str:
     return f"{lead}{words}{tail}"[:TEXT_LIMIT]
 
 
-@lru_cache(maxsize=16384)
-def _entry(
+def entry(
     title: str, url: str, date: datetime, topics: tuple[str, ...], summary: str, text: str
-) -> bytes:
-    """One post's entry, serialised once: rebuilding the index while serving is a join."""
+) -> str:
+    """One post's entry, serialised once, when the post is made (and kept with its
+    record): an index is then a join, however many posts there are."""
     return json.dumps(
         {
             "t": title,
@@ -54,24 +53,13 @@ def _entry(
             "d": date.strftime("%Y-%m-%d"),
             "k": list(topics),
             "s": plain_text(summary)[:300],
-            "x": text,  # capped prose already (load_post)
+            "x": prose(text),
         },
         ensure_ascii=False,
         separators=(",", ":"),
-    ).encode("utf-8")
+    )
 
 
 def search_index(posts: Iterable[Post]) -> bytes:
     """``[{t: title, u: url, d: date, k: [topics], s: summary, x: text}]`` as UTF-8 JSON."""
-    entries = (
-        _entry(
-            post.title,
-            post.url,
-            post.date,
-            tuple(topic.name for topic in post.topics),
-            str(post.summary),
-            post.text,
-        )
-        for post in posts
-    )
-    return b"[" + b",".join(entries) + b"]"
+    return ("[" + ",".join(post.search_entry for post in posts) + "]").encode("utf-8")

@@ -270,7 +270,7 @@ def make(
     body_keys = [keys_of[source.path][1] for source in inputs.posts]
     post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
 
-    disk = DiskCache(config.root / CACHE_DIR) if disk_cache else None
+    disk = DiskCache(config.root / CACHE_DIR, memo.cache_records) if disk_cache else None
     md = memo.parser if memo.parser and memo.parser_options == options else make_parser(*options)
     store = disk.writer(memo.cache_files or None) if disk is not None and write else None
     made = _load_posts(
@@ -370,5 +370,6 @@ def make(
             keys_of,
             page_keys,
             store.files if store is not None else memo.cache_files,
+            store.records if store is not None else memo.cache_records,
         ),
     )

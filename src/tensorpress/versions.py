@@ -10,6 +10,6 @@ from tensorpress import __version__
 PIPELINE = (
     f"tensorpress {__version__}; markdown-it-py {version('markdown-it-py')}; "
     f"mdit-py-plugins {version('mdit-py-plugins')}; pygments {version('pygments')}; "
-    f"latex2mathml {version('latex2mathml')}; 5"
+    f"latex2mathml {version('latex2mathml')}; 6"
 )
 """Everything a cached body depends on besides the file: change it, and the cache misses."""
