@@ -68,8 +68,6 @@ class Memo:
     parser_options: tuple[Any, ...] = ()
     inputs: Inputs | None = None
     """The last read of the sources: files whose stamp is unchanged are not read again."""
-    body_keys: dict[str, tuple[bytes, str]] = field(default_factory=dict)
-    """Source path -> (its bytes, their body key): a key is digested once per change."""
     page_keys: Keys | None = None
     """Page keys of the last render with the records they were made from."""
     cache_files: frozenset[str] = frozenset()
@@ -83,8 +81,7 @@ def _inputs_digest(config: SiteConfig, inputs: Inputs, templates: str, flags: st
     the flags that change what it leaves behind (a ``--no-cache`` build fills no cache)."""
     digest = hashlib.sha1(f"{PIPELINE}|{config!r}|{templates}|{flags}".encode())
     for source in inputs.posts:
-        digest.update(f"\0{source.path}\0{source.mtime}\0{source.assets}\0".encode())
-        digest.update(source.data)
+        digest.update(f"\0{source.path}\0{source.mtime}\0{source.assets}\0{source.digest}".encode())
         for rel in source.assets:  # bundle files are copied later: their stamp is enough
             digest.update(f"\0{rel}\0{asset_stamp(config.root, rel)}".encode())
     for page in inputs.files:

@@ -21,7 +21,6 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from tensorpress import notebook
 from tensorpress.config import SiteConfig, TopicDef
 from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import prepare
@@ -29,7 +28,7 @@ from tensorpress.frontmatter import decode, load_front, split, validate
 from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
-from tensorpress.output import POST_SUFFIXES
+from tensorpress.output import NOTEBOOK, POST_SUFFIXES, is_notebook
 from tensorpress.search import entry
 from tensorpress.versions import PIPELINE
 
@@ -81,14 +80,15 @@ def parser_options(config: SiteConfig) -> tuple[Any, ...]:
 
 def body_key(source: Source, options: tuple[Any, ...] = ()) -> str:
     """The cache key of a source's body: pipeline version, parser options, path, bytes."""
-    digest = hashlib.blake2b(f"{PIPELINE}\0{options!r}\0{source.path}\0".encode())
-    digest.update(source.data)
-    return digest.hexdigest()
+    text = f"{PIPELINE}\0{options!r}\0{source.path}\0{source.digest}"
+    return hashlib.blake2b(text.encode()).hexdigest()
 
 
 def compute_body(source: Source, md: MarkdownIt) -> Body | None:
     """Decode, split, repair and render one source: the expensive step, pure."""
-    if notebook.is_notebook(source.path):
+    if is_notebook(source.path):
+        from tensorpress import notebook  # only for notebooks: its import is not free
+
         nb = notebook.render_body(source.data, source.path, md)
         return None if nb is None else Body(nb.rendered, None, nb.diagnostics)
     text, _ = decode(source.data, source.path)
@@ -171,7 +171,9 @@ def load_post(
     ``key`` is the source's ``body_key`` when the caller has it already."""
     path = source.path
     nb_front = None
-    if notebook.is_notebook(path):
+    if is_notebook(path):
+        from tensorpress import notebook
+
         nb, diags = notebook.read(source.data, path)
         if nb is None:
             return None, diags
@@ -283,7 +285,7 @@ def load_post(
         local_refs=local_refs(html) if _links_local(rendered.links) else (),
     )
     if nb_front is not None:
-        download = f"{name}{notebook.SUFFIX}"
+        download = f"{name}{NOTEBOOK}"
         fields = replace(
             fields,
             notebook=download,

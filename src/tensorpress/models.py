@@ -6,6 +6,7 @@ a cached value can be shared between builds without being changed behind its bac
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 class Deferred:
@@ -67,6 +72,13 @@ class Source:
     mtime: float
     assets: tuple[str, ...] = ()
     """Files beside a bundle post (``content/<name>/index.md``), relative to the site root."""
+    digest: str = ""
+    """Digest of ``data`` as read (made here if not given): the one pass over a file's
+    bytes that the build's digest and the body's cache key share."""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            object.__setattr__(self, "digest", digest_bytes(self.data))
 
 
 @dataclass(frozen=True, slots=True)

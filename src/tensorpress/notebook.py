@@ -36,7 +36,6 @@ from tensorpress.images import image_size
 from tensorpress.markdown import render
 from tensorpress.models import Rendered
 
-SUFFIX = ".ipynb"
 HIDE = {"hide-input": "input", "hide-output": "output", "hide-cell": "cell"}
 """Jupyter Book's tags that fold part of a cell; ``remove-input``, ``remove-output`` and
 ``remove-cell`` leave it out."""
@@ -130,10 +129,6 @@ class NotebookBody:
 
 
 # ---------------------------------------------------------------- reading
-
-
-def is_notebook(path: str) -> bool:
-    return path.lower().endswith(SUFFIX)
 
 
 def _text(value: Any) -> str | None:

@@ -22,10 +22,16 @@ from typing import Any
 
 from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error, warning
-from tensorpress.models import EMPTY, Page, Source
+from tensorpress.models import EMPTY, Page, Source, digest_bytes
 
-POST_SUFFIXES = (".md", ".markdown", ".ipynb")
-"""The files under content/ that are posts (the last: notebooks, ``notebook.SUFFIX``)."""
+NOTEBOOK = ".ipynb"
+POST_SUFFIXES = (".md", ".markdown", NOTEBOOK)
+"""The files under content/ that are posts."""
+
+
+def is_notebook(path: str) -> bool:
+    return path.lower().endswith(NOTEBOOK)
+
 
 MANIFEST = ".tensorpress-manifest.json"
 
@@ -44,9 +50,9 @@ class Inputs:
     posts: tuple[Source, ...]
     files: tuple[Page, ...]
     """Non-post files: static/ (theme, then site) and content files, at their output paths."""
-    read: Mapping[str, tuple[Stamp, bytes, float]] = field(default_factory=lambda: EMPTY)
-    """Files that had settled when read, by path: stamp, bytes, mtime. A later read of
-    the same site (``serve``) takes the bytes of a file whose stamp is unchanged."""
+    read: Mapping[str, tuple[Stamp, bytes, float, str]] = field(default_factory=lambda: EMPTY)
+    """Files that had settled when read, by path: stamp, bytes, mtime, digest. A later
+    read of the same site (``serve``) takes a file whose stamp is unchanged as it was."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,24 +112,29 @@ class _Reader:
     """Reads files, reusing the bytes of the previous read of a file whose stamp is
     unchanged (as git's index does), and records the stamps for the next read."""
 
-    def __init__(self, previous: Mapping[str, tuple[Stamp, bytes, float]] | None) -> None:
+    def __init__(self, previous: Mapping[str, tuple[Stamp, bytes, float, str]] | None) -> None:
         self.previous = previous
-        self.read: dict[str, tuple[Stamp, bytes, float]] = {}
+        self.read: dict[str, tuple[Stamp, bytes, float, str]] = {}
         self.now = time.time_ns()
 
-    def __call__(self, path: str, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] | None:
-        if self.previous is None:  # a one-off read: no next read to help
-            return _read(path, rel, diags)
-        stamp = _stamp(path)
-        known = self.previous.get(path)
+    def __call__(
+        self, path: str, rel: str, diags: list[Diagnostic], *, post: bool = False
+    ) -> tuple[bytes, float, str] | None:
+        """(bytes, mtime, digest of the bytes if ``post`` else ""), or None if it cannot
+        be read."""
+        stamp = _stamp(path) if self.previous is not None else None
+        known = self.previous.get(path) if self.previous is not None else None
         if known is not None and known[0] == stamp:
             self.read[path] = known
-            return known[1], known[2]
+            return known[1:]
         read = _read(path, rel, diags)
+        if read is None:
+            return None
+        found = (*read, digest_bytes(read[0]) if post else "")
         settled = stamp is not None and stamp[1] + SETTLED_NS < self.now
-        if read is not None and settled and _stamp(path) == stamp:  # unchanged while read
-            self.read[path] = (stamp, *read)
-        return read
+        if settled and _stamp(path) == stamp:  # unchanged while read
+            self.read[path] = (stamp, *found)
+        return found
 
 
 def _stamp(path: Path | str) -> Stamp | None:
@@ -163,7 +174,7 @@ def read_sources(
     read even without a previous one (the first build of ``serve``)."""
     root = config.root
     known = previous.read if previous is not None else (EMPTY if remember else None)
-    _read = _Reader(known)
+    reader = _Reader(known)
     diags: list[Diagnostic] = []
     content = config.content_dir
     if not content.is_dir():
@@ -183,7 +194,7 @@ def read_sources(
     }
     assets: dict[str, list[str]] = {b: [] for b in bundles}
     copies: list[Page] = []
-    sources: list[tuple[str, bytes, float]] = []
+    sources: list[tuple[str, bytes, float, str]] = []
     for rel in rels:
         parts = rel.split("/")[:-1]
         bundle = next(
@@ -191,15 +202,15 @@ def read_sources(
             None,
         )
         if _is_post(rel):
-            read = _read(base + rel, "content/" + rel, diags)
+            read = reader(base + rel, "content/" + rel, diags, post=True)
             if read:
                 sources.append((rel, *read))
         elif bundle is not None:
             assets[bundle].append("content/" + rel)
         else:
-            read = _read(base + rel, "content/" + rel, diags)
-            if read:
-                copies.append(Page(rel, read[0], "content/" + rel))
+            copy = reader(base + rel, "content/" + rel, diags)
+            if copy:
+                copies.append(Page(rel, copy[0], "content/" + rel))
     posts = tuple(
         Source(
             "content/" + rel,
@@ -208,17 +219,18 @@ def read_sources(
             tuple(assets.get(rel.rpartition("/")[0], ()))
             if rel.rpartition("/")[2].startswith("index.")
             else (),
+            digest,
         )
-        for rel, data, mtime in sources
+        for rel, data, mtime, digest in sources
     )
     static: dict[str, Page] = {}
     for top, label in ((theme / "static", "theme static/"), (root / "static", "static/")):
         if top.is_dir():
             for rel in _walk(top, top if label.startswith("theme") else root, label, diags):
-                read = _read(os.path.join(top, rel), label + rel, diags)
-                if read:
-                    static[rel] = Page(rel, read[0], str(top / rel))
-    return Inputs(posts, (*static.values(), *copies), _read.read), tuple(diags)
+                copy = reader(os.path.join(top, rel), label + rel, diags)
+                if copy:
+                    static[rel] = Page(rel, copy[0], str(top / rel))
+    return Inputs(posts, (*static.values(), *copies), reader.read), tuple(diags)
 
 
 def asset_stamp(root: Path, rel: str) -> tuple[int, int] | None:

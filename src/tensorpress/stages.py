@@ -136,12 +136,6 @@ def render_bodies(
         yield body_key(source, options), compute_body(source, md)
 
 
-def _body_key(source: Source, options: tuple[Any, ...], known: dict[str, tuple[bytes, str]]) -> str:
-    """``body_key``, taken from ``known`` (same options) when the bytes are the same object."""
-    data, key = known.get(source.path, (b"", ""))
-    return key if data is source.data else body_key(source, options)
-
-
 def _post_key(body: str, source: Source, config_key: str) -> str:
     return f"{body}|{source.mtime}|{source.assets}|{config_key}"
 
@@ -262,12 +256,7 @@ def make(
     """The rest of ``build.build``: what it read, made into a site and written."""
     config_key = hashlib.sha1(repr(config).encode()).hexdigest()
     options = parser_options(config)
-    same_options = memo.body_keys if memo.parser_options == options else {}
-    keys_of = {
-        source.path: (source.data, _body_key(source, options, same_options))
-        for source in inputs.posts
-    }
-    body_keys = [keys_of[source.path][1] for source in inputs.posts]
+    body_keys = [body_key(source, options) for source in inputs.posts]
     post_keys = [_post_key(b, s, config_key) for b, s in zip(body_keys, inputs.posts, strict=True)]
 
     disk = DiskCache(config.root / CACHE_DIR, memo.cache_records) if disk_cache else None
@@ -288,7 +277,6 @@ def make(
     diags.extend(made.diagnostics)
     if not keep:  # a one-off build: the posts are made, their sources' bytes can go
         inputs = replace(inputs, posts=tuple(replace(s, data=b"") for s in inputs.posts))
-        keys_of.clear()
     if store is not None:
         saved = store.finish(body_keys, post_keys)
         if saved is not None:
@@ -367,7 +355,6 @@ def make(
             md,
             options,
             inputs,
-            keys_of,
             page_keys,
             store.files if store is not None else memo.cache_files,
             store.records if store is not None else memo.cache_records,
