@@ -178,6 +178,7 @@ def _encode_record(key: str, record: Record, site_tz: tzinfo) -> str:
                 _columns(p.links, 2),
                 dict(p.extra),
                 len(p.search_entry),
+                p.description,
                 p.series,
                 p.notebook,
                 p.colab,
@@ -200,7 +201,7 @@ def _decode_record(
         fields, _, search = data.partition("\t")
         known, diags, source, title, slug, url, date, updated, topics, *rest = json.loads(fields)
         summary, toc, words, reading, authors, image, draft, assets, links, *rest = rest
-        extra, search_size, series, nb, colab, digest, refs = rest
+        extra, search_size, description, series, nb, colab, digest, refs = rest
         if known != key or search_size != len(search):  # the index's own check: cut short
             return None
         when = _unwhen(date, site_tz)
@@ -226,6 +227,7 @@ def _decode_record(
             links=_links(links),
             extra=MappingProxyType(dict(extra)),
             search_entry=search,
+            description=str(description),
             series=None if series is None else str(series),
             notebook=str(nb),
             colab=str(colab),

@@ -29,7 +29,7 @@ from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
 from tensorpress.output import NOTEBOOK, POST_SUFFIXES, is_notebook
-from tensorpress.search import entry
+from tensorpress.search import entry, plain_text
 from tensorpress.versions import PIPELINE
 
 GENERIC_HEADINGS = {
@@ -281,6 +281,7 @@ def load_post(
         search_entry=entry(
             title, f"posts/{slug}/", date, tuple(t.name for t in topics), summary, rendered.text
         ),
+        description=str(fm.extra.get("description") or plain_text(summary)[:300]),
         series=fm.series,
         local_refs=local_refs(html) if _links_local(rendered.links) else (),
     )

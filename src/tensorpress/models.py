@@ -145,6 +145,8 @@ class Post:
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     search_entry: str = ""
     """The post in the search index, as JSON (``search.entry``: made once, with the post)."""
+    description: str = ""
+    """For the page's meta description: the front matter's, else the summary as text."""
     series: str | None = None
     """The name of the series this post is a part of."""
     notebook: str = ""
