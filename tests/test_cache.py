@@ -1,5 +1,6 @@
 """The build cache and parallel rendering make builds faster, never different."""
 
+import json
 import os
 import time
 from pathlib import Path
@@ -8,10 +9,11 @@ import pytest
 
 from tensorpress import content
 from tensorpress.build import build
-from tensorpress.cache import CACHE_DIR, RECORDS
+from tensorpress.cache import RECORDS
 from tensorpress.cli import main
 from tensorpress.config import load_config
-from tensorpress.output import MANIFEST
+from tensorpress.models import Source
+from tensorpress.output import CACHE_DIR, MANIFEST, STAMPS
 
 
 def _blog(site, n=6):
@@ -482,9 +484,13 @@ def test_links_and_images_are_resolved_without_reading_unchanged_bodies(
     reads: list[str] = []
     real = DiskCache.__getitem__
     monkeypatch.setattr(DiskCache, "__getitem__", lambda self, k: reads.append(k) or real(self, k))
+    config, _ = load_config(site.root, out)
+    edited = site.root / "content/p0.md"
+    was = Source("content/p0.md", edited.read_bytes(), 0.0)
+    last = content.body_key(was, content.parser_options(config))
     site.post("p0.md", "Now [on](p1.md), ![gone](gone.png).\n", title="Post 0", date="2024-01-01")
     again = _build(site.root, out)
-    assert reads == [], "no page that shows another post's HTML changed"
+    assert reads == [last], "the edited post's last body (its code blocks), and no other"
     clean = _build(site.root, tmp_path / "c", disk_cache=False)
     assert sorted(map(str, again.diagnostics)) == sorted(map(str, clean.diagnostics))
     assert _tree(out) == _tree(tmp_path / "c")
@@ -508,3 +514,118 @@ def _png(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def _settle_posts(root: Path) -> None:
+    for path in (root / "content").rglob("*.md"):
+        _settle(path, 3600)
+
+
+def _reads(monkeypatch) -> list[str]:
+    import tensorpress.output as output
+
+    seen: list[str] = []
+    real = output._read
+    monkeypatch.setattr(output, "_read", lambda path, *a: seen.append(path) or real(path, *a))
+    return seen
+
+
+def test_a_fresh_process_reads_only_the_posts_it_must_make(site, tmp_path, monkeypatch):
+    """The stamps of the posts a build read are kept in the cache; the next build takes a
+    post whose stamp is unchanged as unchanged, and reads only the edited one."""
+    _blog(site, 4)
+    _settle_posts(site.root)
+    assert _build(site.root, tmp_path / "a", keep=False).ok
+    assert (site.root / CACHE_DIR / STAMPS).is_file()
+    site.post("p1.md", "Edited.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
+    seen = _reads(monkeypatch)
+    assert _build(site.root, tmp_path / "a", keep=False).ok
+    assert [p for p in seen if p.endswith(".md")] == [str(site.root / "content/p1.md")]
+    assert _tree(tmp_path / "a") == _tree(_clean(site.root, tmp_path / "c"))
+    seen.clear()
+    assert _build(site.root, tmp_path / "a", disk_cache=False).ok
+    assert len([p for p in seen if p.endswith(".md")]) == 4, "--no-cache reads every post"
+
+
+def test_a_post_changed_under_an_unchanged_stamp_is_read_when_it_must_be_made(site, tmp_path):
+    """Other bytes under the same size, time and inode, and no record to take the post
+    from: the build sees the digest differ, reads every post and builds again."""
+    _blog(site, 3)
+    _settle_posts(site.root)
+    assert _build(site.root, tmp_path / "a", keep=False).ok
+    path = site.root / "content/p2.md"
+    before = os.stat(path)
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Text", b"Txet"))  # same size, same inode
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    (site.root / CACHE_DIR / RECORDS).unlink()  # so that every post must be made again
+    for body in (site.root / CACHE_DIR).glob("*/*.json"):
+        body.unlink()
+    (tmp_path / "a" / MANIFEST).unlink()  # else "nothing changed", as far as stamps tell
+    assert _build(site.root, tmp_path / "a", keep=False).ok
+    assert "Txet" in (tmp_path / "a/posts/p2/index.html").read_text()
+    assert _tree(tmp_path / "a") == _tree(_clean(site.root, tmp_path / "c"))
+    path.write_bytes(data)  # back as it was: no body may be kept under its old digest
+    assert _build(site.root, tmp_path / "a", keep=False).ok
+    assert "Txet" not in (tmp_path / "a/posts/p2/index.html").read_text()
+    assert _tree(tmp_path / "a") == _tree(_clean(site.root, tmp_path / "d"))
+
+
+def test_bad_stamps_are_ignored(site, tmp_path):
+    _blog(site, 3)
+    _settle_posts(site.root)
+    assert _build(site.root, tmp_path / "a").ok
+    stamps = site.root / CACHE_DIR / STAMPS
+    for bad in ("{", '{"x": [1, 2]}', "[]", '{"/p": [1, 2, 3, 4.0, "' + "0" * 40 + '"]}'):
+        stamps.write_text(bad)
+        site.post("p0.md", f"Edit {len(bad)}.\n", title="Post 0", date="2024-01-01")
+        assert _build(site.root, tmp_path / "a").ok
+        assert _tree(tmp_path / "a") == _tree(_clean(site.root, tmp_path / "c"))
+
+
+def test_an_edit_highlights_only_the_code_blocks_it_changed(site, tmp_path, monkeypatch):
+    """The edited post's last body gives the blocks it did not change, found by their
+    key (code, info string, numbering); fresh process or not, the site is a clean
+    build's."""
+    import tensorpress.markdown as markdown
+
+    def post(first: str, prose: str) -> None:
+        site.post(
+            "a.md",
+            f"{prose}\n\n```python\n{first}\n```\n\n```bash {{title=run}}\npip install x\n```\n",
+            title="A",
+            date="2024-01-01",
+        )
+
+    post("x = 1", "Intro.")
+    _settle_posts(site.root)
+    out = tmp_path / "a"
+    assert _build(site.root, out, keep=False).ok
+    made: list[str] = []
+    real = markdown.render_fence
+    monkeypatch.setattr(markdown, "render_fence", lambda c, *a: made.append(c) or real(c, *a))
+    for first, prose in (("x = 1", "Intro, edited."), ("x = 2", "Intro, edited.")):
+        made.clear()
+        post(first, prose)
+        assert _build(site.root, out, keep=False).ok
+        assert made == ([] if first == "x = 1" else ["x = 2\n"])
+        assert _tree(out) == _tree(_clean(site.root, tmp_path / f"c{first[-1]}"))
+    config, _ = load_config(site.root, out)
+    served = build(config)  # in one process, as serve: the last body is in memory
+    made.clear()
+    post("x = 3", "Intro, edited.")
+    assert build(config, served.cache).ok and made == ["x = 3\n"]
+
+
+def test_code_blocks_of_a_bad_body_file_are_not_taken(site, tmp_path):
+    site.post("a.md", "Intro.\n\n```python\nx = 1\n```\n", title="A", date="2024-01-01")
+    _settle_posts(site.root)
+    out = tmp_path / "a"
+    assert _build(site.root, out, keep=False).ok
+    (body,) = (site.root / CACHE_DIR).glob("*/*.json")
+    data = json.loads(body.read_text())
+    data["fences"][0][1] = 0  # the block's key, pointing at the start of the body
+    body.write_text(json.dumps(data))
+    site.post("a.md", "Intro, edited.\n\n```python\nx = 1\n```\n", title="A", date="2024-01-01")
+    assert _build(site.root, out, keep=False).ok
+    assert _tree(out) == _tree(_clean(site.root, tmp_path / "c"))

@@ -22,6 +22,8 @@ from tensorpress.output import (
     intact_keys,
     read_manifest,
     read_sources,
+    read_stamps,
+    save_stamps,
 )
 from tensorpress.templates import templates_digest, theme_dir
 from tensorpress.versions import PIPELINE
@@ -115,13 +117,16 @@ def build(
     disk_cache: bool = True,
     jobs: int | None = None,
     keep: bool = True,
+    stamps: bool = True,
 ) -> BuildResult:
     """Build the site; write nothing unless the build is free of errors.
 
     ``cache`` is the previous result's ``cache`` in this process (``serve`` passes it);
     ``disk_cache`` adds the persistent cache of rendered bodies under the site folder.
     ``keep=False`` (a one-off build) lets each post's rendered body go once the post is
-    made, instead of keeping them all for a next build in the same process.
+    made, instead of keeping them all for a next build in the same process. With the
+    disk cache, a post whose stamp (size, time, inode) is what the last build saw is
+    taken as unchanged and read only if it must be made; ``stamps=False`` reads all.
     """
     start = time.perf_counter()
     bad_output = check_output(config)
@@ -129,8 +134,16 @@ def build(
         return BuildResult(False, (bad_output,))
     memo = cache or Memo()
     diags: list[Diagnostic] = []
-    inputs, read_diags = read_sources(config, theme_dir(), memo.inputs, remember=keep)
+    first = disk_cache and memo.inputs is None  # later reads in this process: memo.inputs
+    last = read_stamps(config.root) if first else ({}, {})
+    trusted = (last[0] if stamps else {}) if first else None
+    inputs, read_diags = read_sources(
+        config, theme_dir(), memo.inputs, remember=keep, stamps=trusted
+    )
     diags.extend(read_diags)
+    if write and first:
+        save_stamps(config.root, inputs.read, inputs.posts, last)
+    last_digests = {s.path: s.digest for s in memo.inputs.posts} if memo.inputs else last[1]
     templates = templates_digest(config)
     # In-process rebuilds (serve) run because something changed: skip the shortcut.
     flags = f"strict={strict} cache={disk_cache}"
@@ -147,20 +160,33 @@ def build(
         if unchanged is not None:
             return unchanged
 
-    from tensorpress.stages import make  # the heavy libraries: only now
+    from tensorpress.stages import StaleStamp, make  # the heavy libraries: only now
 
-    return make(
-        config,
-        memo,
-        inputs,
-        diags,
-        manifest,
-        digest,
-        templates,
-        strict=strict,
-        write=write,
-        disk_cache=disk_cache,
-        jobs=jobs,
-        keep=keep,
-        start=start,
-    )
+    try:
+        return make(
+            config,
+            memo,
+            inputs,
+            diags,
+            manifest,
+            digest,
+            templates,
+            strict=strict,
+            write=write,
+            disk_cache=disk_cache,
+            jobs=jobs,
+            keep=keep,
+            start=start,
+            last_digests=last_digests,
+        )
+    except StaleStamp:  # rare: a file changed under an unchanged stamp, or just went
+        return build(
+            config,
+            cache,
+            strict=strict,
+            write=write,
+            disk_cache=disk_cache,
+            jobs=jobs,
+            keep=keep,
+            stamps=False,
+        )

@@ -158,8 +158,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from tensorpress.cache import CACHE_DIR
-    from tensorpress.output import clean_output
+    from tensorpress.output import CACHE_DIR, clean_output
 
     root = Path(args.source).resolve()
     output = Path(args.output).resolve() if args.output else root / "public"

@@ -25,6 +25,7 @@ from tensorpress.config import SiteConfig, TopicDef
 from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import prepare
 from tensorpress.frontmatter import decode, load_front, split, validate
+from tensorpress.highlight import Fence
 from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
@@ -84,8 +85,17 @@ def body_key(source: Source, options: tuple[Any, ...] = ()) -> str:
     return hashlib.blake2b(text.encode()).hexdigest()
 
 
-def compute_body(source: Source, md: MarkdownIt) -> Body | None:
-    """Decode, split, repair and render one source: the expensive step, pure."""
+def _check_read(source: Source) -> None:
+    if source.unread:  # a bug, not bad input: making it from empty bytes would be wrong
+        raise ValueError(f"{source.path} was taken from its stamp and not read")
+
+
+def compute_body(
+    source: Source, md: MarkdownIt, reuse: Mapping[str, Fence] | None = None
+) -> Body | None:
+    """Decode, split, repair and render one source: the expensive step, pure. ``reuse``:
+    code blocks highlighted already (an earlier version's: ``highlight.reusable``)."""
+    _check_read(source)
     if is_notebook(source.path):
         from tensorpress import notebook  # only for notebooks: its import is not free
 
@@ -96,7 +106,7 @@ def compute_body(source: Source, md: MarkdownIt) -> Body | None:
         return None
     sp, _ = split(text, source.path)
     fixed = prepare(sp.body, source.path, sp.body_line, has_front_matter=sp.kind is not None)
-    rendered = render(md, fixed.text, source.path, sp.body_line)
+    rendered = render(md, fixed.text, source.path, sp.body_line, reuse)
     return Body(rendered, fixed.prompt_subject, fixed.diagnostics)
 
 
@@ -169,6 +179,7 @@ def load_post(
     """A source file into a ``Post``, inferring what the front matter leaves out.
 
     ``key`` is the source's ``body_key`` when the caller has it already."""
+    _check_read(source)
     path = source.path
     nb_front = None
     if is_notebook(path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -16,7 +16,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from tensorpress.diagnostics import warning
 from tensorpress.figures import add_sidenotes, figures_plugin
-from tensorpress.highlight import render_fence
+from tensorpress.highlight import Fence, fence_key, placed_fences, render_fence
 from tensorpress.mathml import Macros, math_plugin
 from tensorpress.models import Heading, Rendered
 
@@ -37,7 +37,10 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, 
     """Pygments in a single ``<pre>``; the fence's notes become warnings at its line.
     ``options["line_numbers"]`` is the site default for numbering lines."""
     token = tokens[idx]
-    fence = render_fence(token.content, token.info, bool(options.get("line_numbers")))
+    numbered = bool(options.get("line_numbers"))
+    key = fence_key(token.content, token.info, numbered)
+    fence = env["reuse"].get(key) or render_fence(token.content, token.info, numbered)
+    env["fences"].append((key, fence))
     if token.map:
         line = env["first"] + token.map[0]
         env["diagnostics"].extend(warning(env["path"], line, note) for note in fence.notes)
@@ -84,9 +87,24 @@ def _inline_text(token: Token) -> str:
     ).strip()
 
 
-def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
-    """Body text -> HTML, headings, summary and plain text. Lines are file lines."""
-    env: dict[str, Any] = {"diagnostics": [], "path": path, "first": first_line, "code_lines": 0}
+def render(
+    md: MarkdownIt,
+    body: str,
+    path: str,
+    first_line: int,
+    reuse: Mapping[str, Fence] | None = None,
+) -> Rendered:
+    """Body text -> HTML, headings, summary and plain text. Lines are file lines.
+
+    ``reuse`` holds code blocks already highlighted, by key (``highlight.reusable``)."""
+    env: dict[str, Any] = {
+        "diagnostics": [],
+        "path": path,
+        "first": first_line,
+        "code_lines": 0,
+        "reuse": reuse or {},
+        "fences": [],
+    }
     tokens = md.parse(body, env)
     html = add_sidenotes(
         md.renderer.render(tokens, md.options, env).replace(
@@ -133,5 +151,12 @@ def render(md: MarkdownIt, body: str, path: str, first_line: int) -> Rendered:
     text = " ".join(p for p in prose if p)
     words = len(text.split()) + env["code_lines"] // 2
     return Rendered(
-        html, tuple(headings), summary, text, words, tuple(links), tuple(env["diagnostics"])
+        html,
+        tuple(headings),
+        summary,
+        text,
+        words,
+        tuple(links),
+        tuple(env["diagnostics"]),
+        placed_fences(html, env["fences"]),
     )

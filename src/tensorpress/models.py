@@ -75,6 +75,9 @@ class Source:
     digest: str = ""
     """Digest of ``data`` as read (made here if not given): the one pass over a file's
     bytes that the build's digest and the body's cache key share."""
+    unread: bool = False
+    """Taken as unchanged from its stamp (size, time, inode, as the last build saw them):
+    ``data`` is empty until the post must be made again (``stages``)."""
 
     def __post_init__(self) -> None:
         if not self.digest:
@@ -94,6 +97,10 @@ class Heading:
     """The heading's inline HTML (math rendered, emphasis kept), for tables of contents."""
 
 
+PlacedFence = tuple[str, int, int, str, tuple[str, ...]]
+"""A highlighted code block in a body's HTML: key, start, length, language, notes."""
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     """The expensive, pure result of Markdown + highlighting for one post body."""
@@ -108,6 +115,9 @@ class Rendered:
     links: tuple[tuple[str, int], ...]
     """Every link and image target with its file line, for link checks."""
     diagnostics: tuple[Diagnostic, ...]
+    fences: tuple[PlacedFence, ...] = ()
+    """Where each code block's HTML is in ``html``, with its key (``highlight.fence_key``):
+    a later version of the post takes the blocks it did not change from here."""
 
 
 @dataclass(frozen=True, slots=True)

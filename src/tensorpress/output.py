@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,14 @@ Stamp = tuple[int, int, int]
 SETTLED_NS = 2_000_000_000
 """A file modified this recently when it was read may change again within its
 timestamp's resolution (coarse on some file systems), so its stamp is not trusted."""
+CACHE_DIR = ".tensorpress-cache"
+"""The build cache, in the site folder (``cache``); ``STAMPS`` is its light part."""
+STAMPS = "stamps.json"
+"""What the last build read: each settled post's stamp, time and digest (a later build
+takes a post whose stamp is unchanged as unchanged, and reads it only if it must be
+made), and each post's digest."""
+Known = tuple[Stamp, bytes | None, float, str]
+"""A file as read before: stamp, bytes (None: a post not kept in memory), time, digest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +58,9 @@ class Inputs:
     posts: tuple[Source, ...]
     files: tuple[Page, ...]
     """Non-post files: static/ (theme, then site) and content files, at their output paths."""
-    read: Mapping[str, tuple[Stamp, bytes, float, str]] = field(default_factory=lambda: EMPTY)
-    """Files that had settled when read, by path: stamp, bytes, mtime, digest. A later
-    read of the same site (``serve``) takes a file whose stamp is unchanged as it was."""
+    read: Mapping[str, Known] = field(default_factory=lambda: EMPTY)
+    """Files that had settled when read, by path: a later read takes a file whose stamp
+    is unchanged as it was (its bytes kept in ``serve``, and posts' from ``STAMPS``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,22 +117,29 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
 
 
 class _Reader:
-    """Reads files, reusing the bytes of the previous read of a file whose stamp is
-    unchanged (as git's index does), and records the stamps for the next read."""
+    """Reads files, reusing what the previous read of a file whose stamp is unchanged
+    found (as git's index does), and records the stamps for the next read: with the
+    bytes (``keep``: the next read is in this process), or for posts only, without."""
 
-    def __init__(self, previous: Mapping[str, tuple[Stamp, bytes, float, str]] | None) -> None:
+    def __init__(self, previous: Mapping[str, Known] | None, keep: bool) -> None:
         self.previous = previous
-        self.read: dict[str, tuple[Stamp, bytes, float, str]] = {}
+        self.keep = keep
+        self.read: dict[str, Known] = {}
         self.now = time.time_ns()
 
     def __call__(
         self, path: str, rel: str, diags: list[Diagnostic], *, post: bool = False
-    ) -> tuple[bytes, float, str] | None:
+    ) -> tuple[bytes | None, float, str] | None:
         """(bytes, mtime, digest of the bytes if ``post`` else ""), or None if it cannot
-        be read."""
+        be read; bytes None: a post whose stamp is unchanged, not read."""
         stamp = _stamp(path) if self.previous is not None else None
         known = self.previous.get(path) if self.previous is not None else None
-        if known is not None and known[0] == stamp:
+        if (
+            known is not None
+            and stamp is not None
+            and known[0] == stamp
+            and (post or known[1] is not None)
+        ):
             self.read[path] = known
             return known[1:]
         read = _read(path, rel, diags)
@@ -132,9 +147,54 @@ class _Reader:
             return None
         found = (*read, digest_bytes(read[0]) if post else "")
         settled = stamp is not None and stamp[1] + SETTLED_NS < self.now
-        if settled and _stamp(path) == stamp:  # unchanged while read
-            self.read[path] = (stamp, *found)
+        if settled and (self.keep or post) and _stamp(path) == stamp:  # unchanged while read
+            self.read[path] = (stamp, found[0] if self.keep else None, *found[1:])
         return found
+
+
+def read_stamps(root: Path) -> tuple[dict[str, Known], dict[str, str]]:
+    """What the last build read (``STAMPS``): the stamps of the posts that had settled,
+    by absolute path; and the digest of every post, by site path (a hint, never trusted:
+    the body it names gives an edited post the code blocks it did not change). Nothing
+    if the file is missing or not of this shape: then every post is read."""
+    try:
+        data = json.loads((root / CACHE_DIR / STAMPS).read_bytes())
+        stamps = {
+            path: ((size, ns, ino), None, mtime, digest)
+            for path, (size, ns, ino, mtime, digest) in data["stamps"].items()
+            if type(path) is str
+            and type(digest) is str
+            and len(digest) == 40
+            and all(type(n) is int for n in (size, ns, ino))
+            and type(mtime) is float
+        }
+        made = {p: d for p, d in data["digests"].items() if type(p) is type(d) is str}
+        return stamps, made
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return {}, {}
+
+
+def _stamp_rows(read: Mapping[str, Known]) -> dict[str, tuple[Any, ...]]:
+    return {path: (*stamp, t, digest) for path, (stamp, _, t, digest) in read.items() if digest}
+
+
+def save_stamps(
+    root: Path,
+    read: Mapping[str, Known],
+    posts: Iterable[Source],
+    last: tuple[Mapping[str, Known], Mapping[str, str]],
+) -> None:
+    """Keep what this build read for the next (``read_stamps``), if it changed. Not
+    being able to is not worth a word: the next build reads every post, as without."""
+    stamps, made = _stamp_rows(read), {s.path: s.digest for s in posts}
+    if stamps == _stamp_rows(last[0]) and made == last[1]:
+        return
+    folder = root / CACHE_DIR
+    temp = folder / f"{STAMPS}.{os.getpid()}.tmp"
+    with contextlib.suppress(OSError):
+        folder.mkdir(exist_ok=True)
+        temp.write_text(json.dumps({"stamps": stamps, "digests": made}))
+        os.replace(temp, folder / STAMPS)
 
 
 def _stamp(path: Path | str) -> Stamp | None:
@@ -165,16 +225,24 @@ def _is_post(rel: str) -> bool:
 
 
 def read_sources(
-    config: SiteConfig, theme: Path, previous: Inputs | None = None, *, remember: bool = False
+    config: SiteConfig,
+    theme: Path,
+    previous: Inputs | None = None,
+    *,
+    remember: bool = False,
+    stamps: Mapping[str, Known] | None = None,
 ) -> tuple[Inputs, tuple[Diagnostic, ...]]:
     """Posts under content/, and every file to copy: theme static, site static, content.
 
-    With ``previous`` (the last read of this site), settled files whose size, time and
-    inode are unchanged are not read again; ``remember`` records the stamps for the next
-    read even without a previous one (the first build of ``serve``)."""
+    With ``previous`` (the last read of this site in this process), settled files whose
+    size, time and inode are unchanged are not read again; ``remember`` records the
+    stamps for the next read even without a previous one (the first build of
+    ``serve``). With ``stamps`` (``read_stamps``), posts whose stamp is unchanged are
+    not read: their ``Source`` is ``unread``."""
     root = config.root
-    known = previous.read if previous is not None else (EMPTY if remember else None)
-    reader = _Reader(known)
+    keep = remember or previous is not None
+    known = previous.read if previous is not None else stamps
+    reader = _Reader(EMPTY if known is None and keep else known, keep)
     diags: list[Diagnostic] = []
     content = config.content_dir
     if not content.is_dir():
@@ -194,7 +262,7 @@ def read_sources(
     }
     assets: dict[str, list[str]] = {b: [] for b in bundles}
     copies: list[Page] = []
-    sources: list[tuple[str, bytes, float, str]] = []
+    sources: list[tuple[str, bytes | None, float, str]] = []
     for rel in rels:
         parts = rel.split("/")[:-1]
         bundle = next(
@@ -209,17 +277,18 @@ def read_sources(
             assets[bundle].append("content/" + rel)
         else:
             copy = reader(base + rel, "content/" + rel, diags)
-            if copy:
+            if copy and copy[0] is not None:
                 copies.append(Page(rel, copy[0], "content/" + rel))
     posts = tuple(
         Source(
             "content/" + rel,
-            data,
+            data or b"",
             mtime,
             tuple(assets.get(rel.rpartition("/")[0], ()))
             if rel.rpartition("/")[2].startswith("index.")
             else (),
             digest,
+            data is None,
         )
         for rel, data, mtime, digest in sources
     )
@@ -228,7 +297,7 @@ def read_sources(
         if top.is_dir():
             for rel in _walk(top, top if label.startswith("theme") else root, label, diags):
                 copy = reader(os.path.join(top, rel), label + rel, diags)
-                if copy:
+                if copy and copy[0] is not None:
                     static[rel] = Page(rel, copy[0], str(top / rel))
     return Inputs(posts, (*static.values(), *copies), reader.read), tuple(diags)
 

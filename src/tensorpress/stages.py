@@ -11,15 +11,16 @@ import hashlib
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 
 from tensorpress.build import BuildResult, Memo
-from tensorpress.cache import CACHE_DIR, CacheWriter, DiskCache
+from tensorpress.cache import CacheWriter, DiskCache
 from tensorpress.config import SiteConfig
 from tensorpress.content import (
     Body,
@@ -31,11 +32,12 @@ from tensorpress.content import (
     post_html,
 )
 from tensorpress.diagnostics import Diagnostic, error, has_errors
-from tensorpress.highlight import stylesheet
+from tensorpress.highlight import Fence, reusable, stylesheet
 from tensorpress.images import IMAGE_SUFFIXES, image_size
 from tensorpress.markdown import make_parser
-from tensorpress.models import Deferred, Page, Post, Site, Source
+from tensorpress.models import Deferred, Page, Post, Site, Source, digest_bytes
 from tensorpress.output import (
+    CACHE_DIR,
     Inputs,
     Manifest,
     Staging,
@@ -118,22 +120,49 @@ def _work(job: tuple[Source, tuple[Any, ...]]) -> tuple[str, Body | None]:
     return body_key(source, options), compute_body(source, _worker_parser(options))
 
 
+def _pooled(jobs: int, count: int) -> bool:
+    return jobs > 1 and count >= PARALLEL_MIN
+
+
 def render_bodies(
-    sources: Sequence[Source], md: MarkdownIt, jobs: int, options: tuple[Any, ...]
+    sources: Sequence[Source],
+    md: MarkdownIt,
+    jobs: int,
+    options: tuple[Any, ...],
+    reuse: Mapping[str, Mapping[str, Fence]] | None = None,
 ) -> Iterator[tuple[str, Body | None]]:
     """(key, body) for each source, in order, over a process pool when there are enough;
     same result either way. Lazy, so a cold build never holds every body at once.
 
-    ``md`` must have been made with ``make_parser(*options)``."""
-    if jobs > 1 and len(sources) >= PARALLEL_MIN:
+    ``md`` must have been made with ``make_parser(*options)``; ``reuse``: code blocks
+    highlighted already, by source path (``_earlier_fences``), for the serial path."""
+    if _pooled(jobs, len(sources)):
         from concurrent.futures import ProcessPoolExecutor  # only here: 15 ms to import
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, min(8, len(sources) // (jobs * 8)))  # small: bodies are big
             yield from pool.map(_work, [(s, options) for s in sources], chunksize=chunk)
         return
+    reuse = reuse or {}
     for source in sources:
-        yield body_key(source, options), compute_body(source, md)
+        yield body_key(source, options), compute_body(source, md, reuse.get(source.path))
+
+
+def _earlier_fences(
+    source: Source,
+    last_digests: Mapping[str, str],
+    options: tuple[Any, ...],
+    bodies: Mapping[str, Body],
+    disk: DiskCache | None,
+) -> Mapping[str, Fence] | None:
+    """The code blocks of the version of ``source`` the last build made, if its body is
+    at hand: an edit highlights only the blocks it changed."""
+    digest = last_digests.get(source.path)
+    if not digest or digest == source.digest:
+        return None
+    key = body_key(replace(source, digest=digest), options)
+    body = bodies.get(key) or (disk.get(key) if disk is not None else None)
+    return reusable(body.rendered) if body is not None else None
 
 
 def _post_key(body: str, source: Source, config_key: str) -> str:
@@ -153,8 +182,24 @@ class Loaded:
     diagnostics: list[Diagnostic]
 
 
+class StaleStamp(Exception):
+    """A post taken as unchanged from its stamp was not (gone, or other bytes under the
+    same stamp): ``build`` reads every post and builds again."""
+
+
+def _read_now(source: Source, root: Path) -> Source | None:
+    """``source`` with its bytes: a post taken as unchanged from its stamp is read only
+    when it must be made; None if it is gone, or has not the digest it was taken for."""
+    if not source.unread:
+        return source
+    data = read_asset(root, source.path)
+    if data is None or digest_bytes(data) != source.digest:
+        return None
+    return replace(source, data=data, unread=False)
+
+
 def _html_later(
-    disk: DiskCache, key: str, source: Source, md: MarkdownIt, keep: bool
+    disk: DiskCache, key: str, source: Source, md: MarkdownIt, keep: bool, root: Path
 ) -> Callable[[str], str]:
     """How a post loaded from its record gets its HTML (given its title): from the body
     file, or made again from the source if that file has gone bad since; kept once made
@@ -164,7 +209,10 @@ def _html_later(
     def html(title: str) -> str:
         if made:
             return made[0]
-        body = disk.get(key) or compute_body(source, md)
+        body = disk.get(key)
+        if body is None:
+            readable = _read_now(source, root)
+            body = compute_body(readable, md) if readable is not None else None
         text = "" if body is None else post_html(body.rendered, title)
         if keep:
             made.append(text)
@@ -184,6 +232,7 @@ def _load_posts(
     store: CacheWriter | None,
     jobs: int,
     keep: bool,
+    last_digests: Mapping[str, str],
 ) -> Loaded:
     """The posts: the last build's in this process, or their records in the cache, where
     their key is unchanged; the others made (bodies rendered over the pool, or read
@@ -191,21 +240,35 @@ def _load_posts(
 
     With ``keep=False`` each post holds its HTML compressed until its pages render."""
     loaded = {k: memo.posts[k] for k in post_keys if k in memo.posts}
-    tz = config.tz
+    tz, root = config.tz, config.root
     if disk is not None:
         for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
             if post_key not in loaded:
-                found = disk.record(post_key, tz, _html_later(disk, key, source, md, keep))
+                later = _html_later(disk, key, source, md, keep, root)
+                found = disk.record(post_key, tz, later)
                 if found is not None:
                     loaded[post_key] = found
+    # The posts to make: a post taken as unchanged from its stamp is read only now.
+    sources = [
+        s if post_key in loaded else _read_now(s, root) or s
+        for s, post_key in zip(sources, post_keys, strict=True)
+    ]
     misses = [
         source
         for source, key, post_key in zip(sources, body_keys, post_keys, strict=True)
         if post_key not in loaded
+        and not source.unread
         and key not in memo.bodies
         and not (disk is not None and disk.has(key))
     ]
-    fresh = render_bodies(misses, md, jobs, parser_options(config))
+    options = parser_options(config)
+    reuse = {}
+    if not _pooled(jobs, len(misses)):
+        for source in misses:
+            earlier = _earlier_fences(source, last_digests, options, memo.bodies, disk)
+            if earlier:
+                reuse[source.path] = earlier
+    fresh = render_bodies(misses, md, jobs, options, reuse)
     missing = {s.path for s in misses}
     rendered = 0
     live = set(body_keys)
@@ -213,6 +276,8 @@ def _load_posts(
     posts = []
     diags: list[Diagnostic] = []
     for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
+        if post_key not in loaded and source.unread:
+            raise StaleStamp(source.path)
         if post_key not in loaded:
             body = None
             if source.path not in missing:
@@ -252,8 +317,10 @@ def make(
     jobs: int | None,
     keep: bool,
     start: float,
+    last_digests: Mapping[str, str],
 ) -> BuildResult:
-    """The rest of ``build.build``: what it read, made into a site and written."""
+    """The rest of ``build.build``: what it read, made into a site and written.
+    ``last_digests``: each post's digest as the last build made it (a hint)."""
     config_key = hashlib.sha1(repr(config).encode()).hexdigest()
     options = parser_options(config)
     body_keys = [body_key(source, options) for source in inputs.posts]
@@ -262,7 +329,7 @@ def make(
     disk = DiskCache(config.root / CACHE_DIR, memo.cache_records) if disk_cache else None
     md = memo.parser if memo.parser and memo.parser_options == options else make_parser(*options)
     store = disk.writer(memo.cache_files or None) if disk is not None and write else None
-    made = _load_posts(
+    loaded = _load_posts(
         inputs.posts,
         body_keys,
         post_keys,
@@ -273,8 +340,9 @@ def make(
         store,
         jobs if jobs is not None else (os.cpu_count() or 1),
         keep,
+        last_digests,
     )
-    diags.extend(made.diagnostics)
+    diags.extend(loaded.diagnostics)
     if not keep:  # a one-off build: the posts are made, their sources' bytes can go
         inputs = replace(inputs, posts=tuple(replace(s, data=b"") for s in inputs.posts))
     if store is not None:
@@ -283,7 +351,7 @@ def make(
             diags.append(saved)
     bundled = _bundle_files(config, inputs)
     site, site_diags = assemble_site(
-        made.posts, config, (p.source for p in inputs.files), _image_sizes(inputs, bundled)
+        loaded.posts, config, (p.source for p in inputs.files), _image_sizes(inputs, bundled)
     )
     diags.extend(site_diags)
 
@@ -346,10 +414,10 @@ def make(
         written=written,
         removed=removed,
         seconds=time.perf_counter() - start,
-        rendered=made.rendered,
+        rendered=loaded.rendered,
         cache=Memo(
-            made.bodies,
-            made.records,
+            loaded.bodies,
+            loaded.records,
             env,
             env_key,
             md,
