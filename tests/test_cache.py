@@ -624,7 +624,7 @@ def test_code_blocks_of_a_bad_body_file_are_not_taken(site, tmp_path):
     assert _build(site.root, out, keep=False).ok
     (body,) = (site.root / CACHE_DIR).glob("*/*.json")
     data = json.loads(body.read_text())
-    data["fences"][0][1] = 0  # the block's key, pointing at the start of the body
+    data["fragments"][0][1] = 0  # the block's key, pointing at the start of the body
     body.write_text(json.dumps(data))
     site.post("a.md", "Intro, edited.\n\n```python\nx = 1\n```\n", title="A", date="2024-01-01")
     assert _build(site.root, out, keep=False).ok

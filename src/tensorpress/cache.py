@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from tensorpress.content import Body
 from tensorpress.diagnostics import Diagnostic, warning
-from tensorpress.models import Deferred, Heading, PlacedFence, Post, Rendered, TopicRef
+from tensorpress.models import Deferred, Fragment, Heading, Post, Rendered, TopicRef
 from tensorpress.versions import PIPELINE
 
 INDEX = "live.txt"
@@ -56,7 +56,7 @@ def _encode(key: str, body: Body) -> bytes:
             "text": r.text,
             "words": r.words,
             "links": _columns(r.links, 2),
-            "fences": [[*place[:4], list(place[4])] for place in r.fences],
+            "fragments": [[*place[:3], list(place[3])] for place in r.fragments],
             "render_diagnostics": [list(_diag(d)) for d in r.diagnostics],
             "prompt_subject": body.prompt_subject,
             "diagnostics": [list(_diag(d)) for d in body.diagnostics],
@@ -111,7 +111,7 @@ def _decode(key: str, data: bytes) -> Body | None:
             words=int(obj["words"]),
             links=_links(obj["links"]),
             diagnostics=tuple(_undiag(d) for d in obj["render_diagnostics"]),
-            fences=tuple(_fence(*row) for row in obj["fences"]),
+            fragments=tuple(_fragment(*row) for row in obj["fragments"]),
         )
         subject = obj["prompt_subject"]
         return Body(
@@ -123,11 +123,11 @@ def _decode(key: str, data: bytes) -> Body | None:
         return None
 
 
-def _fence(key: str, start: int, size: int, lang: str, notes: list[str]) -> PlacedFence:
-    kinds = (type(key), type(start), type(size), type(lang), *map(type, notes))
-    if kinds != (str, int, int, str, *(str for _ in notes)):
-        raise TypeError("fence")
-    return (key, start, size, lang, tuple(notes))
+def _fragment(key: str, start: int, size: int, notes: list[str]) -> Fragment:
+    kinds = (type(key), type(start), type(size), *map(type, notes))
+    if kinds != (str, int, int, *(str for _ in notes)):
+        raise TypeError("fragment")
+    return (key, start, size, tuple(notes))
 
 
 def _undiag(item: list[Any]) -> Diagnostic:

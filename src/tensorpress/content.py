@@ -24,8 +24,8 @@ from markupsafe import Markup
 from tensorpress.config import SiteConfig, TopicDef
 from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import prepare
+from tensorpress.fragments import Taken
 from tensorpress.frontmatter import decode, load_front, split, validate
-from tensorpress.highlight import Fence
 from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
@@ -91,10 +91,10 @@ def _check_read(source: Source) -> None:
 
 
 def compute_body(
-    source: Source, md: MarkdownIt, reuse: Mapping[str, Fence] | None = None
+    source: Source, md: MarkdownIt, reuse: Mapping[str, Taken] | None = None
 ) -> Body | None:
     """Decode, split, repair and render one source: the expensive step, pure. ``reuse``:
-    code blocks highlighted already (an earlier version's: ``highlight.reusable``)."""
+    code blocks and formulas made already (an earlier version's: ``fragments``)."""
     _check_read(source)
     if is_notebook(source.path):
         from tensorpress import notebook  # only for notebooks: its import is not free

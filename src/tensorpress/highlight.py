@@ -9,7 +9,6 @@ line numbers, highlighted lines or diff colours.
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -25,7 +24,6 @@ from pygments.token import Generic, _TokenType
 from pygments.util import ClassNotFound
 
 from tensorpress.lexing import faster
-from tensorpress.models import PlacedFence, Rendered
 
 # Names authors use that Pygments does not know by that name.
 ALIASES = {
@@ -350,37 +348,6 @@ def _lines(lines: list[str], kinds: list[str], attrs: Attrs, numbered: bool) -> 
         number = f' data-n="{attrs.start + i - 1}"' if numbered else ""
         out.append(f'<span class="{cls}"{number}>{html}\n</span>')
     return "".join(out)
-
-
-def fence_key(code: str, info: str, line_numbers: bool) -> str:
-    """Everything ``render_fence``'s result depends on, digested (the pipeline's version
-    is in the key of the body that keeps it)."""
-    text = f"{info}\0{line_numbers}\0{code}"
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def placed_fences(html: str, fences: Iterable[tuple[str, Fence]]) -> tuple[PlacedFence, ...]:
-    """Where each of ``fences`` (in order) is in ``html``; one not found is left out."""
-    placed = []
-    at = 0
-    for key, fence in fences:
-        start = html.find(fence.html, at)
-        if start >= 0:
-            placed.append((key, start, len(fence.html), fence.lang, fence.notes))
-            at = start + len(fence.html)
-    return tuple(placed)
-
-
-def reusable(rendered: Rendered) -> dict[str, Fence]:
-    """The code blocks of a rendered body by key, to render a later version without
-    highlighting again the blocks it did not change; any that do not look right are
-    left out (the body may come from a cache file)."""
-    found = {}
-    for key, start, length, lang, notes in rendered.fences:
-        html = rendered.html[start : start + length]
-        if html.startswith('<div class="highlight"') and html.endswith("</div>\n"):
-            found[key] = Fence(html, lang, notes)
-    return found
 
 
 def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:

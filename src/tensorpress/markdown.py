@@ -14,9 +14,11 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from tensorpress import fragments
 from tensorpress.diagnostics import warning
 from tensorpress.figures import add_sidenotes, figures_plugin
-from tensorpress.highlight import Fence, fence_key, placed_fences, render_fence
+from tensorpress.fragments import Taken
+from tensorpress.highlight import Fence, render_fence
 from tensorpress.mathml import Macros, math_plugin
 from tensorpress.models import Heading, Rendered
 
@@ -38,9 +40,13 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, 
     ``options["line_numbers"]`` is the site default for numbering lines."""
     token = tokens[idx]
     numbered = bool(options.get("line_numbers"))
-    key = fence_key(token.content, token.info, numbered)
-    fence = env["reuse"].get(key) or render_fence(token.content, token.info, numbered)
-    env["fences"].append((key, fence))
+    name = fragments.key(fragments.CODE, token.info, numbered, token.content)
+    taken = env["reuse"].get(name)
+    if taken is not None:
+        fence = Fence(taken[0], taken[1][0], taken[1][1:])
+    else:
+        fence = render_fence(token.content, token.info, numbered)
+    env["made"].append((name, fence.html, (fence.lang, *fence.notes)))
     if token.map:
         line = env["first"] + token.map[0]
         env["diagnostics"].extend(warning(env["path"], line, note) for note in fence.notes)
@@ -92,18 +98,18 @@ def render(
     body: str,
     path: str,
     first_line: int,
-    reuse: Mapping[str, Fence] | None = None,
+    reuse: Mapping[str, Taken] | None = None,
 ) -> Rendered:
     """Body text -> HTML, headings, summary and plain text. Lines are file lines.
 
-    ``reuse`` holds code blocks already highlighted, by key (``highlight.reusable``)."""
+    ``reuse``: code blocks and formulas made already, by key (``fragments.reusable``)."""
     env: dict[str, Any] = {
         "diagnostics": [],
         "path": path,
         "first": first_line,
         "code_lines": 0,
         "reuse": reuse or {},
-        "fences": [],
+        "made": [],
     }
     tokens = md.parse(body, env)
     html = add_sidenotes(
@@ -158,5 +164,5 @@ def render(
         words,
         tuple(links),
         tuple(env["diagnostics"]),
-        placed_fences(html, env["fences"]),
+        fragments.place(html, env["made"]),
     )

@@ -17,7 +17,6 @@ from html import escape
 from typing import Any
 from xml.etree.ElementTree import Element, tostring
 
-from latex2mathml.converter import convert_to_element
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block import StateBlock
@@ -29,6 +28,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.texmath.index import make_inline_func
 from mdit_py_plugins.texmath.index import rules as texmath_rules
 
+from tensorpress import fragments
 from tensorpress.diagnostics import warning
 
 Macros = tuple[tuple[str, str], ...]
@@ -358,6 +358,8 @@ def to_mathml(tex: str, display: bool, macros: Macros = ()) -> Converted:
         problem = brace_problem(ready)
         if problem:
             return Converted("", problem)
+        from latex2mathml.converter import convert_to_element  # 20 ms: only when needed
+
         math = convert_to_element(ready, display="block" if display else "inline")
     except MathError as exc:
         return Converted("", str(exc))
@@ -503,14 +505,18 @@ def _ref_html(
 
 
 def _html(
-    token: Token, line: int, targets: dict[str, tuple[str, str]], macros: Macros, warn: Warn
+    token: Token,
+    line: int,
+    targets: dict[str, tuple[str, str]],
+    convert: Callable[[str, bool], Converted],
+    warn: Warn,
 ) -> str:
     """A formula's HTML: MathML (in a numbered box when displayed) or its TeX, escaped."""
     if token.type == REF:
         return _ref_html(*token.meta["ref"], targets, line, warn)
     marks: Marks = token.meta["marks"]
     display = token.type in DISPLAY
-    converted = to_mathml(marks.tex, display, macros)
+    converted = convert(marks.tex, display)
     if converted.error:
         warn(line, f"cannot convert math ({converted.error}); the page shows its TeX source")
         source = token.content
@@ -545,9 +551,23 @@ def _convert_all(state: StateCore, macros: Macros) -> None:
     def warn(line: int, message: str) -> None:
         diagnostics.append(warning(path, line, message))
 
+    reuse = env.get("reuse", {})
+    made = env.setdefault("made", [])
+
+    def convert(tex: str, display: bool) -> Converted:
+        """``to_mathml``, or the formula as an earlier version of the post had it."""
+        name = fragments.key(fragments.MATH, display, macros, tex)
+        taken = reuse.get(name)
+        if taken is None:
+            done = to_mathml(tex, display, macros)
+        else:
+            done = Converted(taken[0], taken[1][0])
+        made.append((name, done.html, (done.error,)))
+        return done
+
     targets = _number(found, warn)
     for token, line in found:
-        token.meta["html"] = _html(token, line, targets, macros, warn)
+        token.meta["html"] = _html(token, line, targets, convert, warn)
 
 
 def _render(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

@@ -97,8 +97,8 @@ class Heading:
     """The heading's inline HTML (math rendered, emphasis kept), for tables of contents."""
 
 
-PlacedFence = tuple[str, int, int, str, tuple[str, ...]]
-"""A highlighted code block in a body's HTML: key, start, length, language, notes."""
+Fragment = tuple[str, int, int, tuple[str, ...]]
+"""A code block or formula in a body's HTML (``fragments``): key, start, length, notes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +115,9 @@ class Rendered:
     links: tuple[tuple[str, int], ...]
     """Every link and image target with its file line, for link checks."""
     diagnostics: tuple[Diagnostic, ...]
-    fences: tuple[PlacedFence, ...] = ()
-    """Where each code block's HTML is in ``html``, with its key (``highlight.fence_key``):
-    a later version of the post takes the blocks it did not change from here."""
+    fragments: tuple[Fragment, ...] = ()
+    """Where each code block and formula is in ``html``, by key: a later version of the
+    post takes those it did not change from here (``fragments``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,8 @@ from tensorpress.content import (
     post_html,
 )
 from tensorpress.diagnostics import Diagnostic, error, has_errors
-from tensorpress.highlight import Fence, reusable, stylesheet
+from tensorpress.fragments import Taken, reusable
+from tensorpress.highlight import stylesheet
 from tensorpress.images import IMAGE_SUFFIXES, image_size
 from tensorpress.markdown import make_parser
 from tensorpress.models import Deferred, Page, Post, Site, Source, digest_bytes
@@ -129,13 +130,13 @@ def render_bodies(
     md: MarkdownIt,
     jobs: int,
     options: tuple[Any, ...],
-    reuse: Mapping[str, Mapping[str, Fence]] | None = None,
+    reuse: Mapping[str, Mapping[str, Taken]] | None = None,
 ) -> Iterator[tuple[str, Body | None]]:
     """(key, body) for each source, in order, over a process pool when there are enough;
     same result either way. Lazy, so a cold build never holds every body at once.
 
-    ``md`` must have been made with ``make_parser(*options)``; ``reuse``: code blocks
-    highlighted already, by source path (``_earlier_fences``), for the serial path."""
+    ``md`` must have been made with ``make_parser(*options)``; ``reuse``: code blocks and
+    formulas made already, by source path (``_earlier_fragments``), for the serial path."""
     if _pooled(jobs, len(sources)):
         from concurrent.futures import ProcessPoolExecutor  # only here: 15 ms to import
 
@@ -148,15 +149,15 @@ def render_bodies(
         yield body_key(source, options), compute_body(source, md, reuse.get(source.path))
 
 
-def _earlier_fences(
+def _earlier_fragments(
     source: Source,
     last_digests: Mapping[str, str],
     options: tuple[Any, ...],
     bodies: Mapping[str, Body],
     disk: DiskCache | None,
-) -> Mapping[str, Fence] | None:
-    """The code blocks of the version of ``source`` the last build made, if its body is
-    at hand: an edit highlights only the blocks it changed."""
+) -> Mapping[str, Taken] | None:
+    """The code blocks and formulas of the version of ``source`` the last build made, if
+    its body is at hand: an edit highlights and converts only those it changed."""
     digest = last_digests.get(source.path)
     if not digest or digest == source.digest:
         return None
@@ -265,7 +266,7 @@ def _load_posts(
     reuse = {}
     if not _pooled(jobs, len(misses)):
         for source in misses:
-            earlier = _earlier_fences(source, last_digests, options, memo.bodies, disk)
+            earlier = _earlier_fragments(source, last_digests, options, memo.bodies, disk)
             if earlier:
                 reuse[source.path] = earlier
     fresh = render_bodies(misses, md, jobs, options, reuse)
