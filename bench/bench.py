@@ -403,6 +403,14 @@ def machine_info() -> dict:
     }
 
 
+def python_start(timeout: float, runs: int = 7) -> float:
+    """Median wall time of ``python -c pass`` under the wrapper: what every build in a
+    fresh Python process (tensorpress, Pelican, MkDocs) pays here before its own work."""
+    log = WORK / "logs" / "python-start.log"
+    cmd = [sys.executable, "-c", "pass"]
+    return statistics.median(measure(cmd, WORK, log, timeout)["wall"] for _ in range(runs))
+
+
 # --- what each generator built --------------------------------------------------------
 
 
@@ -591,6 +599,11 @@ def print_report(results: dict) -> None:
         f"- Python {info['python']}; "
         + ", ".join(f"{k} {v}" for k, v in results["versions"].items() if k != "tensorpress")
     )
+    if "python_start" in info:
+        print(
+            f"- a Python process that does nothing (`python -c pass`) takes "
+            f"{info['python_start']:.3f} s here: every build in a fresh Python process pays it"
+        )
     print(
         "- load average (1 min) at the start of each build, min / mean / max, and runs "
         "per measurement (the times are medians):"
@@ -794,6 +807,7 @@ def main() -> None:
         m = measure(gen.cold(warm / gen.kind, out), warm / gen.kind, log, args.timeout, gen.env)
         if m["rc"] != 0 or m["timeout"]:
             sys.exit(f"{gen.name} cannot build a 5-post site: see {log}")
+    results["machine"]["python_start"] = python_start(args.timeout)
     for n, r in zip(sizes, runs, strict=True):
         results["sizes"].append(bench_size(n, r, gens, args.timeout))
         args.json.parent.mkdir(parents=True, exist_ok=True)
