@@ -112,6 +112,36 @@ def test_deeply_nested_blockquotes_lists_and_brackets_build(site):
     assert main(["check", "-s", str(site.root)]) == 0
 
 
+def test_json_nested_too_deep_for_the_parser_is_never_a_crash(site):
+    """A fence with no language whose text opens 100,000 brackets (the language guess
+    tries JSON), a notebook nested as deep, and cache and manifest files as deep: Python's
+    JSON parser gives up with a RecursionError, which must not end the build."""
+    deep = "[" * 100_000 + "]" * 100_000
+    site.post("fence.md", f"Deep.\n\n```\n{deep}\n```\n", title="Fence", date="2024-01-01")
+    site.post("other.md", "Other.\n\n```python\nx = 1\n```\n", title="Other", date="2024-01-02")
+    site.write("content/deep.ipynb", deep)
+    run = site.build()
+    assert run.code == 1 and "internal error" not in run.err, run.err
+    assert "content/deep.ipynb:1: error: not a valid notebook: its JSON is nested too" in run.err
+    (site.root / "content/deep.ipynb").unlink()
+    assert site.build().code == 0
+    cache = site.root / ".tensorpress-cache"
+    head, *lines = (cache / "posts.jsonl").read_text().split("\n")
+    (cache / "posts.jsonl").write_text(
+        "\n".join([head, *(ln.split(" ")[0] + " " + deep for ln in lines)])
+    )
+    for body in cache.glob("*/*.json"):
+        body.write_text(deep)
+    (site.out / ".tensorpress-manifest.json").write_text(deep)
+    for edit in ("Edited.", "Edited again."):
+        site.post("fence.md", f"{edit}\n\n```\n{deep}\n```\n", title="Fence", date="2024-01-01")
+        run = site.build()
+        assert run.code == 0 and "internal error" not in run.err, run.err
+        assert edit in site.page("posts/fence/index.html")
+        assert "Other." in site.page("posts/other/index.html")
+        (cache / "stamps.json").write_text(deep)
+
+
 def test_containers_interleaved_thousands_deep_do_not_crash(site):
     site.post("mixed.md", "> - > 1. > " * 2_000 + "end\n", title="Mixed", date="2024-01-01")
     run = site.build()

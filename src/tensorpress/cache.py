@@ -119,7 +119,7 @@ def _decode(key: str, data: bytes) -> Body | None:
             None if subject is None else str(subject),
             tuple(_undiag(d) for d in obj["diagnostics"]),
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
@@ -243,7 +243,7 @@ def _decode_record(
             local_refs=tuple(zip(*_typed(refs, str, str), strict=True)),
         )
         return post, tuple(_undiag(d) for d in diags)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 

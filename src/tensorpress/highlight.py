@@ -204,7 +204,7 @@ def guess_language(code: str) -> str:
         try:
             json.loads(stripped)
             return "json"
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
             pass
     shell = sum(bool(_SHELL.match(ln)) for ln in lines)
     python = sum(bool(_PYTHON_HINT.search(ln)) for ln in lines)

@@ -304,6 +304,8 @@ def read(data: bytes, path: str) -> tuple[Notebook | None, tuple[Diagnostic, ...
         return None, diags
     try:
         raw = json.loads(text)
+    except RecursionError:
+        return None, (error(path, 1, "not a valid notebook: its JSON is nested too deeply"),)
     except ValueError as exc:
         line = getattr(exc, "lineno", 0)
         reason = getattr(exc, "msg", str(exc))

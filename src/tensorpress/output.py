@@ -170,7 +170,7 @@ def read_stamps(root: Path) -> tuple[dict[str, Known], dict[str, str]]:
         }
         made = {p: d for p, d in data["digests"].items() if type(p) is type(d) is str}
         return stamps, made
-    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, RecursionError):
         return {}, {}
 
 
@@ -375,7 +375,7 @@ def read_manifest(output: Path) -> Manifest:
     """The files the previous build wrote; unreadable or foreign manifests give nothing."""
     try:
         data = json.loads((output / MANIFEST).read_text("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested too deep
         return Manifest({})
     if isinstance(data, list):  # the first format: names only
         return Manifest({n: ("", -1, -1) for n in data if isinstance(n, str)})
