@@ -142,6 +142,24 @@ def test_json_nested_too_deep_for_the_parser_is_never_a_crash(site):
         (cache / "stamps.json").write_text(deep)
 
 
+@pytest.mark.parametrize("depth", [65, 2_000, 30_000])
+def test_front_matter_and_config_nested_too_deep_are_errors_not_crashes(site, depth):
+    """libyaml's C parser overflows the stack (the process dies) some 25,000 levels
+    down, tomllib and repr give up a thousand down: nesting is refused past 64 levels."""
+    deep = "[" * depth + "]" * depth
+    site.write("content/a.md", f"---\ntitle: A\ndate: 2024-01-01\nextra: {deep}\n---\nHi.\n")
+    site.write("content/b.md", f'+++\ntitle = "B"\nx = {deep}\n+++\nHi.\n')
+    run = site.build()
+    assert run.code == 1 and "internal error" not in run.err, run.err
+    assert "content/a.md:1: error: invalid YAML front matter: it nests lists or mappings" in run.err
+    assert "content/b.md:2: error: invalid TOML front matter: it nests lists or mappings" in run.err
+    (site.root / "content/b.md").unlink()
+    site.write("content/a.md", "---\ntitle: A\ndate: 2024-01-01\n---\nHi.\n")
+    site.write("tensorpress.yaml", f"title: T\nx: {deep}\n")
+    run = site.build()
+    assert run.code == 1 and "tensorpress.yaml: error: invalid YAML: it nests" in run.err
+
+
 def test_containers_interleaved_thousands_deep_do_not_crash(site):
     site.post("mixed.md", "> - > 1. > " * 2_000 + "end\n", title="Mixed", date="2024-01-01")
     run = site.build()

@@ -108,6 +108,43 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_NODES = 100_000
 """Values front matter may expand to, aliases counted each time: a 'billion laughs'
 document is tiny on disk but explodes in anything that walks its values."""
+MAX_DEPTH = 64
+"""Levels of lists and mappings inside one another that front matter (or the config)
+may have. Deeper documents are refused: libyaml's C parser overflows the stack (a
+crash, not an exception) some 25,000 levels down, and Python's repr, JSON and TOML
+give up a thousand levels down."""
+_SAFE_FOR_LIBYAML = 10_000
+"""Nesting marks (brackets, braces, dashes, colons) a text may hold before it goes to
+libyaml: an upper bound of its depth, far below the depth that crashes it."""
+
+
+def _nesting_marks(text: str) -> int:
+    return sum(map(text.count, "[{-:?"))
+
+
+def too_deep(value: Any) -> bool:
+    """Whether lists and mappings nest in ``value`` more than ``MAX_DEPTH`` levels
+    (walked with a stack, not recursion: the value may be deeper than Python recurses)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                return True
+            values = item.values() if isinstance(item, dict) else item
+            stack.extend((v, depth + 1) for v in values)
+    return False
+
+
+_DEEP = f"it nests lists or mappings more than {MAX_DEPTH} levels deep; flatten it"
+
+
+_HINT = "; check the indentation and quote values that contain ':'"
+
+
+class Refused(yaml.YAMLError):
+    """YAML that parses, but that we will not take (too big or too deep): the message
+    says what to do, no hint about indentation or quotes applies."""
 
 
 def _check_size(root: yaml.Node) -> None:
@@ -129,7 +166,7 @@ def _check_size(root: yaml.Node) -> None:
         return sizes[id(node)]
 
     if size(root) > MAX_NODES:
-        raise yaml.YAMLError(
+        raise Refused(
             f"it expands to more than {MAX_NODES:,} values (aliases of aliases?); write the "
             "values out"
         )
@@ -140,14 +177,20 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
 
     Raises ``yaml.YAMLError``; tags that would build Python objects are refused.
     """
+    if _nesting_marks(text) > _SAFE_FOR_LIBYAML:
+        raise Refused(_DEEP)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is not None and "*" in text:  # no alias, no expansion beyond the text
             _check_size(node)
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:  # the pure-Python parser, or the alias check, deep down
+        raise Refused(_DEEP) from None
     finally:
         loader.dispose()
+    if too_deep(data):
+        raise Refused(_DEEP)
     lines = {}
     if isinstance(node, yaml.MappingNode):
         lines = {str(k.value): k.start_mark.line for k, _ in node.value}
@@ -171,25 +214,21 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
         if sp.kind == "yaml":
             data, offsets = load_yaml(sp.front)
         else:
-            data = tomllib.loads(sp.front)
+            try:
+                data = tomllib.loads(sp.front)
+                deep = too_deep(data)
+            except RecursionError:  # tomllib, a thousand levels down
+                deep = True
+            if deep:
+                return {}, {}, [error(path, 2, f"invalid TOML front matter: {_DEEP}")]
             offsets = _toml_lines(sp.front)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         last = sp.front.count("\n")
         line = 2 + min(mark.line, last) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
-        return (
-            {},
-            {},
-            [
-                error(
-                    path,
-                    line,
-                    f"invalid YAML front matter: {problem}; check the "
-                    "indentation and quote values that contain ':'",
-                )
-            ],
-        )
+        hint = "" if isinstance(exc, Refused) else _HINT
+        return {}, {}, [error(path, line, f"invalid YAML front matter: {problem}{hint}")]
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = 1 + int(m.group(1)) if m else 1 + len(sp.front.split("\n"))
