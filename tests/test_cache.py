@@ -629,3 +629,20 @@ def test_code_blocks_of_a_bad_body_file_are_not_taken(site, tmp_path):
     site.post("a.md", "Intro, edited.\n\n```python\nx = 1\n```\n", title="A", date="2024-01-01")
     assert _build(site.root, out, keep=False).ok
     assert _tree(out) == _tree(_clean(site.root, tmp_path / "c"))
+
+
+def test_the_pipeline_changes_when_a_library_is_installed_again(tmp_path, monkeypatch):
+    """The pipeline names each library's install (its folder, the size and time of its
+    __init__), found without importing it: an upgrade changes it, and so the cache."""
+    from tensorpress.versions import installed
+
+    package = tmp_path / "somelib"
+    package.mkdir()
+    init = package / "__init__.py"
+    init.write_text("__version__ = '1.0'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = installed("somelib")
+    assert str(package) in before and "somelib" not in __import__("sys").modules
+    init.write_text("__version__ = '1.10'\n")
+    assert installed("somelib") != before
+    assert installed("no_such_library_here") == "no_such_library_here missing"

@@ -25,8 +25,8 @@ def test_a_build_with_nothing_to_do_imports_none_of_the_heavy_libraries(site):
     code = (
         "import sys; from tensorpress.cli import main\n"
         f"main(['build', '-s', {str(site.root)!r}, '-q'])\n"
-        "print(sorted(m for m in ('pygments', 'jinja2', 'markdown_it', 'latex2mathml')"
-        " if m in sys.modules))"
+        "print(sorted(m for m in ('pygments', 'jinja2', 'markdown_it', 'latex2mathml',"
+        " 'importlib.metadata') if m in sys.modules))"
     )
 
     def heavy() -> str:
