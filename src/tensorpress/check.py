@@ -701,7 +701,7 @@ def check_site(config: SiteConfig, *, pyflakes: bool = False) -> Report:
     from tensorpress.output import read_sources
     from tensorpress.templates import theme_dir
 
-    result = build(config, write=False, disk_cache=False, keep=False)
+    result = build(config, write=False, keep=False)
     inputs, _ = read_sources(config, theme_dir())
     md = make_parser(*parser_options(config))
     parsed = [p for s in inputs.posts if (p := parse_source(s, md)) is not None]
