@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import pytest
 
@@ -37,6 +38,30 @@ def test_check_writes_nothing(site):
     before = sorted(p for p in site.root.rglob("*"))
     assert check(site).code == 0
     assert sorted(p for p in site.root.rglob("*")) == before, "no public/, no cache"
+
+
+def test_check_reads_the_build_cache_and_writes_nothing_to_it(site):
+    """With a built site, check takes unchanged posts from the cache, changes neither
+    the cache nor the site, and reports what it reports without them."""
+    site.post("a.md", "Hello [b](b.md).", title="A", date="2024-01-01")
+    site.post("b.md", "```\nx = 1\n```\n", title="B", date="2024-01-02")
+    assert site.build().code == 0
+    site.post("b.md", "```\nx = 2\n```\n", title="B", date="2024-01-02")
+
+    def state() -> dict[str, tuple[int, int]]:
+        return {
+            str(p): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in site.root.rglob("*")
+            if p.is_file() and "content" not in p.parts
+        }
+
+    before = state()
+    cached = check(site)
+    assert state() == before
+    shutil.rmtree(site.root / ".tensorpress-cache")
+    shutil.rmtree(site.out)
+    assert "content/b.md:6: warning: code fence has no language" in cached.out, cached
+    assert check(site) == cached
 
 
 def test_json_is_an_array_of_path_line_severity_message_hint(site):
