@@ -366,9 +366,9 @@ def _records(root: Path) -> dict[bytes, bytes]:
     return dict(line.split(b" ", 1) for line in lines)  # type: ignore[misc]
 
 
-def test_an_edit_appends_one_record_until_most_are_of_no_live_post(site, tmp_path):
+def test_an_edit_appends_one_record_until_too_many_are_of_no_live_post(site, tmp_path):
     """The records file grows by a line per edited post, and is written anew, live
-    records only, once it holds more dead records than live ones."""
+    records only, once more than an eighth of its lines are dead (plus one)."""
     _blog(site, 3)
     _build(site.root, tmp_path / "a")
     file = site.root / CACHE_DIR / RECORDS
@@ -378,7 +378,7 @@ def test_an_edit_appends_one_record_until_most_are_of_no_live_post(site, tmp_pat
         site.post("p1.md", f"Edit {n}.\n", title="Post 1", date="2024-01-02", topics="[cnn]")
         assert _build(site.root, tmp_path / "a").ok
         sizes.append(file.read_bytes().count(b"\n"))
-    assert sizes == [4, 5, 6, 3], "three appended, then three live records written anew"
+    assert sizes == [4, 3, 4, 3], "appended, then written anew: one line in four was dead"
     assert file.read_bytes()[: len(first)] != first
     assert _build(site.root, tmp_path / "a").ok and file.read_bytes().count(b"\n") == 3
     assert _tree(tmp_path / "a") == _tree(_clean(site.root, tmp_path / "c"))

@@ -12,8 +12,9 @@ from pygments.lexers import PythonLexer, YamlLexer, get_all_lexers, get_lexer_by
 from tensorpress.lexing import _starts, _states, _Table, faster
 
 REPO = Path(__file__).resolve().parents[1]
-SLOW = {"maple"}
-"""Lexers whose own patterns backtrack for seconds on character soup."""
+SLOW = {"maple", "nit"}
+"""Lexers whose own patterns backtrack for seconds on character soup (maple) or on
+slices of these tests (nit, on a slice of test_hostile.py)."""
 
 
 def _samples() -> list[str]:

@@ -413,14 +413,15 @@ class CacheWriter:
 
     def _finish_records(self, live: Iterable[str]) -> None:
         """Append the records put by this build to the records file; write it anew if it
-        is not ours, or if most of its lines are of no use (dead, bad or replaced)."""
+        is not ours, or if more than an eighth of its lines would be of no use (dead,
+        bad or replaced): a fresh process reads them all."""
         held = self.cache.records()
         fresh = {n: r for n, r in self._records.items() if held.by_name.get(n) != r}
         held.by_name.update(fresh)
         names = set(map(_record_name, live))
         useful = len(names & held.by_name.keys())
         path = self.cache.folder / RECORDS
-        if held.ours and held.lines + len(fresh) <= 2 * useful:
+        if held.ours and held.lines + len(fresh) <= useful + useful // 8 + 1:
             if fresh:
                 text = "".join(f"\n{n} {r}" for n, r in fresh.items())  # ends a cut line
                 self._write(path, lambda: text.encode("utf-8"), append=True)
