@@ -3,6 +3,7 @@
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -646,3 +647,26 @@ def test_the_pipeline_changes_when_a_library_is_installed_again(tmp_path, monkey
     init.write_text("__version__ = '1.10'\n")
     assert installed("somelib") != before
     assert installed("no_such_library_here") == "no_such_library_here missing"
+
+
+def test_a_stale_stamp_in_a_running_process_is_read_again(site, tmp_path):
+    """serve keeps the last read: a post taken from its stamp there, found changed when
+    it must be made, makes the build read every file again (not loop)."""
+    _blog(site, 3)
+    _settle_posts(site.root)
+    out = tmp_path / "a"
+    assert _build(site.root, out).ok  # leaves the stamps
+    config, _ = load_config(site.root, out)
+    (out / MANIFEST).unlink()  # so that it builds, and keeps what it read
+    served = build(config)  # a new process: posts taken from their stamps
+    assert served.cache.inputs is not None and all(s.unread for s in served.cache.inputs.posts)
+    path = site.root / "content/p2.md"
+    before = os.stat(path)
+    path.write_bytes(path.read_bytes().replace(b"Text", b"Txet"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    (site.root / CACHE_DIR / RECORDS).unlink()
+    for body in (site.root / CACHE_DIR).glob("*/*.json"):
+        body.unlink()
+    (out / MANIFEST).unlink()
+    again = build(config, replace(served.cache, posts={}, bodies={}))
+    assert again.ok and "Txet" in (out / "posts/p2/index.html").read_text()

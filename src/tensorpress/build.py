@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from tensorpress.config import SiteConfig
@@ -180,9 +180,9 @@ def build(
             last_digests=last_digests,
         )
     except StaleStamp:  # rare: a file changed under an unchanged stamp, or just went
-        return build(
+        return build(  # every file read: no post is taken from a stamp, so no loop
             config,
-            cache,
+            replace(memo, inputs=None),
             strict=strict,
             write=write,
             disk_cache=disk_cache,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from markdown_it import MarkdownIt
 
@@ -188,6 +188,10 @@ class StaleStamp(Exception):
     same stamp): ``build`` reads every post and builds again."""
 
 
+def _stale(source: Source) -> NoReturn:
+    raise StaleStamp(source.path)
+
+
 def _read_now(source: Source, root: Path) -> Source | None:
     """``source`` with its bytes: a post taken as unchanged from its stamp is read only
     when it must be made; None if it is gone, or has not the digest it was taken for."""
@@ -245,6 +249,8 @@ def _load_posts(
     if disk is not None:
         for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
             if post_key not in loaded:
+                if source.unread and not disk.has(key):  # its HTML would be made again
+                    source = _read_now(source, root) or _stale(source)
                 later = _html_later(disk, key, source, md, keep, root)
                 found = disk.record(post_key, tz, later)
                 if found is not None:
@@ -278,7 +284,7 @@ def _load_posts(
     diags: list[Diagnostic] = []
     for source, key, post_key in zip(sources, body_keys, post_keys, strict=True):
         if post_key not in loaded and source.unread:
-            raise StaleStamp(source.path)
+            _stale(source)
         if post_key not in loaded:
             body = None
             if source.path not in missing:
