@@ -162,6 +162,13 @@ def build(
 
     from tensorpress.stages import StaleStamp, make  # the heavy libraries: only now
 
+    flags: dict[str, Any] = {
+        "strict": strict,
+        "write": write,
+        "disk_cache": disk_cache,
+        "jobs": jobs,
+        "keep": keep,
+    }
     try:
         return make(
             config,
@@ -171,22 +178,10 @@ def build(
             manifest,
             digest,
             templates,
-            strict=strict,
-            write=write,
-            disk_cache=disk_cache,
-            jobs=jobs,
-            keep=keep,
             start=start,
             last_digests=last_digests,
+            **flags,
         )
     except StaleStamp:  # rare: a file changed under an unchanged stamp, or just went
-        return build(  # every file read: no post is taken from a stamp, so no loop
-            config,
-            replace(memo, inputs=None),
-            strict=strict,
-            write=write,
-            disk_cache=disk_cache,
-            jobs=jobs,
-            keep=keep,
-            stamps=False,
-        )
+        # every file read again: no post is taken from a stamp, so this cannot loop
+        return build(config, replace(memo, inputs=None), stamps=False, **flags)
