@@ -90,8 +90,9 @@ def _headings(columns: list[Any]) -> tuple[Heading, ...]:
     return tuple(map(Heading, *_typed(columns, int, str, str, int, str)))
 
 
-def _links(columns: list[Any]) -> tuple[tuple[str, int], ...]:
-    return tuple(zip(*_typed(columns, str, int), strict=True))
+def _pairs(columns: list[Any], first: type, second: type) -> tuple[tuple[Any, Any], ...]:
+    """Pairs (links: target and line; local references: kind and target) from columns."""
+    return tuple(zip(*_typed(columns, first, second), strict=True))
 
 
 def _diag(d: Diagnostic) -> tuple[str, int, str, str]:
@@ -109,7 +110,7 @@ def _decode(key: str, data: bytes) -> Body | None:
             summary_html=str(obj["summary"]),
             text=str(obj["text"]),
             words=int(obj["words"]),
-            links=_links(obj["links"]),
+            links=_pairs(obj["links"], str, int),
             diagnostics=tuple(_undiag(d) for d in obj["render_diagnostics"]),
             fragments=tuple(_fragment(*row) for row in obj["fragments"]),
         )
@@ -232,7 +233,7 @@ def _decode_record(
             image=None if image is None else str(image),
             draft=bool(draft),
             assets=tuple(str(a) for a in assets),
-            links=_links(links),
+            links=_pairs(links, str, int),
             extra=MappingProxyType(dict(extra)),
             search_entry=search,
             description=str(description),
@@ -240,7 +241,7 @@ def _decode_record(
             notebook=str(nb),
             colab=str(colab),
             digest=str(digest),
-            local_refs=tuple(zip(*_typed(refs, str, str), strict=True)),
+            local_refs=_pairs(refs, str, str),
         )
         return post, tuple(_undiag(d) for d in diags)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -364,7 +365,8 @@ class CacheWriter:
         self.files: frozenset[str] = frozenset()
         """The files this build keeps, once finished."""
         self.failure: OSError | None = None
-        self._records: dict[str, str] = {}
+        self._put: dict[str, str] = {}
+        """The records put by this build, by name."""
         self.records: Records | None = None
         """The records file as this build left it, once finished: the next build in
         this process need not read it."""
@@ -381,7 +383,7 @@ class CacheWriter:
             return
         back = _decode_record(post_key, data, site_tz, lambda _title: Deferred(str))
         if back is not None and _plain(back) == _plain(record):
-            self._records[_record_name(post_key)] = data
+            self._put[_record_name(post_key)] = data
 
     def _known(self) -> tuple[frozenset[str], bool]:
         """The files the last build kept, relative to the folder, and whether its index
@@ -416,7 +418,7 @@ class CacheWriter:
         is not ours, or if more than an eighth of its lines would be of no use (dead,
         bad or replaced): a fresh process reads them all."""
         held = self.cache.records()
-        fresh = {n: r for n, r in self._records.items() if held.by_name.get(n) != r}
+        fresh = {n: r for n, r in self._put.items() if held.by_name.get(n) != r}
         held.by_name.update(fresh)
         names = set(map(_record_name, live))
         useful = len(names & held.by_name.keys())
