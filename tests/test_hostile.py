@@ -10,6 +10,7 @@ import sys
 import tempfile
 import textwrap
 from datetime import UTC
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -378,6 +379,52 @@ def test_big_posts_build_and_check_in_bounded_time_and_memory(tmp_path, name, te
     assert (tmp_path / "public" / "posts" / name / "index.html").stat().st_size > 1_000_000
     code, seconds, mb = _measure("check", "-s", str(tmp_path))
     assert code == 0 and seconds < 120 and mb < 1500, (seconds, mb)
+
+
+BACKTRACKING = {
+    # An unclosed string of backslash pairs: each pair matches two ways, 2**40 tries.
+    "maple": '"' + "\\a" * 40,
+    # An unclosed triple-quoted string of \r: the same, in nit's string rule.
+    "nit": '"""' + "\\r" * 40 + "'",
+}
+
+
+def _runaway_post() -> str:
+    fences = "".join(f"```{lang}\n{code}\n```\n\n" for lang, code in BACKTRACKING.items())
+    return (
+        f"---\ntitle: Runaway\ndate: 2024-01-01\n---\n\nIntro.\n\n{fences}```python\nx = 1\n```\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["build", "-j", "1"], ["build", "-j", "2"], ["check"]])
+def test_a_lexer_that_backtracks_for_days_is_stopped_and_the_block_kept_as_text(tmp_path, command):
+    """Both patterns take days in Pygments; each block gets a few CPU seconds, then is
+    shown as plain text with a warning at its line. ``-j 2`` with enough posts renders
+    in worker processes, which must stop it too."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "runaway.md").write_text(_runaway_post())
+    for i in range(60 if "2" in command else 0):  # enough posts for the pool
+        (content / f"p{i}.md").write_text(f"---\ntitle: P{i}\ndate: 2024-01-01\n---\n\nText.\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "tensorpress", *command, "-s", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    said = run.stdout + run.stderr  # check reports on stdout, build on stderr
+    assert "Traceback" not in said and "internal error" not in said, said
+    for lang, line in (("maple", 8), ("nit", 12)):
+        assert (
+            f"content/runaway.md:{line}: warning: highlighting this block as '{lang}' took over"
+            in said
+        ), said
+    if command[0] == "build":
+        assert run.returncode == 0, run.stderr
+        page = (tmp_path / "public" / "posts" / "runaway" / "index.html").read_text()
+        for code in BACKTRACKING.values():
+            assert escape(code) in page  # the author's text, all of it
+        assert 'class="language-python"' in page and '<span class="n">x</span>' in page
 
 
 # -- properties -----------------------------------------------------------------------------

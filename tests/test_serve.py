@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -736,3 +738,43 @@ def test_ctrl_c_stops_the_server_cleanly(site):
         proc.kill()
     assert proc.returncode == 0, err
     assert out.strip().endswith("stopped") and "Traceback" not in err
+
+
+def test_an_edit_whose_lexer_runs_away_is_stopped_by_the_cli_server(site):
+    """``tensorpress serve`` rebuilds on its main thread, where the lexing limit works:
+    a fence that would backtrack for days arrives as plain text with a warning."""
+    site.post("a.md", "Alpha.", title="A", date="2024-01-01")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tensorpress", "serve", "-s", str(site.root), "-p", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: list(map(lines.put, proc.stdout)), daemon=True).start()
+
+    def line_with(text: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            if text in line:
+                return line
+
+    try:
+        line_with("press Ctrl-C", DEADLINE)
+        runaway = '"' + "\\a" * 40  # Pygments' maple lexer: 2**40 tries
+        site.post("b.md", f"```maple\n{runaway}\n```\n", title="B", date="2024-01-02")
+        line = line_with("highlighting this block as 'maple' took over", 60)
+        assert line.startswith("content/b.md:6: warning:"), line
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
+        conn.request("GET", "/posts/b/")
+        response = conn.getresponse()
+        assert response.status == 200 and escape(runaway) in response.read().decode()
+        conn.close()
+        proc.send_signal(signal.SIGINT)
+        line_with("stopped", DEADLINE)
+        proc.wait(timeout=DEADLINE)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0

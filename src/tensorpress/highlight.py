@@ -24,6 +24,7 @@ from pygments.token import Generic, _TokenType
 from pygments.util import ClassNotFound
 
 from tensorpress.lexing import faster
+from tensorpress.limits import TooSlow, cpu_limit
 
 # Names authors use that Pygments does not know by that name.
 ALIASES = {
@@ -312,8 +313,29 @@ def _diff_of(code: str, lexer: Lexer) -> str:
     return "".join(line + "\n" for line in out)
 
 
+def lexing_limit(code: str) -> float:
+    """CPU seconds a lexer may take on ``code``: generous (Pygments lexes megabytes a
+    second), and enough to stop one that backtracks on it (``limits``)."""
+    return 2.0 + len(code) / 100_000
+
+
 def _highlight(code: str, lang: str) -> tuple[str, str, str | None, str | None]:
-    """(language used, body HTML, copy text for a session or None, note or None)."""
+    """(language used, body HTML, copy text for a session or None, note or None); the
+    code as plain text if its lexer runs past ``lexing_limit``."""
+    limit = lexing_limit(code)
+    try:
+        with cpu_limit(limit):
+            return _lexed(code, lang)
+    except TooSlow:
+        note = (
+            f"highlighting this block as '{lang}' took over {limit:.0f} s (the lexer "
+            "backtracks on its text); shown as plain text: write ```text, or another "
+            "language, to silence this"
+        )
+        return "text", escape(code), None, note
+
+
+def _lexed(code: str, lang: str) -> tuple[str, str, str | None, str | None]:
     note = None
     if lang.startswith("diff-") and len(lang) > 5:
         inner = ALIASES.get(lang[5:], lang[5:])

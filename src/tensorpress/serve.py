@@ -245,7 +245,7 @@ class Rebuilder:
         return tuple(d for d in ordered(outcome.diagnostics) if d not in shown)
 
     def run(self) -> None:
-        """The rebuild thread: sleep until a batch is due, build it, until ``close``."""
+        """The rebuild loop: sleep until a batch is due, build it, until ``close``."""
         while True:
             with self._cond:
                 while not self._stopped:
@@ -396,7 +396,7 @@ def _event_filter() -> list[type]:
 
 
 class DevServer:
-    """Owns the socket, the watcher and the rebuild thread of ``tensorpress serve``.
+    """Owns the socket, the watcher and the rebuild loop of ``tensorpress serve``.
 
     The site is built into a private temporary folder with ``base_url`` set to the
     server's address, so links work locally and ``build``'s output is left alone.
@@ -463,7 +463,6 @@ class DevServer:
         )
         self.first = self._rebuilder.rebuild(ChangeKinds(full=True))
         self._watch()
-        self._spawn(self._rebuilder.run, "tensorpress-rebuild")
         return self.first
 
     def idle(self) -> bool:
@@ -471,13 +470,24 @@ class DevServer:
         return self._rebuilder is not None and self._rebuilder.idle()
 
     def serve_forever(self) -> None:
+        """Serve from a thread and rebuild on this one until Ctrl-C: on the main thread
+        (``tensorpress serve``) a lexer that runs away on an edit can be stopped
+        (``limits``)."""
+        assert self._rebuilder is not None, "start() first"
+        self._serving = self._spawn(self._serve_http, "tensorpress-http")
+        self._rebuilder.run()
+
+    def _serve_http(self) -> None:
         assert self._httpd is not None, "start() first"
         self._httpd.serve_forever(poll_interval=0.25)
 
     def __enter__(self) -> DevServer:
+        """Started, serving and rebuilding from threads (tests, the benchmark)."""
         try:
             self.start()
-            self._serving = self._spawn(self.serve_forever, "tensorpress-http")
+            assert self._rebuilder is not None
+            self._spawn(self._rebuilder.run, "tensorpress-rebuild")
+            self._serving = self._spawn(self._serve_http, "tensorpress-http")
         except BaseException:
             self.close()
             raise
