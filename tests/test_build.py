@@ -352,3 +352,24 @@ def test_topic_pages_are_paginated_like_the_index(site):
     assert "Post 4" in first and "Post 2" not in first and "5 posts" in first
     assert "Post 0" in third and 'href="../../../../topics/gan/page/2/"' in third
     assert "Page 3 of 3" in third
+
+
+def test_the_code_stylesheet_follows_the_configured_styles_and_survives_tampering(site):
+    """The stylesheet is known by its styles (and the pipeline): made again when they
+    change or when the file on disk is not what the last build wrote."""
+    site.post("a.md", "```python\nx = 1\n```\n", title="A", date="2024-01-01")
+    site.write("tensorpress.yaml", "pygments_style: {light: solarized-light, dark: github-dark}\n")
+    assert site.build().code == 0
+    css = site.out / "assets/highlight.css"
+    assert "solarized-light (light), github-dark (dark)" in css.read_text()
+    assert "(0 written, 0 removed)" in site.build().out
+    site.write("tensorpress.yaml", "pygments_style: {light: default, dark: github-dark}\n")
+    assert site.build().code == 0
+    assert "default (light), github-dark (dark)" in css.read_text()
+    made = css.read_bytes()
+    css.write_text("tampered")
+    assert "(1 written, 0 removed)" in site.build().out and css.read_bytes() == made
+    site.write("tensorpress.yaml", "pygments_style: no-such-style\n")
+    run = site.build()
+    assert run.code == 1 and "unknown Pygments style 'no-such-style' for light mode" in run.err
+    assert "friendly" in run.err and css.read_bytes() == made

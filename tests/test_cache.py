@@ -588,7 +588,7 @@ def test_an_edit_highlights_only_the_code_blocks_it_changed(site, tmp_path, monk
     """The edited post's last body gives the blocks it did not change, found by their
     key (code, info string, numbering); fresh process or not, the site is a clean
     build's."""
-    import tensorpress.markdown as markdown
+    import tensorpress.highlight as highlight
 
     def post(first: str, prose: str) -> None:
         site.post(
@@ -603,8 +603,8 @@ def test_an_edit_highlights_only_the_code_blocks_it_changed(site, tmp_path, monk
     out = tmp_path / "a"
     assert _build(site.root, out, keep=False).ok
     made: list[str] = []
-    real = markdown.render_fence
-    monkeypatch.setattr(markdown, "render_fence", lambda c, *a: made.append(c) or real(c, *a))
+    real = highlight.render_fence
+    monkeypatch.setattr(highlight, "render_fence", lambda c, *a: made.append(c) or real(c, *a))
     for first, prose in (("x = 1", "Intro, edited."), ("x = 2", "Intro, edited.")):
         made.clear()
         post(first, prose)

@@ -90,8 +90,8 @@ def test_internal_errors_are_one_line_without_debug(tmp_path, capsys, monkeypatc
 
 def test_a_prose_edit_imports_no_lexer_and_no_math_converter(site):
     """An edited post takes its unchanged code blocks and formulas from its last body:
-    a fresh process compiles no Pygments lexer and imports no latex2mathml for them;
-    a changed block or formula needs them again."""
+    a fresh process imports neither Pygments (the stylesheet on disk is known by its
+    styles) nor latex2mathml for them; a changed block or formula needs them again."""
 
     def post(code: str, formula: str) -> None:
         body = f"Prose.\n\n$${formula}$$\n\n```python\n{code}\n```\n"
@@ -100,7 +100,8 @@ def test_a_prose_edit_imports_no_lexer_and_no_math_converter(site):
     script = (
         "import sys; from tensorpress.cli import main\n"
         f"main(['build', '-s', {str(site.root)!r}, '-q'])\n"
-        "print(sorted(m for m in ('pygments.lexers.python', 'latex2mathml') if m in sys.modules))"
+        "print(sorted(m for m in ('pygments', 'pygments.lexers.python', 'latex2mathml')"
+        " if m in sys.modules))"
     )
 
     def imported() -> str:
@@ -109,11 +110,11 @@ def test_a_prose_edit_imports_no_lexer_and_no_math_converter(site):
         return done.stdout.strip().splitlines()[-1]
 
     post("x = 1", "a^2")
-    assert imported() == "['latex2mathml', 'pygments.lexers.python']"
+    assert imported() == "['latex2mathml', 'pygments', 'pygments.lexers.python']"
     path = site.root / "content/a.md"
     path.write_text(path.read_text().replace("Prose.", "Prose, edited."))
     assert imported() == "[]"
     post("x = 2", "a^2")
-    assert imported() == "['pygments.lexers.python']"
+    assert imported() == "['pygments', 'pygments.lexers.python']"
     post("x = 2", "b^2")
     assert imported() == "['latex2mathml']"

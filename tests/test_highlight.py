@@ -2,16 +2,8 @@
 
 import pytest
 
-from tensorpress.highlight import (
-    Attrs,
-    diff_kinds,
-    guess_language,
-    line_spec,
-    parse_attrs,
-    parse_info,
-    render_fence,
-    stylesheet,
-)
+from tensorpress.fences import Attrs, line_spec, parse_attrs, parse_info
+from tensorpress.highlight import diff_kinds, guess_language, render_fence, stylesheet
 from tensorpress.markdown import make_parser, render
 
 

@@ -31,8 +31,9 @@ from tensorpress.config import SiteConfig
 from tensorpress.content import parser_options
 from tensorpress.diagnostics import Diagnostic
 from tensorpress.drafts import prepare
+from tensorpress.fences import parse_info
 from tensorpress.frontmatter import ALIASES, KNOWN, decode, load_front, split
-from tensorpress.highlight import guess_language, parse_info
+from tensorpress.highlight import guess_language
 from tensorpress.markdown import slugify as heading_id
 from tensorpress.models import Post, Source
 

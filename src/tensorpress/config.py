@@ -402,7 +402,7 @@ def _parse_repo(value: Any, rel: str, line: int, out: list[Diagnostic]) -> str:
 
 
 def _parse_styles(value: Any, rel: str, line: int, out: list[Diagnostic]) -> dict[str, str]:
-    from pygments.styles import get_all_styles
+    from pygments.styles import STYLE_MAP, get_all_styles
 
     if isinstance(value, str):
         value = {"light": value}
@@ -411,13 +411,14 @@ def _parse_styles(value: Any, rel: str, line: int, out: list[Diagnostic]) -> dic
             error(rel, line, "pygments_style must be a style name or {light: ..., dark: ...}")
         )
         return {}
-    known = set(get_all_styles())
     result: dict[str, str] = {}
     for mode in ("light", "dark"):
         if mode not in value:
             continue
         name = str(value[mode])
-        if name in known:
+        # Pygments' own styles by its map; plugins' only if need be: finding them reads
+        # every installed package's metadata, a tenth of a build with nothing to do.
+        if name in STYLE_MAP or name in (known := set(get_all_styles())):
             result[f"style_{mode}"] = name
         else:
             out.append(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tensorpress.compat import migrate
 from tensorpress.diagnostics import Diagnostic, warning
-from tensorpress.highlight import PLAIN, parse_info
+from tensorpress.fences import PLAIN, parse_info
 
 _PROMPT = re.compile(
     r"^\s*(please\s+)?(write|generate|create|compose|draft|produce)\b.{0,200}?\b"

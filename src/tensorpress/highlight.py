@@ -1,4 +1,5 @@
-"""Code fences through Pygments: lexer choice, fence attributes, line wrapping, stylesheet.
+"""Code fences through Pygments: lexer choice, line wrapping, stylesheet (the info string
+itself is ``fences``).
 
 We replace markdown-it's ``fence`` rule rather than use its ``highlight`` hook, because
 the hook's output is wrapped in a second ``<pre>``. Pygments does all the highlighting;
@@ -12,7 +13,6 @@ import ast
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
@@ -23,151 +23,15 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import Generic, _TokenType
 from pygments.util import ClassNotFound
 
+from tensorpress.fences import ALIASES, PLAIN, Attrs, Fence, parse_attrs, parse_info
 from tensorpress.lexing import faster
 from tensorpress.limits import TooSlow, cpu_limit
 
-# Names authors use that Pygments does not know by that name.
-ALIASES = {
-    "yml": "yaml",
-    "jsonc": "json",
-    "pyi": "python",
-    "ipynb": "python",
-    "jupyter": "python",
-    "shellsession": "console",
-    "conf": "ini",
-    "env": "bash",
-    "dotenv": "bash",
-    "tsx": "typescript",
-    "jsx": "javascript",
-    "sh-session": "console",
-}
-PLAIN = frozenset({"", "text", "txt", "plain", "plaintext", "output", "none", "raw"})
 SESSIONS = frozenset({"pycon", "console", "doscon", "pwsh-session"})
 """Interactive sessions: a reader copies the commands, without prompts or output."""
 LONG_BLOCK = 30
 """Blocks longer than this fold into ``<details open>``, so a reader can close one to skip it."""
 Token = tuple[_TokenType, str]
-ATTRIBUTES = ("hl_lines", "linenos", "linenums", "title")
-_ON = frozenset({"", "true", "yes", "on", "table", "inline"})
-_OFF = frozenset({"false", "no", "off", "none", "0"})
-
-
-@dataclass(frozen=True, slots=True)
-class Fence:
-    """How one fence was highlighted, and what the author should hear about it."""
-
-    html: str
-    lang: str
-    """Pygments' name for the language used, or ``text`` (``diff-python`` for a diff)."""
-    notes: tuple[str, ...] = ()
-    """Warnings for the author, without file and line."""
-
-
-@dataclass(frozen=True, slots=True)
-class Attrs:
-    """What a fence's info string asks for besides its language."""
-
-    title: str = ""
-    hl_lines: frozenset[int] = frozenset()
-    """Lines to highlight, counted from 1 at the block's first line whatever ``start`` is."""
-    numbered: bool | None = None
-    """Line numbers on or off; None leaves it to the site default."""
-    start: int = 1
-    """The number shown on the first line."""
-
-
-def parse_info(info: str) -> tuple[str, str]:
-    """``python title="x.py"`` or ``{.python}`` -> (``python``, the rest).
-
-    A first word followed by ``=`` is an attribute, not a language.
-    """
-    info = info.strip()
-    if not info:
-        return "", ""
-    m = re.match(r"\{?\s*\.?([\w+#.-]+)(?![\w+#.-]|\s*=)\s*\}?\s*(.*)$", info)
-    if m is None:
-        return "", info
-    lang = m.group(1).lower()
-    return ALIASES.get(lang, lang), m.group(2)
-
-
-_ATTR = re.compile(
-    r"""(?P<key>[A-Za-z_][\w-]*)
-        (?:\s*=\s*(?:"(?P<dq>[^"]*)(?P<dqe>"?)|'(?P<sq>[^']*)(?P<sqe>'?)|(?P<bare>[^\s"'{},]*)))?
-      | (?P<sep>[{},])
-      | (?P<word>[^\s{},]+)""",
-    re.X,
-)
-
-
-def line_spec(text: str) -> frozenset[int] | None:
-    """``"1 3-5"`` or ``"1,3-5"`` -> {1, 3, 4, 5}; None when it is not such a list."""
-    lines: set[int] = set()
-    for part in re.split(r"[\s,]+", text.strip()):
-        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
-        if m is None:
-            return None
-        first, last = int(m[1]), int(m[2] or m[1])
-        if first < 1 or last < first or last - first > 100_000:
-            return None
-        lines.update(range(first, last + 1))
-    return frozenset(lines)
-
-
-def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
-    """``title="a.py" {hl_lines="1 3-5"} linenums="10"`` -> ``Attrs``, plus notes on what
-    was not understood: the Pymdown/MkDocs forms, with or without braces or quotes, and
-    the ``{1,3-5}`` shorthand for highlighted lines."""
-    title, hl_lines, numbered, start = "", frozenset[int](), None, 1
-    notes: list[str] = []
-    for m in _ATTR.finditer(text):
-        if m["sep"]:
-            continue
-        if m["word"]:
-            spec = line_spec(m["word"])
-            if spec is None:
-                notes.append(_unknown(m["word"]))
-            else:
-                hl_lines |= spec
-            continue
-        key = m["key"].lower().replace("-", "_")
-        value = next((v for v in (m["dq"], m["sq"], m["bare"]) if v is not None), None)
-        if (m["dq"] is not None and not m["dqe"]) or (m["sq"] is not None and not m["sqe"]):
-            notes.append(f"code fence attribute '{key}' has no closing quote")
-        if key in ("title", "filename"):
-            if not (value or "").strip():
-                notes.append(f"code fence attribute '{key}' needs a value: {key}=\"train.py\"")
-            title = (value or "").strip() or title
-        elif key == "hl_lines":
-            spec = line_spec(value or "")
-            if spec is None:
-                notes.append(
-                    f'hl_lines="{value or ""}" is not a list of lines; '
-                    'write line numbers and ranges such as hl_lines="1 3-5"'
-                )
-            else:
-                hl_lines |= spec
-        elif key in ("linenums", "linenos"):
-            word = (value or "").strip().lower()
-            if word in _ON:
-                numbered = True
-            elif word in _OFF:
-                numbered = False
-            elif word.isdecimal():
-                numbered, start = True, int(word)
-            else:
-                notes.append(
-                    f'{key}="{value}" is not a first line number; '
-                    f'write {key}="1" to number lines from 1, or {key}="off"'
-                )
-        else:
-            notes.append(_unknown(m["key"]))
-    return Attrs(title, hl_lines, numbered, start), tuple(notes)
-
-
-def _unknown(name: str) -> str:
-    known = ", ".join(ATTRIBUTES)
-    return f"unknown code fence attribute '{name}' is ignored; known attributes: {known}"
 
 
 @lru_cache(maxsize=256)

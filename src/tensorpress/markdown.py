@@ -16,9 +16,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from tensorpress import fragments
 from tensorpress.diagnostics import warning
+from tensorpress.fences import Fence
 from tensorpress.figures import add_sidenotes, figures_plugin
 from tensorpress.fragments import Taken
-from tensorpress.highlight import Fence, render_fence
 from tensorpress.mathml import Macros, math_plugin
 from tensorpress.models import Heading, Rendered
 
@@ -44,7 +44,9 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, 
     taken = env["reuse"].get(name)
     if taken is not None:
         fence = Fence(taken[0], taken[1][0], taken[1][1:])
-    else:
+    else:  # Pygments is imported only for a fence that is not taken from the last body
+        from tensorpress.highlight import render_fence
+
         fence = render_fence(token.content, token.info, numbered)
     env["made"].append((name, fence.html, (fence.lang, *fence.notes)))
     if token.map:

@@ -33,7 +33,6 @@ from tensorpress.content import (
 )
 from tensorpress.diagnostics import Diagnostic, error, has_errors
 from tensorpress.fragments import Taken, reusable
-from tensorpress.highlight import stylesheet
 from tensorpress.images import IMAGE_SUFFIXES, image_size
 from tensorpress.markdown import make_parser
 from tensorpress.models import Deferred, Page, Post, Site, Source, digest_bytes
@@ -47,6 +46,7 @@ from tensorpress.output import (
 )
 from tensorpress.render import make_env, render_pages
 from tensorpress.search import INDEX_PATH, search_index
+from tensorpress.versions import PIPELINE
 
 STYLESHEET = "assets/highlight.css"
 PARALLEL_MIN = 48
@@ -309,6 +309,18 @@ def _load_posts(
     return Loaded(posts, loaded, used, rendered, diags)
 
 
+def _stylesheet(config: SiteConfig, on_disk: str | None) -> Page:
+    """The code stylesheet, keyed by the styles and the pipeline (Pygments' install
+    among it): made, and Pygments imported, only when the file on disk is not it."""
+    names = f"{PIPELINE}|{config.style_light}|{config.style_dark}"
+    key = hashlib.blake2b(names.encode(), digest_size=20).hexdigest()
+    if on_disk == key:
+        return Page(STYLESHEET, b"", key=key, reused=True)
+    from tensorpress.highlight import stylesheet
+
+    return Page(STYLESHEET, stylesheet(config.style_light, config.style_dark).encode(), key=key)
+
+
 def make(
     config: SiteConfig,
     memo: Memo,
@@ -371,22 +383,21 @@ def make(
     # Written as rendered (staged, renamed into place only if the build succeeds), unless
     # the build has already failed: then pages are rendered for their diagnostics only.
     stage = Staging(config.output, manifest) if write and not _failed(diags, strict) else None
+    intact = intact_keys(config.output, manifest.files)
     pages, render_diags, page_keys = render_pages(
         env,
         site,
-        intact_keys(config.output, manifest.files),
+        intact,
         templates,
         memo.page_keys,
         sink=stage.add if stage is not None else _discard,
     )
     diags.extend(render_diags)
-    css = stylesheet(config.style_light, config.style_dark).encode()
-    copies = [
-        *inputs.files,
-        Page(STYLESHEET, css),
-        Page(INDEX_PATH, search_index(site.posts)),
-        *_assets(site, bundled),
-    ]
+    css = _stylesheet(config, intact.get(STYLESHEET))
+    if stage is not None:
+        stage.add(css)
+    pages.append(replace(css, data=b""))
+    copies = [*inputs.files, Page(INDEX_PATH, search_index(site.posts)), *_assets(site, bundled)]
     for copy in copies:
         page = replace(copy, key=hashlib.blake2b(copy.data, digest_size=20).hexdigest())
         if stage is not None:
