@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+import yaml
 
 from tensorpress.frontmatter import decode, load_front, parse_date, split, validate
 
@@ -122,9 +123,76 @@ def test_keys_from_jekyll_and_hugo_are_understood():
     assert fm.extra["layout"] == "post"
 
 
+AUTHOR_FORMS = [
+    # The Hugging Face blog.
+    "authors:\n- user: sanchit-gandhi\n- user: reach-vb\n  guest: true\n",
+    # al-folio's distill posts and Hugo themes.
+    "authors:\n  - name: Ada Lovelace\n    url: https://example.org\n",
+    # Quarto: one mapping, and names given in parts or literally.
+    "author:\n  name: Norah Jones\n  orcid: 0000-0001\n",
+    "author:\n  - name: {given: Norah, family: Jones}\n  - name: {literal: The Team}\n",
+]
+AUTHOR_NAMES = [
+    ("sanchit-gandhi", "reach-vb"),
+    ("Ada Lovelace",),
+    ("Norah Jones",),
+    ("Norah Jones", "The Team"),
+]
+
+
+@pytest.mark.parametrize(("front", "names"), zip(AUTHOR_FORMS, AUTHOR_NAMES, strict=True))
+def test_authors_given_as_mappings_are_read_by_their_name_and_kept_whole(front, names):
+    fm, diags = meta(f"---\ntitle: A\n{front}---\nx")
+    assert not diags and fm.authors == names
+    key = front.split(":")[0]
+    assert fm.extra[key] == yaml.safe_load(front)[key], "urls and affiliations, for templates"
+
+
+def test_an_author_mapping_without_a_name_is_an_error_that_says_how():
+    _, diags = meta("---\nauthors:\n- url: https://example.org\n---\nx")
+    assert diags == [
+        "content/p.md:2: error: 'authors': expected a name, a list of names or of mappings "
+        "with a name (- name: Ada Lovelace), got [{'url': 'https://example.org'}]"
+    ]
+
+
 def test_errors_name_the_key_the_author_wrote():
     _, diags = meta("---\ntitle: t\nlastmod: someday\n---\n")
     assert diags == [
         "content/p.md:3: error: 'lastmod': 'someday' is not a date; write "
         "2024-01-05, 2024-01-05 10:30 or 2024-01-05T10:30:00+02:00"
     ]
+
+
+def test_pelican_and_multimarkdown_metadata_is_front_matter():
+    """``Key: value`` lines up to the first blank line, read as text (a title may hold a
+    colon); Pelican's keys map to ours, authors split at commas, a draft by status."""
+    text = (
+        "Title: GANs: a tour\nDate: 2010-12-03 10:20\nModified: 2010-12-05 19:30\n"
+        "Category: Deep Learning\nTags: gan, vision\nSlug: gan-tour\n"
+        "Authors: Ada Lovelace, Grace Hopper\nSummary: A short tour\n    of GANs.\n"
+        "Status: draft\nLang: en\n\nThe body.\n"
+    )
+    sp, diags = split(text, "content/p.md")
+    assert not diags and sp.kind == "meta" and sp.body == "\nThe body.\n" and sp.body_line == 12
+    fm, diags = meta(text)
+    assert not diags
+    assert fm.title == "GANs: a tour" and fm.slug == "gan-tour" and fm.draft is True
+    assert fm.date == datetime(2010, 12, 3, 10, 20) and fm.updated == datetime(2010, 12, 5, 19, 30)
+    assert fm.topics == ("Deep Learning", "gan", "vision")
+    assert fm.authors == ("Ada Lovelace", "Grace Hopper") and fm.summary == "A short tour of GANs."
+    assert fm.extra == {"status": "draft", "lang": "en"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Note: this post is about GANs.\n\nBody.\n",  # prose that opens with a colon
+        "Date: 2024-01-01\nTags: x\n\nBody.\n",  # no title: not metadata
+        "Title: X\nnot a key line\n\nBody.\n",
+        "Title: X\nDate: 2024-01-01\nBody right after, no blank line.\n",
+    ],
+)
+def test_text_that_only_looks_like_metadata_stays_body(text):
+    sp, diags = split(text, "content/p.md")
+    assert not diags and sp.kind is None and sp.body == text

@@ -25,7 +25,7 @@ KNOWN = {"title", "date", "updated", "topics", "summary", "draft", "slug", "auth
 ALIASES = {
     "tags": "topics", "categories": "topics", "author": "authors", "lastmod": "updated",
     "last_modified_at": "updated", "modified": "updated", "excerpt": "summary",
-    "description": "summary", "published": "draft",
+    "description": "summary", "published": "draft", "category": "topics",
 }  # fmt: skip
 """Keys of Jekyll, Hugo, Pelican and Quarto posts, read as ours so posts move over as they are."""
 
@@ -77,6 +77,52 @@ def decode(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
 
 
 _FENCES = {"---": "yaml", "+++": "toml"}
+_META_LINE = re.compile(r"([A-Za-z][\w-]*)[ \t]*:[ \t]*(.*)")
+_META_KEYS = frozenset({"title", "date", "modified", "category", "tags", "slug", "author",
+                        "authors", "summary", "status", "lang"})  # fmt: skip
+
+
+def _metadata_block(text: str) -> int:
+    """How many lines of ``Key: value`` open ``text``, the metadata of Pelican and of
+    MultiMarkdown (and Python-Markdown's ``meta``): no fences, ended by a blank line,
+    continued by indented lines. 0 unless it names a title and opens with a key those
+    tools know, so prose that opens with "Note: ..." stays prose."""
+    lines = text.split("\n")
+    first = _META_LINE.fullmatch(lines[0])
+    if first is None or first.group(1).lower() not in _META_KEYS:
+        return 0
+    titled = False
+    for i, line in enumerate(lines):
+        if not line.strip():
+            return i if titled else 0
+        m = _META_LINE.fullmatch(line)
+        if m is not None:
+            titled = titled or m.group(1).lower() == "title"
+        elif not (i and line.startswith(("    ", "\t"))):
+            return 0
+    return len(lines) if titled else 0
+
+
+def _load_metadata(front: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """``Key: value`` lines -> values as text (never YAML: a title may hold a colon), by
+    lower-case key. Authors are split at commas as Pelican does; ``status: draft`` (or
+    ``hidden``) is a draft."""
+    data: dict[str, Any] = {}
+    offsets: dict[str, int] = {}
+    key = ""
+    for i, line in enumerate(front.split("\n")):
+        m = _META_LINE.fullmatch(line)
+        if m is None:  # a continuation line
+            data[key] = f"{data[key]} {line.strip()}".strip()
+            continue
+        key = m.group(1).lower()
+        data[key], offsets[key] = m.group(2).strip(), i
+    for name in ("author", "authors"):
+        if name in data:
+            data[name] = [a.strip() for a in data[name].split(",") if a.strip()]
+    if data.get("status", "").lower() in ("draft", "hidden"):
+        data["draft"], offsets["draft"] = True, offsets["status"]
+    return data, offsets
 
 
 def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
@@ -84,6 +130,10 @@ def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
     first, _, rest = text.partition("\n")
     kind = _FENCES.get(first.rstrip())
     if kind is None:
+        count = _metadata_block(text)
+        if count:
+            lines = text.split("\n")
+            return Split("meta", "\n".join(lines[:count]), "\n".join(lines[count:]), count + 1), ()
         return Split(None, "", text, 1), ()
     closers = ("---", "...") if kind == "yaml" else ("+++",)
     lines = rest.split("\n")
@@ -213,6 +263,9 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
     try:
         if sp.kind == "yaml":
             data, offsets = load_yaml(sp.front)
+        elif sp.kind == "meta":
+            data, offsets = _load_metadata(sp.front)
+            return data, {k: v + 1 for k, v in offsets.items()}, []
         else:
             try:
                 data = tomllib.loads(sp.front)
@@ -288,6 +341,42 @@ def _strings(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+AUTHOR_NAMES = ("name", "display_name", "full_name", "user", "username", "login")
+"""Where an author given as a mapping keeps the name: al-folio, Quarto and Hugo themes
+write ``name:``, the Hugging Face blog ``user:``."""
+
+
+def _author(value: Any) -> str | None:
+    """One author: a name, or a mapping holding one (Quarto's ``name`` may itself be
+    ``{given, family}`` or ``{literal}``)."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip()
+    if not isinstance(value, dict):
+        return None
+    for key in AUTHOR_NAMES:
+        name = value.get(key)
+        if isinstance(name, dict):
+            parts = (
+                [name.get("literal")]
+                if name.get("literal")
+                else [name.get("given"), name.get("family")]
+            )
+            name = " ".join(str(part).strip() for part in parts if part) or None
+        if name is not None and _author(name):
+            return _author(name)
+    return None
+
+
+def _authors(value: Any) -> tuple[str, ...] | None:
+    """A name, a mapping, or a list of names or mappings (``_author``)."""
+    if isinstance(value, str):
+        return (value.strip(),)
+    found = [_author(item) for item in (value if isinstance(value, list) else [value])]
+    if any(name is None for name in found):
+        return None
+    return tuple(name for name in found if name)
+
+
 def validate(
     data: dict[str, Any], lines: dict[str, int], path: str
 ) -> tuple[FrontMatter, list[Diagnostic]]:
@@ -348,9 +437,16 @@ def validate(
             else:
                 values["slug"] = slug
         elif key == "authors":
-            authors = _strings(value) if not isinstance(value, str) else (value.strip(),)
+            authors = _authors(value)
             if authors is None:
-                bad(f"expected a name or a list of names, got {value!r}")
+                bad(
+                    f"expected a name, a list of names or of mappings with a name "
+                    f"(- name: Ada Lovelace), got {value!r}"
+                )
             else:
                 values["authors"] = values.get("authors", ()) + authors
+                if any(
+                    isinstance(v, dict) for v in (value if isinstance(value, list) else [value])
+                ):
+                    extra[name] = value  # urls, affiliations: kept for the templates
     return FrontMatter(**values, extra=MappingProxyType(extra)), diags
