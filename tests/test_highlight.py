@@ -40,6 +40,8 @@ def test_unknown_language_is_escaped_plain_text_with_a_note():
         ("model:\n  layers: 4\n  dropout: 0.1\n", "yaml"),
         (">>> 1 + 1\n2\n", "pycon"),
         ("#include <stdio.h>\nint main() { return 0; }\n", "cpp"),
+        ('@article{weng2023,\n  title = "Prompt Engineering",\n  year = "2023",\n}\n', "bibtex"),
+        ("@torch.no_grad()\ndef f(x):\n    return x\n", "python"),
     ],
 )
 def test_guessing_the_language_of_a_bare_fence(code, lang):

@@ -57,6 +57,14 @@ _PYTHON_HINT = re.compile(
 )
 
 
+_BIBTEX = re.compile(
+    r"@(article|book|inproceedings|incollection|misc|online|techreport|phdthesis"
+    r"|mastersthesis|software|unpublished|proceedings|manual)\s*\{",
+    re.I,
+)
+"""A BibTeX entry: the "cite this post as" block (else ``@article`` reads as a decorator)."""
+
+
 def guess_language(code: str) -> str:
     """Guess a fence's language from its text: cheap, ordered checks, then ``text``."""
     stripped = code.strip()
@@ -65,6 +73,8 @@ def guess_language(code: str) -> str:
     lines = [ln for ln in stripped.split("\n") if ln.strip()]
     if stripped.startswith(">>>"):
         return "pycon"
+    if _BIBTEX.match(stripped) and stripped.endswith("}"):
+        return "bibtex"
     if stripped[0] in "{[":
         try:
             json.loads(stripped)
