@@ -372,6 +372,16 @@ def test_fix_adds_missing_keys_to_existing_front_matter_and_keeps_crlf(site):
     assert b"\n" not in data.replace(b"\r\n", b"")
 
 
+def test_fix_adds_a_date_to_pelican_metadata_in_its_own_form(site):
+    path = site.write("content/pel.md", "Title: Pooling: a note\nTags: cnn\n\nText.\n")
+    os.utime(path, (0, 1_700_000_000))
+    check(site, "--fix")
+    assert path.read_text() == (
+        "Title: Pooling: a note\ndate: 2023-11-14 22:13:20\nTags: cnn\n\nText.\n"
+    )
+    assert site.build().code == 0 and "Pooling: a note" in site.page("posts/pel/index.html")
+
+
 def test_fix_never_writes_what_it_cannot_prove(site, monkeypatch):
     import tensorpress.fix as fix_module
 

@@ -1,4 +1,4 @@
-"""Posts moved from Jekyll, al-folio, Hugo and Quarto build without edits (compat.py)."""
+"""Posts moved from Jekyll, al-folio, Hugo, Pelican and Quarto build without edits (compat.py)."""
 
 import re
 from html import unescape
@@ -7,6 +7,7 @@ import pytest
 
 from tensorpress.compat import code_spans, migrate
 
+from .test_figures import _png
 from .test_math import article
 
 
@@ -116,8 +117,8 @@ def test_inline_double_dollars_that_number_themselves_stay_display():
         ("{% include fig.html path='a.png' %}", "{% include fig.html", "Liquid tag {% include %}"),
         ("{% raw %}", "{% raw %}", "delete {% raw %} and {% endraw %}"),
         ("See {{ site.baseurl }}/x.", "{{ site.baseurl }}", "Liquid expression {{ site.baseurl }}"),
-        ('{{< figure src="a.png" >}}', "{{&lt; figure", "Hugo shortcode {{< figure >}}"),
-        ('{{<figure src="a.png">}}', "{{&lt;figure", "Hugo shortcode {{< figure >}}"),
+        ('See {{< figure src="a.png" >}} here.', "{{&lt; figure", "Hugo shortcode {{< figure >}}"),
+        ('{{<figure caption="no src">}}', "{{&lt;figure", "Hugo shortcode {{< figure >}}"),
         ("{{% notice info %}}", "{{% notice info %}}", "Hugo shortcode {{% notice %}}"),
         ("{{< video https://e.org/v.mp4 >}}", "{{&lt; video", "Quarto shortcode {{< video >}}"),
     ],
@@ -214,3 +215,108 @@ def test_front_matter_of_other_generators_is_understood(site):
     page = site.page("posts/old/index.html")
     assert "From al-folio" in page
     assert "content/2020-05-01-old.md:9: warning: Liquid tag {% include %}" in run.err
+
+
+def test_a_hugging_face_blog_post_builds_with_its_authors_shown(site):
+    """Its front matter names authors as ``- user: name`` mappings (al-folio and Quarto
+    use ``name:``): the names are the authors, the mappings stay for templates."""
+    site.write(
+        "content/whisper.md",
+        """\
+        ---
+        title: "Fine-Tune Whisper For Multilingual ASR"
+        date: 2022-11-03
+        thumbnail: /blog/assets/111_fine_tune_whisper/thumbnail.jpg
+        authors:
+        - user: sanchit-gandhi
+        - user: reach-vb
+          guest: true
+        ---
+
+        <!-- {blog_metadata} -->
+        <!-- {authors} -->
+
+        Whisper is a pre-trained model for speech recognition.
+        """,
+    )
+    run = site.build()
+    assert run.code == 0 and "error" not in run.err, run.err
+    page = site.page("posts/whisper/index.html")
+    assert "By sanchit-gandhi, reach-vb" in page
+    assert '<meta name="citation_author" content="sanchit-gandhi">' in page
+
+
+def test_a_hugo_figure_on_its_own_line_becomes_our_figure(site):
+    """Hugo's most used shortcode: ``src``, ``caption`` (or ``title``) and ``alt`` make a
+    numbered figure; a dropped ``link`` is said; quotes and brackets survive."""
+    site.write("content/moved/loss.png", _png(64, 48))
+    site.post(
+        "moved/index.md",
+        """\
+        Intro.
+
+        {{< figure src="loss.png" caption="Loss [smoothed], \\"EMA\\"" width="80%" >}}
+
+        {{% figure src=`loss.png` alt='Plain' link="https://example.org/full.png" %}}
+        """,
+        title="Moved",
+        date="2024-01-05",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    html, err = article(site.page("posts/moved/index.html")), run.err
+    assert "shortcode" not in err
+    figure = re.search(r'<figure class="figure" id="figure-1">(.*?)</figure>', html, re.S)
+    assert figure, html
+    assert 'alt="Loss [smoothed], &quot;EMA&quot;"' in figure.group(1)
+    assert "Figure 1.</span> Loss [smoothed], &quot;EMA&quot;</figcaption>" in figure.group(1)
+    assert re.search(r'<p><img [^>]*alt="Plain"', html), "no caption: an image, not a figure"
+    (line,) = [ln for ln in err.splitlines() if "link to https://example.org/full.png" in ln]
+    assert line.startswith("content/moved/index.md:10: warning: Hugo figure read as an image")
+
+
+def test_a_pelican_post_builds_as_it_is(site):
+    """Pelican's metadata lines and CodeHilite's ``:::python`` / ``#!python`` markers in
+    indented code: the post, its topics and its highlighted, numbered code."""
+    site.write(
+        "content/super.md",
+        """\
+        Title: My super title: with a colon
+        Date: 2010-12-03 10:20
+        Category: Python
+        Tags: pelican, publishing
+        Slug: my-super-post
+        Authors: Alexis Metaireau, Conan Doyle
+        Summary: Short version for index and feeds
+
+        This is the content of my super blog post.
+
+            :::python
+            def f(x):
+
+                return x + 1
+
+        Numbered:
+
+            #!python
+            y = f(1)
+        """,
+    )
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err, run.err
+    page = site.page("posts/my-super-post/index.html")
+    assert '<h1 class="post-title">My super title: with a colon' in page
+    assert "By Alexis Metaireau, Conan Doyle" in page and ":::" not in page
+    blocks = re.findall(r'<div class="highlight" data-lang="python">(.*?)</div>\n', page, re.S)
+    assert len(blocks) == 2 and "data-n=" not in blocks[0] and 'data-n="1"' in blocks[1]
+    assert '<span class="k">def</span>' in blocks[0] and "#!python" not in blocks[1]
+    assert "publishing" in site.page("topics/publishing/index.html")
+    assert re.search(r"<title>Python", site.page("topics/python/index.html"))
+
+
+def test_codehilite_markers_become_fences_without_moving_a_line():
+    body = "Intro.\n\n    :::python\n    a = 1\n\n    b = 2\n\nAfter.\n"
+    moved = migrate(body, "p.md", 1).text
+    assert moved == "Intro.\n\n```python\na = 1\n\nb = 2\n```\nAfter.\n"
+    for kept in ("- item\n\n    :::python\n    x\n", "Intro.\n\n    :::python\n    x\nText\n"):
+        assert migrate(kept, "p.md", 1).text == kept, "a list's, or nothing to close it"

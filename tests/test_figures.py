@@ -39,6 +39,21 @@ def test_titled_images_become_numbered_figures_with_sizes(site):
     assert re.search(r'<p>Inline <img width="640" height="480" src="loss.png"', page)
 
 
+def test_a_caption_that_numbers_itself_keeps_the_authors_number(site):
+    """Posts moved from elsewhere write "Fig. 3." into captions and refer to it."""
+    site.post(
+        "viz/index.md",
+        '![Loss](loss.png "Fig. 3. Training loss")\n\n![Acc](loss.png "Accuracy")\n',
+        title="Viz",
+        date="2024-01-01",
+    )
+    site.write("content/viz/loss.png", _png(64, 48))
+    assert site.build().code == 0
+    page = site.page("posts/viz/index.html")
+    assert "<figcaption>Fig. 3. Training loss</figcaption>" in page
+    assert '<span class="figure-number">Figure 2.</span> Accuracy</figcaption>' in page
+
+
 def test_a_missing_image_is_a_warning_with_file_and_line(site):
     site.post("p.md", "Text.\n\n![Gone](missing.png)\n", title="P", date="2024-01-01")
     run = site.build()

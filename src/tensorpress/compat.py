@@ -1,11 +1,17 @@
-"""Posts moved from Jekyll, al-folio, Hugo and Quarto, made to build as they are.
+"""Posts moved from Jekyll, al-folio, Hugo, Pelican and Quarto, made to build as they are.
 
 Applied to a post's body before draft repair and Markdown, one line at a time, and never
-adding or removing a line, so every diagnostic still points at the author's line:
+adding or removing a line (but a closing fence after the last), so every diagnostic still
+points at the author's line:
+
+- an indented code block that opens with CodeHilite's ``:::python`` or ``#!python``
+  (Pelican) becomes a fenced block, its marker line the opening fence;
 
 - ``{% highlight python linenos %}`` ... ``{% endhighlight %}`` (Jekyll) and
   ``{{< highlight python "linenos=table" >}}`` ... ``{{< /highlight >}}`` (Hugo) become
   fenced blocks, with their line-number and marked-line options;
+- ``{{< figure src=.. caption=.. >}}`` on a line of its own (Hugo) becomes a Markdown
+  image whose title is the caption: our numbered figure;
 - ``$$x$$`` with prose beside it on its line (kramdown's inline math) becomes ``\\(x\\)``,
   so it is set inline instead of as a display block in the middle of a sentence;
 - Liquid tags and expressions and Hugo/Quarto shortcodes we do not support stay in the
@@ -35,6 +41,8 @@ _LIQUID_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)([^%]*?)-?%\}(?!\})")
 _LIQUID_VAR = re.compile(r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)\s+-?\}\}")
 _SHORTCODE = re.compile(r"\{\{(<|%)\s*(/?)\s*([\w./-]+)(.*?)(?:>|%)\}\}")
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
+_HUGO_FIGURE = re.compile(r"^( {0,3})\{\{([<%])\s*figure\s+(.*?)\s*/?\s*[>%]\}\}\s*$")
+_PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
                      "placeholder", "contents", "version"})  # fmt: skip
 _TAG_HINTS = {
@@ -46,7 +54,7 @@ _TAG_HINTS = {
     "comment": "use an HTML comment <!-- ... --> instead",
 }
 _SHORTCODE_HINTS = {
-    "figure": "write ![caption](image.png) instead",
+    "figure": 'put it on a line of its own to make a figure, or write ![alt](a.png "caption")',
     "youtube": "paste the <iframe> embed code instead",
     "vimeo": "paste the <iframe> embed code instead",
     "video": 'write <video src="clip.mp4" controls></video> or paste an <iframe> instead',
@@ -109,6 +117,70 @@ def _highlight_block(lines: list[str], i: int) -> tuple[int, str, str] | None:
         info = " ".join(p for p in (m.group(2).lower(), _options(kind, m.group(3))) if p)
         return end, f"{m.group(1)}{fence}{info}", f"{m.group(1)}{fence}"
     return None
+
+
+def _figure(line: str) -> tuple[str, str | None] | None:
+    """A line that is only Hugo's ``{{< figure src=.. caption=.. >}}`` -> a Markdown
+    image with the caption as its title (our figure), and a note when its ``link`` is
+    dropped; None for any other line. ``width``, ``class`` and the like are the theme's
+    business and go; ``title`` serves as the caption when there is none."""
+    m = _HUGO_FIGURE.match(line)
+    if m is None:
+        return None
+    params = {}
+    for param in _PARAM.finditer(m.group(3)):
+        quoted = param.group(2)  # Hugo's "..." takes backslash escapes; `...` and '...' do not
+        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else None
+        params[param.group(1).lower()] = next(
+            v for v in (value, *param.group(3, 4, 5)) if v is not None
+        )
+    src = params.get("src", "").strip()
+    if not src:
+        return None
+    caption = (params.get("caption") or params.get("title") or "").strip()
+    alt = (params.get("alt") or caption).replace("\\", "\\\\")
+    alt = alt.replace("[", "&#91;").replace("]", "&#93;")  # not \[: that opens math
+    target = f"<{src}>" if re.search(r"[\s()<>]", src) else src
+    title = caption.replace("\\", "\\\\").replace('"', '\\"')
+    quoted = f' "{title}"' if title else ""
+    image = f"{m.group(1)}![{alt}]({target}{quoted})"
+    link = params.get("link")
+    note = f"Hugo figure read as an image; its link to {link} is not kept" if link else None
+    return image, note
+
+
+_CODEHILITE = re.compile(r"(?: {4}|\t)(?::::[ \t]*|#!)([\w+#.-]+)[ \t]*")
+_LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)])\s")
+
+
+def _indented_block(lines: list[str], i: int) -> tuple[int, str] | None:
+    """(its last line, its fence) for an indented code block at ``i`` whose first line
+    names its language as Python-Markdown's CodeHilite reads it (Pelican's posts):
+    ``:::python``, or ``#!python`` for numbered lines. The marker line becomes the
+    opening fence and the blank line after the block (or a new last line) the closing
+    one; the code is dedented. None if the block is a list's, or nothing can close it."""
+    m = _CODEHILITE.fullmatch(lines[i])
+    before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
+    if m is None or before[:1].isspace() or _LIST_ITEM.match(before):
+        return None
+    end = i
+    for j in range(i + 1, len(lines)):
+        if lines[j].startswith(("    ", "\t")):
+            end = j
+        elif lines[j].strip():
+            break
+    if end + 1 < len(lines) and lines[end + 1].strip():
+        return None
+    code = [ln[1:] if ln.startswith("\t") else ln[4:] for ln in lines[i + 1 : end + 1]]
+    fence = _fence_for(code)
+    numbered = ' linenums="1"' if lines[i].lstrip().startswith("#!") else ""
+    lines[i + 1 : end + 1] = code
+    lines[i] = f"{fence}{m.group(1).lower()}{numbered}"
+    if end + 1 < len(lines):
+        lines[end + 1] = fence
+    else:
+        lines.append(fence)
+    return end + 1, fence
 
 
 def code_spans(line: str) -> list[tuple[int, int]]:
@@ -228,7 +300,7 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
 
 def migrate(body: str, path: str, first_line: int) -> Migrated:
     """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is."""
-    if "{" not in body and "$$" not in body:
+    if "{" not in body and "$$" not in body and ":::" not in body and "#!" not in body:
         return Migrated(body, ())
     lines = body.split("\n")
     diags: list[Diagnostic] = []
@@ -262,11 +334,17 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         elif (block := _highlight_block(lines, i)) is not None:
             end, lines[i], lines[end] = block
             i = end
+        elif (figure := _figure(line)) is not None:
+            lines[i], note = figure
+            if note:
+                diags.append(warning(path, first_line + i, note))
         elif (raw := _RAW_HTML.match(line)) is not None:
             tag = raw.group(1).lower()
             raw_html = None if f"</{tag}" in line.lower() else tag
         elif _HTML_START.match(line) and blank:
             html_block = True
+        elif line.startswith(("    ", "\t")) and blank and (coded := _indented_block(lines, i)):
+            i = coded[0]  # CodeHilite's marker: now a fenced block, skipped like one
         elif line.startswith(("    ", "\t")) and blank:
             pass  # indented code (or a list's continuation: left alone either way)
         else:

@@ -47,11 +47,18 @@ def _figures(state: StateCore) -> None:
         closing.meta = {"number": number, "caption": str(title)}
 
 
+_OWN_NUMBER = re.compile(r"(fig(ure)?\.?|abb\.|table)\s*\d+[a-z]?\s*[.:)\-\u2013\u2014]", re.I)
+"""A caption that numbers itself ("Fig. 3. ...", "Figure 2: ..."), as posts moved from
+other generators do: the author's number stands, since the text refers to it."""
+
+
 def _figure_close(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any
 ) -> str:
     meta = tokens[idx].meta
     caption = escapeHtml(meta["caption"])
+    if _OWN_NUMBER.match(meta["caption"]):
+        return f"<figcaption>{caption}</figcaption>\n</figure>\n"
     return (
         f'<figcaption><span class="figure-number">Figure {meta["number"]}.</span> '
         f"{caption}</figcaption>\n</figure>\n"

@@ -117,7 +117,7 @@ def plan_fix(source: Source, config: SiteConfig, md: MarkdownIt) -> Fix | None:
         if fm.date is None and not dated:
             when = f"{post.date:%Y-%m-%dT%H:%M:%S}" if sp.kind == "toml" else _when(post)
             missing.append(("date", when))
-        sep = ": " if sp.kind == "yaml" else " = "
+        sep = " = " if sp.kind == "toml" else ": "  # YAML and Pelican metadata alike
         head = [head[0], *(f"{k}{sep}{v}" for k, v in missing), *head[1:]]
         changes[:0] = [f"added '{k}' to the front matter" for k, _ in missing]
     if not changes:
