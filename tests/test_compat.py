@@ -320,3 +320,25 @@ def test_codehilite_markers_become_fences_without_moving_a_line():
     assert moved == "Intro.\n\n```python\na = 1\n\nb = 2\n```\nAfter.\n"
     for kept in ("- item\n\n    :::python\n    x\n", "Intro.\n\n    :::python\n    x\nText\n"):
         assert migrate(kept, "p.md", 1).text == kept, "a list's, or nothing to close it"
+
+
+def test_kramdown_doubled_backslash_math_is_math(site):
+    """Jekyll posts write ``\\\\( x \\\\)`` and ``\\\\[ ... \\\\]`` (Markdown eats one backslash
+    before MathJax): they become formulas, with the TeX as MathJax saw it."""
+    html, err = build_one(
+        site,
+        r"""
+        The state \\( h_t = \tanh ( W_{hh} h_{t-1} ) \\) and the set \\( \\{ x\_1 \\} \\).
+
+        \\[
+        \begin{aligned} a &= b \\\\ c &= d \end{aligned}
+        \\]
+
+        Code `\\(x\\)` and a lone \\( stay as written.
+        """,
+    )
+    assert "warning" not in err, err
+    assert html.count('<math display="inline">') == 2 and html.count('<math display="block">') == 1
+    assert "<mi>tanh</mi>" in html and "&#x0007B;</mo><msub><mi>x</mi><mn>1</mn>" in html
+    assert "<mtable" in html, "the aligned rows: four backslashes were a line break"
+    assert r"<code>\\(x\\)</code>" in html and r"a lone \( stay" in html

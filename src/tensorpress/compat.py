@@ -6,7 +6,6 @@ points at the author's line:
 
 - an indented code block that opens with CodeHilite's ``:::python`` or ``#!python``
   (Pelican) becomes a fenced block, its marker line the opening fence;
-
 - ``{% highlight python linenos %}`` ... ``{% endhighlight %}`` (Jekyll) and
   ``{{< highlight python "linenos=table" >}}`` ... ``{{< /highlight >}}`` (Hugo) become
   fenced blocks, with their line-number and marked-line options;
@@ -14,6 +13,8 @@ points at the author's line:
   image whose title is the caption: our numbered figure;
 - ``$$x$$`` with prose beside it on its line (kramdown's inline math) becomes ``\\(x\\)``,
   so it is set inline instead of as a display block in the middle of a sentence;
+- ``\\\\(x\\\\)`` and ``\\\\[`` ... ``\\\\]`` (kramdown's doubled backslashes) become
+  ``\\(x\\)`` and ``\\[`` ... ``\\]``, their TeX unescaped as Markdown would have;
 - Liquid tags and expressions and Hugo/Quarto shortcodes we do not support stay in the
   page as the author wrote them (a ``{{<`` before a tag name is escaped so the browser
   shows it instead of reading a tag), each with a warning naming its line.
@@ -41,6 +42,13 @@ _LIQUID_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)([^%]*?)-?%\}(?!\})")
 _LIQUID_VAR = re.compile(r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)\s+-?\}\}")
 _SHORTCODE = re.compile(r"\{\{(<|%)\s*(/?)\s*([\w./-]+)(.*?)(?:>|%)\}\}")
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
+_DOUBLED = re.compile(r"\\\\(\(|\[)(.+?)\\\\(\)|\])")
+"""``\\\\(x\\\\)``: kramdown posts double the backslash, since Markdown would eat one
+before MathJax saw it."""
+_DOUBLED_BLOCK = re.compile(r"( {0,3})\\\\(\[|\])\s*")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+"""Markdown's backslash escapes: what kramdown did to the TeX of such a formula (four
+backslashes were a line break, two and a brace a brace) before MathJax read it."""
 _HUGO_FIGURE = re.compile(r"^( {0,3})\{\{([<%])\s*figure\s+(.*?)\s*/?\s*[>%]\}\}\s*$")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
@@ -183,6 +191,18 @@ def _indented_block(lines: list[str], i: int) -> tuple[int, str] | None:
     return end + 1, fence
 
 
+def _doubled_close(lines: list[str], i: int) -> int | None:
+    """The line of ``\\\\]`` that closes the display formula opened by ``\\\\[`` at ``i``
+    (kramdown's doubled backslashes), if one comes before a blank line."""
+    for j in range(i + 1, len(lines)):
+        if not lines[j].strip():
+            return None
+        m = _DOUBLED_BLOCK.fullmatch(lines[j])
+        if m is not None:
+            return j if m.group(2) == "]" else None
+    return None
+
+
 def code_spans(line: str) -> list[tuple[int, int]]:
     """(start, end) of the inline code spans of one line: a run of n backticks up to the
     next run of exactly n. Linear in the line (runs are indexed by length, not rescanned)."""
@@ -239,9 +259,21 @@ def _inline_double_dollars(line: str, masked: str) -> str:
     return "".join(out) + line[last:] if out else line
 
 
+def _undoubled(line: str, masked: str) -> str:
+    """``\\\\(x\\\\)`` -> ``\\(x\\)`` and ``\\\\[x\\\\]`` -> ``\\[x\\]``, outside code: math."""
+    out, last = [], 0
+    for m in _DOUBLED.finditer(masked):
+        if (m.group(1), m.group(3)) in (("(", ")"), ("[", "]")):
+            tex = _ESCAPE.sub(r"\1", line[m.start(2) : m.end(2)])
+            out.append(f"{line[last : m.start()]}\\{m.group(1)}{tex}")
+            out.append(f"\\{m.group(3)}")
+            last = m.end()
+    return "".join(out) + line[last:]
+
+
 def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> str:
     """Warn about the template syntax on one prose line; make its text show as written."""
-    if "{" not in line and "$$" not in line:
+    if "{" not in line and "$$" not in line and "\\\\" not in line:
         return line
     masked = _masked(line)
     for m in _LIQUID_TAG.finditer(masked):
@@ -289,6 +321,9 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
     if masked.count("$$") >= 2:
         line = _inline_double_dollars(line, masked)
         masked = _masked(line)
+    if "\\\\" in masked:
+        line = _undoubled(line, masked)
+        masked = _masked(line)
     if "{{<" in masked:
         out, last = [], 0
         for m in _TAG_AFTER.finditer(masked):
@@ -300,7 +335,7 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
 
 def migrate(body: str, path: str, first_line: int) -> Migrated:
     """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is."""
-    if "{" not in body and "$$" not in body and ":::" not in body and "#!" not in body:
+    if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\")):
         return Migrated(body, ())
     lines = body.split("\n")
     diags: list[Diagnostic] = []
@@ -334,6 +369,14 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         elif (block := _highlight_block(lines, i)) is not None:
             end, lines[i], lines[end] = block
             i = end
+        elif (
+            (opener := _DOUBLED_BLOCK.fullmatch(line))
+            and opener.group(2) == "["
+            and (close := _doubled_close(lines, i)) is not None
+        ):
+            lines[i] = f"{opener.group(1)}\\["
+            lines[i + 1 : close + 1] = [_ESCAPE.sub(r"\1", ln) for ln in lines[i + 1 : close + 1]]
+            i = close  # its last line was \\] and is now \]: the escape undone
         elif (figure := _figure(line)) is not None:
             lines[i], note = figure
             if note:
