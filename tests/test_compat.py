@@ -1,4 +1,4 @@
-"""Posts moved from Jekyll, al-folio, Hugo, Pelican and Quarto build without edits (compat.py)."""
+"""Posts moved from other generators build without edits (compat.py)."""
 
 import re
 from html import unescape
@@ -342,3 +342,86 @@ def test_kramdown_doubled_backslash_math_is_math(site):
     assert "<mi>tanh</mi>" in html and "&#x0007B;</mo><msub><mi>x</mi><mn>1</mn>" in html
     assert "<mtable" in html, "the aligned rows: four backslashes were a line break"
     assert r"<code>\\(x\\)</code>" in html and r"a lone \( stay" in html
+
+
+def test_jupyter_book_and_quarto_posts_build_with_their_blocks(site):
+    """MyST directives and roles, Quarto callouts and divs, MkDocs content tabs: made
+    ours where we have the same thing, shown as text with a warning where we do not."""
+    site.write("content/book/fig.png", _png(64, 48))
+    site.post(
+        "book/index.md",
+        """\
+        ```{note}
+        A MyST note.
+        ```
+
+        ```{math}
+        :label: energy
+        E = mc^2
+        ```
+
+        By {eq}`energy`, and {math}`x^2` inline; `` {eq}`energy` `` is code.
+
+        ````{admonition} Careful: "this"
+        :class: dropdown
+        Folded, with code:
+        ```python
+        x = 1
+        ```
+        ````
+
+        ```{code-cell} ipython3
+        :tags: [hide-input]
+        :emphasize-lines: 2
+        import numpy as np
+        y = np.ones(3)
+        ```
+
+        :::{figure} fig.png
+        :name: fig-one
+        A figure from a colon fence.
+        :::
+
+        ::: {.callout-tip title="Quarto tip" collapse="true"}
+        Collapsed tip.
+        :::
+
+        ::: {.column-margin}
+        A margin note.
+        :::
+
+        === "PyTorch"
+
+            ```python
+            import torch
+            ```
+
+        ```{glue:figure} boot_fig
+        :figwidth: 300px
+        ```
+        """,
+        title="Book",
+        date="2024-01-05",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    html = article(site.page("posts/book/index.html"))
+    warned = [ln for ln in run.err.splitlines() if "warning" in ln]
+    assert [ln.split(": warning: ")[0] for ln in warned] == [
+        "content/book/index.md:41",
+        "content/book/index.md:51",
+    ], warned
+    assert "the div {.column-margin} is not supported" in warned[0]
+    assert "MyST directive {glue:figure} is not supported" in warned[1]
+    assert '<div class="admonition note">' in html and "<p>A MyST note.</p>" in html
+    assert 'id="eq-energy"' in html and '<a class="eqref" href="#eq-energy">(1)</a>' in html
+    assert html.count('<math display="inline">') == 1 and "<code>{eq}`energy`</code>" in html
+    assert re.search(r'<details class="admonition note">\s*<summary[^>]*>Careful: .this.<', html)
+    assert '<span class="kn">import</span>' in html and '<span class="line hll">' in html
+    assert "hide-input" not in html and "emphasize" not in html
+    assert re.search(r'<figure class="figure" id="figure-1"><img [^>]*src="fig.png"', html)
+    assert "Figure 1.</span> A figure from a colon fence.</figcaption>" in html
+    assert re.search(r'<details class="admonition tip">\s*<summary[^>]*>Quarto tip<', html)
+    assert "<p>A margin note.</p>" in html and ":::" not in html
+    assert "<p><strong>PyTorch</strong></p>" in html and "```" not in html
+    assert ":figwidth: 300px" in html and "{glue:figure} boot_fig" in html, "nothing lost"

@@ -1,4 +1,5 @@
-"""Posts moved from Jekyll, al-folio, Hugo, Pelican and Quarto, made to build as they are.
+"""Posts moved from Jekyll, al-folio, Hugo, Pelican, Quarto, Jupyter Book (MyST) and
+MkDocs, made to build as they are.
 
 Applied to a post's body before draft repair and Markdown, one line at a time, and never
 adding or removing a line (but a closing fence after the last), so every diagnostic still
@@ -15,6 +16,9 @@ points at the author's line:
   so it is set inline instead of as a display block in the middle of a sentence;
 - ``\\\\(x\\\\)`` and ``\\\\[`` ... ``\\\\]`` (kramdown's doubled backslashes) become
   ``\\(x\\)`` and ``\\[`` ... ``\\]``, their TeX unescaped as Markdown would have;
+- MyST directives (admonitions, ``{math}``, ``{code-cell}``, ``{figure}``) and roles
+  (``{eq}``, ``{math}``), Quarto callouts and MkDocs content tabs become ours; other
+  directives and ``:::`` divs are shown as code or unwrapped, with a warning;
 - Liquid tags and expressions and Hugo/Quarto shortcodes we do not support stay in the
   page as the author wrote them (a ``{{<`` before a tag name is escaped so the browser
   shows it instead of reading a tag), each with a warning naming its line.
@@ -49,6 +53,18 @@ _DOUBLED_BLOCK = re.compile(r"( {0,3})\\\\(\[|\])\s*")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 """Markdown's backslash escapes: what kramdown did to the TeX of such a formula (four
 backslashes were a line break, two and a brace a brace) before MathJax read it."""
+_MYST = re.compile(r"\{([\w:-]+)\}[ \t]*(.*)")
+_MYST_OPTION = re.compile(r"[ \t]*:([\w-]+):[ \t]*(.*)")
+_MYST_ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "caution",
+                               "attention", "danger", "error", "seealso",
+                               "admonition"})  # fmt: skip
+_MYST_CODE = frozenset({"code", "code-block", "sourcecode", "code-cell"})
+_MYST_ROLE = re.compile(r"\{(eq|math)\}`([^`]+)`")
+_COLON_OPEN = re.compile(r"( {0,3}):{3,}[ \t]*(\{[^{}]*\}|[\w-]+)[ \t]*(.*)")
+_COLON_CLOSE = re.compile(r" {0,3}:{3,}[ \t]*")
+_CALLOUT = re.compile(r"\.callout-(note|tip|warning|caution|important)(?![\w-])")
+_DIV_ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+_TAB = re.compile(r"( {0,3})===[!+]?[ \t]+\"(.*)\"[ \t]*")
 _HUGO_FIGURE = re.compile(r"^( {0,3})\{\{([<%])\s*figure\s+(.*?)\s*/?\s*[>%]\}\}\s*$")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
@@ -203,6 +219,155 @@ def _doubled_close(lines: list[str], i: int) -> int | None:
     return None
 
 
+def _closing(lines: list[str], i: int, char: str, size: int) -> int | None:
+    """The line that closes the fence opened at ``i`` with ``size`` of ``char``."""
+    for j in range(i + 1, len(lines)):
+        m = _FENCE.match(lines[j])
+        if m and m.group(2)[0] == char and len(m.group(2)) >= size and not m.group(3).strip():
+            return j
+    return None
+
+
+def _myst(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str | None] | None:
+    """A MyST directive fence (Jupyter Book) at ``i`` made ours: (its last line, a note
+    for the author or None); None if the fence is no directive or is never closed.
+
+    Admonitions (```` ```{note} ````, ```` ```{admonition} Title ````, ``:class: dropdown``
+    folded) become ``!!!`` blocks, ```` ```{math} ```` with ``:label:`` a numbered
+    formula, ```` ```{code-cell} python ```` and its kin code blocks (``:linenos:``,
+    ``:emphasize-lines:``, ``:caption:`` kept). Option lines go; others stay as code."""
+    d = _MYST.fullmatch(fence.group(3).strip())
+    end = None if d is None else _closing(lines, i, fence.group(2)[0], len(fence.group(2)))
+    if d is None or end is None:
+        return None
+    name, arg, indent = d.group(1).lower(), d.group(2).strip(), fence.group(1)
+    options, k = _options_at(lines, i + 1, end)
+    if name in _MYST_ADMONITIONS:
+        _admonition(lines, i, end, _admonition_head(name, arg, options), k)
+        return end, None
+    if name in ("math", *_MYST_CODE):
+        lines[i:k] = [""] * (k - i)  # the directive and its options: the opener goes last
+    if name == "math":
+        label = options.get("label") or options.get("name")
+        at = k - 1 - bool(label and k - 1 > i)  # the opener as low as it goes
+        lines[at] = f"{indent}$$"
+        if label:
+            lines[at + 1] = f"\\label{{{label}}}"
+        lines[end] = f"{indent}$$"
+        return end, None
+    if name in _MYST_CODE:
+        lang = {"ipython3": "python", "ipython": "python"}.get(arg.lower(), arg.lower())
+        attrs = [lang.split()[0] if lang else "text"]
+        if "linenos" in options or "lineno-start" in options:
+            attrs.append(f'linenums="{options.get("lineno-start") or 1}"')
+        if options.get("emphasize-lines"):
+            attrs.append(f'hl_lines="{options["emphasize-lines"]}"')
+        if options.get("caption"):
+            caption = options["caption"].replace('"', "'")
+            attrs.append(f'title="{caption}"')
+        lines[k - 1] = f"{indent}{fence.group(2)}{' '.join(attrs)}"
+        return end, None
+    shown = f"{{{d.group(1)}}} {arg}".strip().replace('"', "'")
+    lines[i] = f'{indent}{fence.group(2)}text title="{shown}"'  # the directive, as the title
+    return end, (
+        f"MyST directive {{{name}}} is not supported; its text is shown as a code block: "
+        'write Markdown instead (for a figure, ![alt](image.png "caption"))'
+    )
+
+
+def _options_at(lines: list[str], k: int, end: int) -> tuple[dict[str, str], int]:
+    """A directive's ``:key: value`` lines from ``k`` (before ``end``): the options, by
+    lower-case key, and the first line after them. The lines are left as they are."""
+    options: dict[str, str] = {}
+    while k < end and (option := _MYST_OPTION.fullmatch(lines[k])):
+        options[option.group(1).lower()] = option.group(2).strip()
+        k += 1
+    return options, k
+
+
+def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
+    """``!!! kind "title"``, or ``???`` when folded (MyST's ``:class: dropdown``,
+    Quarto's ``collapse="true"``); a title in the options wins."""
+    kind = "note" if name in ("admonition", "seealso") else name
+    title = (options.get("title") or title).replace('"', "'")
+    folded = options.get("collapse") == "true" or "dropdown" in options.get("class", "").split()
+    return f"{'???' if folded else '!!!'} {kind}" + (f' "{title}"' if title else "")
+
+
+def _admonition(lines: list[str], i: int, end: int, head: str, start: int) -> None:
+    """Lines ``i`` to ``end`` as a ``!!!`` block: ``head`` at ``i``, the lines from
+    ``start`` indented under it, the rest (options, the closing fence) blank."""
+    indent = re.match(r" *", lines[i]).group(0)  # type: ignore[union-attr]
+    lines[i] = f"{indent}{head}"
+    lines[i + 1 : start] = [""] * (start - i - 1)
+    lines[start:end] = [f"{indent}    {ln}" if ln.strip() else "" for ln in lines[start:end]]
+    lines[end] = ""
+
+
+def _colon_div(lines: list[str], i: int) -> tuple[int, str | None] | None:
+    """A ``:::`` div at ``i`` made ours: (where reading goes on, a note or None).
+
+    Quarto's callouts (``::: {.callout-tip title="..." collapse="true"}``) and MyST's
+    ``:::{note}`` become ``!!!`` (or folded ``???``) blocks, MyST's ``:::{figure} src``
+    our figure; any other div (``::: {.column-margin}``) is unwrapped, said in a note.
+    None if the div is never closed."""
+    m = _COLON_OPEN.fullmatch(lines[i])
+    if m is None:
+        return None
+    depth, end = 1, None
+    for j in range(i + 1, len(lines)):
+        if _COLON_CLOSE.fullmatch(lines[j]):
+            depth -= 1
+            if not depth:
+                end = j
+                break
+        elif _COLON_OPEN.fullmatch(lines[j]):
+            depth += 1
+    if end is None:
+        return None
+    spec, arg = m.group(2), m.group(3).strip()
+    name = spec.strip("{} \t").lower() if re.fullmatch(r"\{?\s*[\w-]+\s*\}?", spec) else ""
+    options, k = _options_at(lines, i + 1, end)
+    options |= dict(_DIV_ATTR.findall(spec))
+    callout = _CALLOUT.search(spec)
+    if callout is not None or name in _MYST_ADMONITIONS:
+        head = _admonition_head(callout.group(1) if callout else name, arg, options)
+        _admonition(lines, i, end, head, k)
+        return end, None
+    if name == "figure" and arg:
+        caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip()).replace('"', "'")
+        alt = (options.get("alt") or caption).replace("[", "&#91;").replace("]", "&#93;")
+        target = f"<{arg}>" if re.search(r"[\s()<>]", arg) else arg
+        lines[i : end + 1] = [f"![{alt}]({target}" + (f' "{caption}")' if caption else ")")]
+        lines[i + 1 : i + 1] = [""] * (end - i)
+        return end, None
+    lines[i] = lines[end] = ""
+    return i, f"the div {spec} is not supported; its content is shown as ordinary text"
+
+
+def _tab(lines: list[str], i: int) -> int | None:
+    """MkDocs' content tab (``=== "PyTorch"`` then its indented content) -> a bold label
+    and the content dedented: shown one after the other. Its last line, or None."""
+    m = _TAB.fullmatch(lines[i])
+    if m is None:
+        return None
+    end = i
+    for j in range(i + 1, len(lines)):
+        if lines[j].startswith(("    ", "\t")):
+            end = j
+        elif lines[j].strip():
+            break
+    if end == i:
+        return None
+    label = m.group(2).replace("*", "\\*")
+    lines[i] = f"{m.group(1)}**{label}**"
+    lines[i + 1 : end + 1] = [
+        ln[1:] if ln.startswith("\t") else ln[4:] if ln.startswith("    ") else ln
+        for ln in lines[i + 1 : end + 1]
+    ]
+    return i
+
+
 def code_spans(line: str) -> list[tuple[int, int]]:
     """(start, end) of the inline code spans of one line: a run of n backticks up to the
     next run of exactly n. Linear in the line (runs are indexed by length, not rescanned)."""
@@ -259,6 +424,19 @@ def _inline_double_dollars(line: str, masked: str) -> str:
     return "".join(out) + line[last:] if out else line
 
 
+def _roles(line: str, masked: str) -> str:
+    """MyST's ``{eq}`label``` -> ``\\eqref{label}`` and ``{math}`x^2``` -> ``\\(x^2\\)``
+    (the role's text is a code span: matched in the line, kept if in another one)."""
+    out, last = [], 0
+    for m in _MYST_ROLE.finditer(line):
+        if m.start() < last or masked[m.start()] != "{":
+            continue
+        made = f"\\eqref{{{m.group(2)}}}" if m.group(1) == "eq" else f"\\({m.group(2)}\\)"
+        out.append(line[last : m.start()] + made)
+        last = m.end()
+    return "".join(out) + line[last:]
+
+
 def _undoubled(line: str, masked: str) -> str:
     """``\\\\(x\\\\)`` -> ``\\(x\\)`` and ``\\\\[x\\\\]`` -> ``\\[x\\]``, outside code: math."""
     out, last = [], 0
@@ -276,6 +454,9 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
     if "{" not in line and "$$" not in line and "\\\\" not in line:
         return line
     masked = _masked(line)
+    if "}`" in line:
+        line = _roles(line, masked)
+        masked = _masked(line)
     for m in _LIQUID_TAG.finditer(masked):
         name = m.group(1).lower()
         if name.startswith("end") or name in ("else", "elsif", "when", "highlight"):
@@ -335,7 +516,7 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
 
 def migrate(body: str, path: str, first_line: int) -> Migrated:
     """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is."""
-    if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\")):
+    if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\", "===")):
         return Migrated(body, ())
     lines = body.split("\n")
     diags: list[Diagnostic] = []
@@ -364,6 +545,12 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             math = "$$" not in line
         elif line.lstrip().startswith("$$") and line.count("$$") == 1:
             math = True
+        elif (m := _FENCE.match(line)) and (directive := _myst(lines, i, m)) is not None:
+            if directive[1] is not None:
+                diags.append(warning(path, first_line + i, directive[1]))
+                fence = (m.group(2)[0], len(m.group(2)))  # shown as code: skipped as code
+            else:
+                i = directive[0]
         elif (m := _FENCE.match(line)) and not (m.group(2)[0] == "`" and "`" in m.group(3)):
             fence = (m.group(2)[0], len(m.group(2)))
         elif (block := _highlight_block(lines, i)) is not None:
@@ -377,6 +564,12 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i] = f"{opener.group(1)}\\["
             lines[i + 1 : close + 1] = [_ESCAPE.sub(r"\1", ln) for ln in lines[i + 1 : close + 1]]
             i = close  # its last line was \\] and is now \]: the escape undone
+        elif (div := _colon_div(lines, i)) is not None:
+            if div[1] is not None:
+                diags.append(warning(path, first_line + i, div[1]))
+            i = div[0]
+        elif _tab(lines, i) is not None:
+            pass  # its content, dedented, is read on as the lines that follow
         elif (figure := _figure(line)) is not None:
             lines[i], note = figure
             if note:

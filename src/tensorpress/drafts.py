@@ -298,7 +298,8 @@ def _flatten_quotes(lines: list[str], path: str, first: int) -> list[Diagnostic]
 
 def prepare(body: str, path: str, first_line: int, *, has_front_matter: bool) -> Repaired:
     """Everything done to a body before Markdown, in order: syntax of other generators made
-    ours (``compat``), then draft repairs. Line counts never change."""
+    ours (``compat``), then draft repairs. No line moves (``compat`` may add a closing
+    fence after the last)."""
     moved = migrate(body, path, first_line)
     fixed = repair(moved.text, path, first_line, has_front_matter=has_front_matter)
     return Repaired(fixed.text, fixed.prompt_subject, moved.diagnostics + fixed.diagnostics)
