@@ -711,70 +711,75 @@ def test_serve_refuses_a_folder_without_a_site(tmp_path, capsys):
     assert "holds no site" in capsys.readouterr().err
 
 
+class CliServer:
+    """``tensorpress serve`` in a process of its own; its output, a line at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tensorpress", "serve", "-s", str(root), "-p", str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.seen: list[str] = []
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(
+            target=lambda: list(map(self._lines.put, self.proc.stdout)), daemon=True
+        ).start()
+
+    def line_with(self, text: str, timeout: float = DEADLINE) -> str:
+        """The next line that holds ``text`` (queue.Empty once ``timeout`` is over)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.seen.append(self._lines.get(timeout=max(0.0, deadline - time.monotonic())))
+            if text in self.seen[-1]:
+                return self.seen[-1]
+
+    def get(self, path: str) -> tuple[int, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=DEADLINE)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    def interrupt(self) -> int:
+        """Ctrl-C; the exit code, once the server has said it stopped."""
+        self.proc.send_signal(signal.SIGINT)
+        self.line_with("stopped")
+        return self.proc.wait(timeout=DEADLINE)
+
+
 def test_ctrl_c_stops_the_server_cleanly(site):
     site.post("a.md", "Alpha.", title="A", date="2024-01-01", topics="[cnn]")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tensorpress", "serve", "-s", str(site.root), "-p", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server = CliServer(site.root)
     try:
-        lines = []
-        while not any("press Ctrl-C" in line for line in lines):
-            line = proc.stdout.readline()
-            assert line, f"server exited: {proc.stderr.read()}"
-            lines.append(line)
-        assert f"http://127.0.0.1:{port}/" in lines[-1] and "drafts shown" in lines[-1]
-        assert "first build -> 1 post(s)" in "".join(lines)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
-        conn.request("GET", "/posts/a/")
-        assert conn.getresponse().status == 200
-        conn.close()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=DEADLINE)
+        ready = server.line_with("press Ctrl-C")
+        assert f"http://127.0.0.1:{server.port}/" in ready and "drafts shown" in ready
+        assert "first build -> 1 post(s)" in "".join(server.seen)
+        assert server.get("/posts/a/")[0] == 200
+        assert server.interrupt() == 0
     finally:
-        proc.kill()
-    assert proc.returncode == 0, err
-    assert out.strip().endswith("stopped") and "Traceback" not in err
+        server.proc.kill()
+    assert "Traceback" not in "".join(server.seen)
 
 
 def test_an_edit_whose_lexer_runs_away_is_stopped_by_the_cli_server(site):
     """``tensorpress serve`` rebuilds on its main thread, where the lexing limit works:
     a fence that would backtrack for days arrives as plain text with a warning."""
     site.post("a.md", "Alpha.", title="A", date="2024-01-01")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tensorpress", "serve", "-s", str(site.root), "-p", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: list(map(lines.put, proc.stdout)), daemon=True).start()
-
-    def line_with(text: str, timeout: float) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-            if text in line:
-                return line
-
+    server = CliServer(site.root)
     try:
-        line_with("press Ctrl-C", DEADLINE)
+        server.line_with("press Ctrl-C")
         runaway = '"' + "\\a" * 40  # Pygments' maple lexer: 2**40 tries
         site.post("b.md", f"```maple\n{runaway}\n```\n", title="B", date="2024-01-02")
-        line = line_with("highlighting this block as 'maple' took over", 60)
+        line = server.line_with("highlighting this block as 'maple' took over", 60)
         assert line.startswith("content/b.md:6: warning:"), line
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=DEADLINE)
-        conn.request("GET", "/posts/b/")
-        response = conn.getresponse()
-        assert response.status == 200 and escape(runaway) in response.read().decode()
-        conn.close()
-        proc.send_signal(signal.SIGINT)
-        line_with("stopped", DEADLINE)
-        proc.wait(timeout=DEADLINE)
+        status, page = server.get("/posts/b/")
+        assert status == 200 and escape(runaway) in page
+        assert server.interrupt() == 0
     finally:
-        proc.kill()
-    assert proc.returncode == 0
+        server.proc.kill()
+    assert "Traceback" not in "".join(server.seen)

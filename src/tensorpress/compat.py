@@ -177,6 +177,23 @@ _CODEHILITE = re.compile(r"(?: {4}|\t)(?::::[ \t]*|#!)([\w+#.-]+)[ \t]*")
 _LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)])\s")
 
 
+def _indented_run(lines: list[str], i: int) -> int:
+    """The last of the indented lines (blank ones between them too) after ``i``; ``i``
+    when none follows."""
+    end = i
+    for j in range(i + 1, len(lines)):
+        if lines[j].startswith(("    ", "\t")):
+            end = j
+        elif lines[j].strip():
+            break
+    return end
+
+
+def _dedent(line: str) -> str:
+    """One level of indentation (four spaces or a tab) less."""
+    return line[1:] if line.startswith("\t") else line[4:] if line.startswith("    ") else line
+
+
 def _indented_block(lines: list[str], i: int) -> tuple[int, str] | None:
     """(its last line, its fence) for an indented code block at ``i`` whose first line
     names its language as Python-Markdown's CodeHilite reads it (Pelican's posts):
@@ -187,15 +204,10 @@ def _indented_block(lines: list[str], i: int) -> tuple[int, str] | None:
     before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
     if m is None or before[:1].isspace() or _LIST_ITEM.match(before):
         return None
-    end = i
-    for j in range(i + 1, len(lines)):
-        if lines[j].startswith(("    ", "\t")):
-            end = j
-        elif lines[j].strip():
-            break
+    end = _indented_run(lines, i)
     if end + 1 < len(lines) and lines[end + 1].strip():
         return None
-    code = [ln[1:] if ln.startswith("\t") else ln[4:] for ln in lines[i + 1 : end + 1]]
+    code = [_dedent(ln) for ln in lines[i + 1 : end + 1]]
     fence = _fence_for(code)
     numbered = ' linenums="1"' if lines[i].lstrip().startswith("#!") else ""
     lines[i + 1 : end + 1] = code
@@ -351,20 +363,12 @@ def _tab(lines: list[str], i: int) -> int | None:
     m = _TAB.fullmatch(lines[i])
     if m is None:
         return None
-    end = i
-    for j in range(i + 1, len(lines)):
-        if lines[j].startswith(("    ", "\t")):
-            end = j
-        elif lines[j].strip():
-            break
+    end = _indented_run(lines, i)
     if end == i:
         return None
     label = m.group(2).replace("*", "\\*")
     lines[i] = f"{m.group(1)}**{label}**"
-    lines[i + 1 : end + 1] = [
-        ln[1:] if ln.startswith("\t") else ln[4:] if ln.startswith("    ") else ln
-        for ln in lines[i + 1 : end + 1]
-    ]
+    lines[i + 1 : end + 1] = [_dedent(ln) for ln in lines[i + 1 : end + 1]]
     return i
 
 
