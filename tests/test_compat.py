@@ -205,16 +205,28 @@ def test_front_matter_of_other_generators_is_understood(site):
         giscus_comments: true
         ---
 
-        {% include figure.liquid path="assets/img/a.png" %}
+        {% include figure.liquid path="assets/img/a.png" class="img-fluid" caption="A plot." %}
+
+        {% include figure.liquid loading="eager" %}
 
         Text.
         """,
     )
+    site.write("static/assets/img/a.png", _png(64, 48))
     run = site.build()
     assert run.code == 0, run.err
     page = site.page("posts/old/index.html")
     assert "From al-folio" in page
-    assert "content/2020-05-01-old.md:9: warning: Liquid tag {% include %}" in run.err
+    assert re.search(
+        r'<figure class="figure" id="figure-1"><img [^>]*src="/assets/img/a.png"', page
+    )
+    assert "Figure 1.</span> A plot.</figcaption>" in page
+    warned = [ln for ln in run.err.splitlines() if "warning" in ln]
+    assert warned == [
+        "content/2020-05-01-old.md:11: warning: Liquid tag {% include %} is not supported; it "
+        "is shown as written: paste what it includes, or use Markdown: ![alt](image.png) for a "
+        "figure"
+    ], "one without a path stays as written"
 
 
 def test_a_hugging_face_blog_post_builds_with_its_authors_shown(site):

@@ -10,8 +10,9 @@ points at the author's line:
 - ``{% highlight python linenos %}`` ... ``{% endhighlight %}`` (Jekyll) and
   ``{{< highlight python "linenos=table" >}}`` ... ``{{< /highlight >}}`` (Hugo) become
   fenced blocks, with their line-number and marked-line options;
-- ``{{< figure src=.. caption=.. >}}`` on a line of its own (Hugo) becomes a Markdown
-  image whose title is the caption: our numbered figure;
+- ``{{< figure src=.. caption=.. >}}`` (Hugo) and ``{% include figure.liquid path=.. %}``
+  (al-folio) on a line of their own become a Markdown image whose title is the caption:
+  our numbered figure;
 - ``$$x$$`` with prose beside it on its line (kramdown's inline math) becomes ``\\(x\\)``,
   so it is set inline instead of as a display block in the middle of a sentence;
 - ``\\\\(x\\\\)`` and ``\\\\[`` ... ``\\\\]`` (kramdown's doubled backslashes) become
@@ -66,6 +67,9 @@ _CALLOUT = re.compile(r"\.callout-(note|tip|warning|caution|important)(?![\w-])"
 _DIV_ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 _TAB = re.compile(r"( {0,3})===[!+]?[ \t]+\"(.*)\"[ \t]*")
 _HUGO_FIGURE = re.compile(r"^( {0,3})\{\{([<%])\s*figure\s+(.*?)\s*/?\s*[>%]\}\}\s*$")
+_ALFOLIO_FIGURE = re.compile(
+    r"^( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s+(.*?)\s*-?%\}\s*$"
+)
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
                      "placeholder", "contents", "version"})  # fmt: skip
@@ -144,13 +148,16 @@ def _highlight_block(lines: list[str], i: int) -> tuple[int, str, str] | None:
 
 
 def _figure(line: str) -> tuple[str, str | None] | None:
-    """A line that is only Hugo's ``{{< figure src=.. caption=.. >}}`` -> a Markdown
-    image with the caption as its title (our figure), and a note when its ``link`` is
-    dropped; None for any other line. ``width``, ``class`` and the like are the theme's
-    business and go; ``title`` serves as the caption when there is none."""
-    m = _HUGO_FIGURE.match(line)
+    """A line that is only Hugo's ``{{< figure src=.. caption=.. >}}`` or al-folio's
+    ``{% include figure.liquid path=.. caption=.. %}`` -> a Markdown image with the
+    caption as its title (our figure), and a note when a ``link`` is dropped; None for
+    any other line. ``width``, ``class`` and the like are the theme's business and go;
+    ``title`` serves as the caption when there is none. al-folio's ``path`` is from the
+    site's root."""
+    m = _HUGO_FIGURE.match(line) or _ALFOLIO_FIGURE.match(line)
     if m is None:
         return None
+    liquid = m.group(2) == "figure"
     params = {}
     for param in _PARAM.finditer(m.group(3)):
         quoted = param.group(2)  # Hugo's "..." takes backslash escapes; `...` and '...' do not
@@ -158,9 +165,11 @@ def _figure(line: str) -> tuple[str, str | None] | None:
         params[param.group(1).lower()] = next(
             v for v in (value, *param.group(3, 4, 5)) if v is not None
         )
-    src = params.get("src", "").strip()
+    src = params.get("path" if liquid else "src", "").strip()
     if not src:
         return None
+    if liquid and not re.match(r"[a-z][\w+.-]*:|/", src):
+        src = f"/{src}"
     caption = (params.get("caption") or params.get("title") or "").strip()
     alt = (params.get("alt") or caption).replace("\\", "\\\\")
     alt = alt.replace("[", "&#91;").replace("]", "&#93;")  # not \[: that opens math
@@ -169,7 +178,8 @@ def _figure(line: str) -> tuple[str, str | None] | None:
     quoted = f' "{title}"' if title else ""
     image = f"{m.group(1)}![{alt}]({target}{quoted})"
     link = params.get("link")
-    note = f"Hugo figure read as an image; its link to {link} is not kept" if link else None
+    origin = "al-folio" if liquid else "Hugo"
+    note = f"{origin} figure read as an image; its link to {link} is not kept" if link else None
     return image, note
 
 
