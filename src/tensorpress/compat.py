@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from tensorpress.diagnostics import Diagnostic, warning
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_SPECIAL = re.compile(r"[{$\\`~<]|:::|===")
+"""What any conversion below starts from; a line without it (and not indented) is prose."""
 _RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
 _HTML_START = re.compile(r"^ {0,3}<[A-Za-z/!?]")
 _JEKYLL_OPEN = re.compile(r"^( {0,3})\{%-?\s*highlight\s+([\w+#.-]+)(.*?)\s*-?%\}\s*$")
@@ -154,7 +156,7 @@ def _figure(line: str) -> tuple[str, str | None] | None:
     any other line. ``width``, ``class`` and the like are the theme's business and go;
     ``title`` serves as the caption when there is none. al-folio's ``path`` is from the
     site's root."""
-    m = _HUGO_FIGURE.match(line) or _ALFOLIO_FIGURE.match(line)
+    m = (_HUGO_FIGURE.match(line) or _ALFOLIO_FIGURE.match(line)) if "{" in line else None
     if m is None:
         return None
     liquid = m.group(2) == "figure"
@@ -258,7 +260,8 @@ def _myst(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str | No
     folded) become ``!!!`` blocks, ```` ```{math} ```` with ``:label:`` a numbered
     formula, ```` ```{code-cell} python ```` and its kin code blocks (``:linenos:``,
     ``:emphasize-lines:``, ``:caption:`` kept). Option lines go; others stay as code."""
-    d = _MYST.fullmatch(fence.group(3).strip())
+    info = fence.group(3).strip()
+    d = _MYST.fullmatch(info) if info.startswith("{") else None
     end = None if d is None else _closing(lines, i, fence.group(2)[0], len(fence.group(2)))
     if d is None or end is None:
         return None
@@ -333,7 +336,7 @@ def _colon_div(lines: list[str], i: int) -> tuple[int, str | None] | None:
     ``:::{note}`` become ``!!!`` (or folded ``???``) blocks, MyST's ``:::{figure} src``
     our figure; any other div (``::: {.column-margin}``) is unwrapped, said in a note.
     None if the div is never closed."""
-    m = _COLON_OPEN.fullmatch(lines[i])
+    m = _COLON_OPEN.fullmatch(lines[i]) if ":::" in lines[i] else None
     if m is None:
         return None
     depth, end = 1, None
@@ -370,7 +373,7 @@ def _colon_div(lines: list[str], i: int) -> tuple[int, str | None] | None:
 def _tab(lines: list[str], i: int) -> int | None:
     """MkDocs' content tab (``=== "PyTorch"`` then its indented content) -> a bold label
     and the content dedented: shown one after the other. Its last line, or None."""
-    m = _TAB.fullmatch(lines[i])
+    m = _TAB.fullmatch(lines[i]) if "===" in lines[i] else None
     if m is None:
         return None
     end = _indented_run(lines, i)
@@ -541,6 +544,14 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if (
+            fence is raw_html is None
+            and not (html_block or math or line[:1].isspace())
+            and not _SPECIAL.search(line)
+        ):  # plain prose, most lines: nothing below would touch it
+            blank = not line.strip()
+            i += 1
+            continue
         if fence is not None:
             m = _FENCE.match(line)
             if (
@@ -571,7 +582,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             end, lines[i], lines[end] = block
             i = end
         elif (
-            (opener := _DOUBLED_BLOCK.fullmatch(line))
+            "\\\\" in line
+            and (opener := _DOUBLED_BLOCK.fullmatch(line))
             and opener.group(2) == "["
             and (close := _doubled_close(lines, i)) is not None
         ):
