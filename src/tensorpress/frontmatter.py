@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -267,14 +266,7 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
             data, offsets = _load_metadata(sp.front)
             return data, {k: v + 1 for k, v in offsets.items()}, []
         else:
-            try:
-                data = tomllib.loads(sp.front)
-                deep = too_deep(data)
-            except RecursionError:  # tomllib, a thousand levels down
-                deep = True
-            if deep:
-                return {}, {}, [error(path, 2, f"invalid TOML front matter: {_DEEP}")]
-            offsets = _toml_lines(sp.front)
+            return _load_toml(sp.front, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         last = sp.front.count("\n")
@@ -282,10 +274,6 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         hint = "" if isinstance(exc, Refused) else _HINT
         return {}, {}, [error(path, line, f"invalid YAML front matter: {problem}{hint}")]
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        line = 1 + int(m.group(1)) if m else 1 + len(sp.front.split("\n"))
-        return {}, {}, [error(path, line, f"invalid TOML front matter: {exc}")]
     if data is None:
         return {}, {}, []
     if not isinstance(data, dict):
@@ -295,6 +283,24 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
             [error(path, 2, "front matter must be a mapping of keys to values (key: value)")],
         )
     return data, {k: v + 2 for k, v in offsets.items()}, []
+
+
+def _load_toml(front: str, path: str) -> tuple[dict[str, Any], dict[str, int], list[Diagnostic]]:
+    """``+++`` front matter (Hugo, Zola); tomllib is imported only for it."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(front)
+        deep = too_deep(data)
+    except RecursionError:  # tomllib, a thousand levels down
+        deep = True
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = 1 + int(m.group(1)) if m else 1 + len(front.split("\n"))
+        return {}, {}, [error(path, line, f"invalid TOML front matter: {exc}")]
+    if deep:
+        return {}, {}, [error(path, 2, f"invalid TOML front matter: {_DEEP}")]
+    return data, {k: v + 2 for k, v in _toml_lines(front).items()}, []
 
 
 _DATE_FORMATS = (

@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from html import escape
-from typing import Any
-from xml.etree.ElementTree import Element, tostring
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -30,6 +29,9 @@ from mdit_py_plugins.texmath.index import rules as texmath_rules
 
 from tensorpress import fragments
 from tensorpress.diagnostics import warning
+
+if TYPE_CHECKING:  # the tree is needed only to convert: imported there
+    from xml.etree.ElementTree import Element
 
 Macros = tuple[tuple[str, str], ...]
 """Macro name (letters, no backslash) -> the TeX it stands for, ``#1``..``#9`` its arguments."""
@@ -300,6 +302,8 @@ def _letters(text: str, variant: str) -> str | None:
 
 def _mathml_core(math: Element, display: bool) -> None:
     """Rewrite what latex2mathml leaves to MathML 3 features browsers do not implement."""
+    from xml.etree.ElementTree import Element
+
     for element in math.iter():
         variant = element.attrib.get("mathvariant", "normal")
         if element.tag in ("mi", "mn") and variant in _ALPHABETS:
@@ -371,6 +375,8 @@ def to_mathml(tex: str, display: bool, macros: Macros = ()) -> Converted:
     math.attrib.pop("xmlns", None)  # HTML knows <math>; the attribute is noise there
     _mathml_core(math, display)
     # latex2mathml writes symbols as "&#x...;" text: keep those, escape everything else.
+    from xml.etree.ElementTree import tostring
+
     return Converted(_ENTITY.sub(r"&\1", tostring(math, encoding="unicode")))
 
 
