@@ -4,6 +4,7 @@ never a partial site in place of the last good one, and bounded time and memory.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import subprocess
 import sys
@@ -425,6 +426,52 @@ def test_a_lexer_that_backtracks_for_days_is_stopped_and_the_block_kept_as_text(
         for code in BACKTRACKING.values():
             assert escape(code) in page  # the author's text, all of it
         assert 'class="language-python"' in page and '<span class="n">x</span>' in page
+
+
+RUNAWAY_LINES = {
+    # Each of these once made a pattern of the migration pass (compat) try every split
+    # of a long run: quadratic or worse in the line, minutes for these 20,000 characters.
+    "shortcode without its end": "{{< figure " + " " * 20_000 + "x",
+    "include without its end": "{% include figure.liquid " + " " * 20_000 + "x",
+    "highlight tag without its end": "{% highlight python" + " " * 20_000 + "x",
+    "shortcode openers": "{{< x " * 5_000,
+    "liquid filter of spaces": "{{ x | " + " " * 20_000 + "y",
+    "doubled-backslash openers": "\\\\( x " * 5_000,
+    "unclosed highlight tags": "{% highlight python %}\n" * 5_000,
+    "unclosed colon divs": "::: {.callout-note}\n" * 5_000,
+    "unclosed MyST fences": "```{note}\n" * 5_000,
+    # And of the draft repair, the language guess, headings and footnotes.
+    "spaces before the last word": "Text" + " " * 20_000 + "x",
+    "a heading of spaces": "# a" + " " * 20_000 + "b",
+    "a footnote of spaces": "x[^1]\n\n[^1]: a" + " " * 20_000 + "b",
+    "a bare fence of blank lines": "```\n" + " \n" * 20_000 + "```",
+}
+
+
+def test_the_body_passes_are_linear_on_lines_built_to_make_them_backtrack():
+    """In a fresh process with a deadline: a pattern that backtracks hangs, it does not
+    fail. The migration keeps every line where it was; each post renders."""
+    code = (
+        "import json, sys\n"
+        "from tensorpress.compat import migrate\n"
+        "from tensorpress.content import compute_body\n"
+        "from tensorpress.markdown import make_parser\n"
+        "from tensorpress.models import Source\n"
+        "md = make_parser()\n"
+        "for name, body in json.load(sys.stdin).items():\n"
+        "    moved = migrate(body, 'p.md', 1).text\n"
+        "    assert moved.count('\\n') == body.count('\\n'), name\n"
+        "    assert compute_body(Source('p.md', body.encode(), 0.0), md) is not None, name\n"
+        "print('done')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(RUNAWAY_LINES),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.stdout.strip() == "done", run.stderr
 
 
 # -- properties -----------------------------------------------------------------------------

@@ -41,15 +41,17 @@ _SPECIAL = re.compile(r"[{$\\`~<]|:::|===")
 """What any conversion below starts from; a line without it (and not indented) is prose."""
 _RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
 _HTML_START = re.compile(r"^ {0,3}<[A-Za-z/!?]")
-_JEKYLL_OPEN = re.compile(r"^( {0,3})\{%-?\s*highlight\s+([\w+#.-]+)(.*?)\s*-?%\}\s*$")
+_JEKYLL_OPEN = re.compile(r"( {0,3})\{%-?\s*highlight\s+([\w+#.-]+)(.*?)-?%\}")
 _JEKYLL_CLOSE = re.compile(r"^ {0,3}\{%-?\s*endhighlight\s*-?%\}\s*$")
-_HUGO_OPEN = re.compile(r"^( {0,3})\{\{<\s*highlight\s+([\w+#.-]+)(.*?)\s*>\}\}\s*$")
+_HUGO_OPEN = re.compile(r"( {0,3})\{\{<\s*highlight\s+([\w+#.-]+)(.*?)>\}\}")
 _HUGO_CLOSE = re.compile(r"^ {0,3}\{\{<\s*/\s*highlight\s*>\}\}\s*$")
 _LIQUID_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)([^%]*?)-?%\}(?!\})")
-_LIQUID_VAR = re.compile(r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)\s+-?\}\}")
-_SHORTCODE = re.compile(r"\{\{(<|%)\s*(/?)\s*([\w./-]+)(.*?)(?:>|%)\}\}")
+_LIQUID_VAR = re.compile(
+    r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)(?<!\s)\s+-?\}\}"
+)  # (?<!\s): the closing spaces are tried once per run of spaces, not once per space
+_SHORTCODE = re.compile(r"\{\{(<|%)\s*(?:(/)\s*)?([\w./-]+)([^{}]*?)(?:>|%)\}\}")
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
-_DOUBLED = re.compile(r"\\\\(\(|\[)(.+?)\\\\(\)|\])")
+_DOUBLED = re.compile(r"\\\\([()\[\]])")
 """``\\\\(x\\\\)``: kramdown posts double the backslash, since Markdown would eat one
 before MathJax saw it."""
 _DOUBLED_BLOCK = re.compile(r"( {0,3})\\\\(\[|\])\s*")
@@ -68,10 +70,8 @@ _COLON_CLOSE = re.compile(r" {0,3}:{3,}[ \t]*")
 _CALLOUT = re.compile(r"\.callout-(note|tip|warning|caution|important)(?![\w-])")
 _DIV_ATTR = re.compile(r'([\w-]+)="([^"]*)"')
 _TAB = re.compile(r"( {0,3})===[!+]?[ \t]+\"(.*)\"[ \t]*")
-_HUGO_FIGURE = re.compile(r"^( {0,3})\{\{([<%])\s*figure\s+(.*?)\s*/?\s*[>%]\}\}\s*$")
-_ALFOLIO_FIGURE = re.compile(
-    r"^( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s+(.*?)\s*-?%\}\s*$"
-)
+_HUGO_FIGURE = re.compile(r"( {0,3})\{\{([<%])\s*figure\s(.*?)[>%]\}\}")
+_ALFOLIO_FIGURE = re.compile(r"( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s(.*?)-?%\}")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
                      "placeholder", "contents", "version"})  # fmt: skip
@@ -131,16 +131,29 @@ def _options(kind: str, rest: str) -> str:
     return " ".join(attrs)
 
 
-def _highlight_block(lines: list[str], i: int) -> tuple[int, str, str] | None:
-    """(closing line, new opener, new closer) when ``lines[i]`` opens a highlight block."""
-    for kind, opener, closer in (
-        ("jekyll", _JEKYLL_OPEN, _JEKYLL_CLOSE),
-        ("hugo", _HUGO_OPEN, _HUGO_CLOSE),
-    ):
-        m = opener.match(lines[i])
+def _next_closers(lines: list[str], closer: re.Pattern[str]) -> dict[int, int]:
+    """For each line that could open a block, the next line ``closer`` matches: one pass
+    (a scan per opener would be quadratic in a file of unclosed openers)."""
+    found: dict[int, int] = {}
+    after = None
+    for j in range(len(lines) - 1, -1, -1):
+        if after is not None and "{" in lines[j]:
+            found[j] = after
+        if closer.match(lines[j]):
+            after = j
+    return found
+
+
+def _highlight_block(
+    lines: list[str], i: int, closers: dict[str, dict[int, int]]
+) -> tuple[int, str, str] | None:
+    """(closing line, new opener, new closer) when ``lines[i]`` opens a highlight block;
+    ``closers``: ``_next_closers`` for Jekyll's and Hugo's closing tags."""
+    for kind, opener in (("jekyll", _JEKYLL_OPEN), ("hugo", _HUGO_OPEN)):
+        m = opener.fullmatch(lines[i].rstrip())
         if m is None:
             continue
-        end = next((j for j in range(i + 1, len(lines)) if closer.match(lines[j])), None)
+        end = closers[kind].get(i)
         if end is None:
             return None
         fence = _fence_for(lines[i + 1 : end])
@@ -156,7 +169,8 @@ def _figure(line: str) -> tuple[str, str | None] | None:
     any other line. ``width``, ``class`` and the like are the theme's business and go;
     ``title`` serves as the caption when there is none. al-folio's ``path`` is from the
     site's root."""
-    m = (_HUGO_FIGURE.match(line) or _ALFOLIO_FIGURE.match(line)) if "{" in line else None
+    bare = line.rstrip()  # the patterns have no trailing \s*: linear on any line
+    m = (_HUGO_FIGURE.fullmatch(bare) or _ALFOLIO_FIGURE.fullmatch(bare)) if "{" in bare else None
     if m is None:
         return None
     liquid = m.group(2) == "figure"
@@ -329,26 +343,31 @@ def _admonition(lines: list[str], i: int, end: int, head: str, start: int) -> No
     lines[end] = ""
 
 
-def _colon_div(lines: list[str], i: int) -> tuple[int, str | None] | None:
+def _colon_pairs(lines: list[str]) -> dict[int, int]:
+    """Each ``:::`` opener's closing line, nesting counted: one pass with a stack."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for j, line in enumerate(lines):
+        if ":::" not in line:
+            continue
+        if _COLON_CLOSE.fullmatch(line):
+            if stack:
+                pairs[stack.pop()] = j
+        elif _COLON_OPEN.fullmatch(line):
+            stack.append(j)
+    return pairs
+
+
+def _colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, str | None] | None:
     """A ``:::`` div at ``i`` made ours: (where reading goes on, a note or None).
 
     Quarto's callouts (``::: {.callout-tip title="..." collapse="true"}``) and MyST's
     ``:::{note}`` become ``!!!`` (or folded ``???``) blocks, MyST's ``:::{figure} src``
     our figure; any other div (``::: {.column-margin}``) is unwrapped, said in a note.
     None if the div is never closed."""
-    m = _COLON_OPEN.fullmatch(lines[i]) if ":::" in lines[i] else None
-    if m is None:
-        return None
-    depth, end = 1, None
-    for j in range(i + 1, len(lines)):
-        if _COLON_CLOSE.fullmatch(lines[j]):
-            depth -= 1
-            if not depth:
-                end = j
-                break
-        elif _COLON_OPEN.fullmatch(lines[j]):
-            depth += 1
-    if end is None:
+    end = pairs.get(i)
+    m = _COLON_OPEN.fullmatch(lines[i]) if end is not None else None
+    if m is None or end is None:
         return None
     spec, arg = m.group(2), m.group(3).strip()
     name = spec.strip("{} \t").lower() if re.fullmatch(r"\{?\s*[\w-]+\s*\}?", spec) else ""
@@ -455,14 +474,19 @@ def _roles(line: str, masked: str) -> str:
 
 
 def _undoubled(line: str, masked: str) -> str:
-    """``\\\\(x\\\\)`` -> ``\\(x\\)`` and ``\\\\[x\\\\]`` -> ``\\[x\\]``, outside code: math."""
-    out, last = [], 0
+    """``\\\\(x\\\\)`` -> ``\\(x\\)`` and ``\\\\[x\\\\]`` -> ``\\[x\\]``, outside code: math.
+    An opener pairs with the next closer, if of its kind: one pass over the marks."""
+    out, last, start = [], 0, None
     for m in _DOUBLED.finditer(masked):
-        if (m.group(1), m.group(3)) in (("(", ")"), ("[", "]")):
-            tex = _ESCAPE.sub(r"\1", line[m.start(2) : m.end(2)])
-            out.append(f"{line[last : m.start()]}\\{m.group(1)}{tex}")
-            out.append(f"\\{m.group(3)}")
-            last = m.end()
+        mark = m.group(1)
+        if mark in "([":
+            start = start or m
+        elif start is not None:
+            if start.end() < m.start() and start.group(1) + mark in ("()", "[]"):
+                tex = _ESCAPE.sub(r"\1", line[start.end() : m.start()])
+                out.append(f"{line[last : start.start()]}\\{start.group(1)}{tex}\\{mark}")
+                last = m.end()
+            start = None
     return "".join(out) + line[last:]
 
 
@@ -536,6 +560,11 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
     if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\", "===")):
         return Migrated(body, ())
     lines = body.split("\n")
+    closers = {
+        "jekyll": _next_closers(lines, _JEKYLL_CLOSE),
+        "hugo": _next_closers(lines, _HUGO_CLOSE),
+    }
+    pairs = _colon_pairs(lines)
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
@@ -578,7 +607,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
                 i = directive[0]
         elif (m := _FENCE.match(line)) and not (m.group(2)[0] == "`" and "`" in m.group(3)):
             fence = (m.group(2)[0], len(m.group(2)))
-        elif (block := _highlight_block(lines, i)) is not None:
+        elif (block := _highlight_block(lines, i, closers)) is not None:
             end, lines[i], lines[end] = block
             i = end
         elif (
@@ -590,7 +619,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i] = f"{opener.group(1)}\\["
             lines[i + 1 : close + 1] = [_ESCAPE.sub(r"\1", ln) for ln in lines[i + 1 : close + 1]]
             i = close  # its last line was \\] and is now \]: the escape undone
-        elif (div := _colon_div(lines, i)) is not None:
+        elif (div := _colon_div(lines, i, pairs)) is not None:
             if div[1] is not None:
                 diags.append(warning(path, first_line + i, div[1]))
             i = div[0]

@@ -20,7 +20,9 @@ _PROMPT = re.compile(
     re.I,
 )
 _PROMPT_SUBJECT = re.compile(r"\b(?:about|on)\s+(.+?)(?:[.!?]|$)", re.I)
-_END_MARKER = re.compile(r"\s*\[end of text\]\s*$", re.I)
+END_MARKER = "[end of text]"
+"""What text generators leave at the end, with any case; found with string methods: a
+pattern starting with ``\\s*`` and searched for is quadratic in a long run of spaces."""
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _ATX = re.compile(r"^ {0,3}#{1,6}(\s+\S.*)?$")
 _SECTION = re.compile(r"^ {0,3}#{2,6}\s+\S")
@@ -190,11 +192,18 @@ def prompt_line(lines: list[str]) -> int | None:
 def end_marker_line(lines: list[str]) -> int | None:
     """Index of the last non-blank line when it ends with ``[end of text]``."""
     last = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].strip()), None)
-    return last if last is not None and _END_MARKER.search(lines[last]) else None
+    return last if last is not None and _ends_with_marker(lines[last]) else None
+
+
+def _ends_with_marker(line: str) -> bool:
+    return line.rstrip().lower().endswith(END_MARKER)
 
 
 def strip_end_marker(line: str) -> str:
-    return _END_MARKER.sub("", line)
+    """The line without a trailing ``[end of text]`` and the spaces around it."""
+    if not _ends_with_marker(line):
+        return line
+    return line.rstrip()[: -len(END_MARKER)].rstrip()
 
 
 def repair(body: str, path: str, first_line: int, *, has_front_matter: bool) -> Repaired:

@@ -99,7 +99,8 @@ def _collapsible(state: StateCore) -> None:
 SIDENOTE_END = "<!--/sidenote-->"
 """Marks where a sidenote ends, for whoever must take sidenotes out again (feeds)."""
 _FOOTNOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', re.S)
-_BACKREF = re.compile(r'\s*<a href="#fnref[\d:]+" class="footnote-backref">.*?</a>')
+_BACKREF = re.compile(r'(?<!\s)\s*<a href="#fnref[\d:]+" class="footnote-backref">.*?</a>')
+"""Tried once per run of spaces (the lookbehind), not once per space: linear in a long run."""
 _REF = re.compile(
     r'(<sup class="footnote-ref"><a href="#fn(\d+)" id="fnref\d+(?::\d+)?">'
     r"\[\d+\]</a></sup>)"

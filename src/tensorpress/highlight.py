@@ -92,14 +92,16 @@ def guess_language(code: str) -> str:
         parses = True
     except (SyntaxError, ValueError):
         parses = False
-    if re.search(r"^\s*#include\s*<", stripped, re.M):
+    # [ \t], not \s: \s would run across lines, and from every line of a run of blank
+    # lines to its end (quadratic in a fence of them).
+    if re.search(r"^[ \t]*#include[ \t]*<", stripped, re.M):
         return "cpp"
     if re.search(r"\b(const|let)\s+\w+\s*=|function\s*\w*\(|=>|console\.log", stripped):
         return "javascript"
     if re.match(r"^\s*<(!doctype|html|div|p|span|svg)\b", stripped, re.I):
         return "html"
     if re.search(
-        r"^\s*(select|insert|create table|update)\b.*", stripped, re.I | re.M
+        r"^[ \t]*(select|insert|create table|update)\b.*", stripped, re.I | re.M
     ) and re.search(r"\b(from|into|set|values)\b", stripped, re.I):
         return "sql"
     if all(re.match(r"^\s*(- |[\w.-]+:(\s|$)|#)", ln) for ln in lines):
