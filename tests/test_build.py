@@ -251,6 +251,16 @@ def test_posts_without_front_matter_infer_title_date_and_topics(site):
     assert "pooling shrinks" in index and "More text." not in index
 
 
+@pytest.mark.parametrize("marker", ["<!-- more -->", "<!--More-->", "<!-- PELICAN_END_SUMMARY -->"])
+def test_the_summary_ends_at_any_spelling_of_the_more_marker(site, marker):
+    site.post("a.md", f"First part.\n\nSecond part.\n\n{marker}\n\nThe rest.\n", title="A",
+              date="January 5, 2024")  # fmt: skip
+    assert site.build().code == 0
+    index = site.page("index.html")
+    assert "Second part." in index and "The rest." not in index
+    assert '<time datetime="2024-01-05' in index, "a date written out by hand"
+
+
 def test_config_unknown_keys_warn_and_bad_values_fail_with_lines(site):
     site.post("a.md", "x", title="A", date="2024-01-01")
     site.write("tensorpress.yaml", "title: Blog\ncolour: blue\n")

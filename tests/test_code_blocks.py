@@ -198,3 +198,41 @@ def test_line_numbers_site_default_numbers_code_but_not_sessions(site):
     [numbered, session, off], _ = _build_one(site, body)
     assert [n for _, n, _ in _lines(numbered)] == ["1", "2", "3", "4", "5"]
     assert "data-n" not in session and "data-n" not in off
+
+
+def test_mermaid_blocks_math_fences_and_extra_scripts(site):
+    """A ``mermaid`` block keeps its source in ``<pre class="mermaid">``, the element
+    mermaid.js draws, which a site loads with ``extra_js``; GitHub's ```` ```math ````
+    is display math; ``extra_css`` links a stylesheet; a missing local file is said."""
+    site.write("static/js/mermaid.min.js", "// the site's copy of mermaid.js\n")
+    site.write(
+        "tensorpress.yaml",
+        "extra_js: [js/mermaid.min.js, 'https://cdn.example.org/m.mjs']\n"
+        "extra_css: css/missing.css\n",
+    )
+    site.post(
+        "d.md",
+        "```mermaid\ngraph TD; A-->B;\n```\n\n```math\n\\frac{a}{b}\n```\n",
+        title="D",
+        date="2024-01-01",
+    )
+    run = site.build()
+    assert run.code == 0
+    assert run.err.splitlines()[0] == (
+        "tensorpress.yaml:2: warning: extra_css: 'css/missing.css' is not a file in static/: "
+        "put it there as static/css/missing.css, or give a full URL"
+    )
+    page = site.page("posts/d/index.html")
+    assert '<pre class="mermaid" tabindex="0">graph TD; A--&gt;B;\n</pre>' in page
+    assert "unknown code language" not in run.err
+    assert '<math display="block"><mrow><mfrac>' in page
+    assert '<script src="../../js/mermaid.min.js" defer></script>' in page
+    assert '<script src="https://cdn.example.org/m.mjs" type="module"></script>' in page
+    assert '<link rel="stylesheet" href="../../css/missing.css">' in page
+    assert (site.out / "js/mermaid.min.js").is_file()
+    site.write("tensorpress.yaml", "extra_js: {a: 1}\n")
+    run = site.build()
+    assert run.code == 1
+    assert (
+        "tensorpress.yaml:1: error: extra_js must be a list of paths in static/ or URLs" in run.err
+    )

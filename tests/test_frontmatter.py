@@ -140,7 +140,7 @@ AUTHOR_NAMES = [
 ]
 
 
-@pytest.mark.parametrize(("front", "names"), zip(AUTHOR_FORMS, AUTHOR_NAMES, strict=True))
+@pytest.mark.parametrize(("front", "names"), list(zip(AUTHOR_FORMS, AUTHOR_NAMES, strict=True)))
 def test_authors_given_as_mappings_are_read_by_their_name_and_kept_whole(front, names):
     fm, diags = meta(f"---\ntitle: A\n{front}---\nx")
     assert not diags and fm.authors == names

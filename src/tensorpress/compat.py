@@ -324,6 +324,17 @@ def _options_at(lines: list[str], k: int, end: int) -> tuple[dict[str, str], int
     return options, k
 
 
+def _math_fence(lines: list[str], i: int, fence: re.Match[str]) -> int | None:
+    """GitHub's and GitLab's ```` ```math ```` block -> ``$$`` ... ``$$``, display math: its
+    closing line, or None."""
+    if fence.group(3).strip().lower() != "math":
+        return None
+    end = _closing(lines, i, fence.group(2)[0], len(fence.group(2)))
+    if end is not None:
+        lines[i] = lines[end] = f"{fence.group(1)}$$"
+    return end
+
+
 def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
     """``!!! kind "title"``, or ``???`` when folded (MyST's ``:class: dropdown``,
     Quarto's ``collapse="true"``); a title in the options wins."""
@@ -605,6 +616,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
                 fence = (m.group(2)[0], len(m.group(2)))  # shown as code: skipped as code
             else:
                 i = directive[0]
+        elif (m := _FENCE.match(line)) and (formula := _math_fence(lines, i, m)) is not None:
+            i = formula
         elif (m := _FENCE.match(line)) and not (m.group(2)[0] == "`" and "`" in m.group(3)):
             fence = (m.group(2)[0], len(m.group(2)))
         elif (block := _highlight_block(lines, i, closers)) is not None:

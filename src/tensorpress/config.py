@@ -186,6 +186,12 @@ class SiteConfig:
     notebook_repo: str = ""
     """GitHub URL of the site folder on a branch (``https://github.com/o/r/blob/main/``),
     for the "open in Colab" links of notebook posts; empty: no such links."""
+    extra_css: tuple[str, ...] = ()
+    """Stylesheets every page links after the theme's: site paths (files in ``static/``)
+    or full URLs."""
+    extra_js: tuple[str, ...] = ()
+    """Scripts every page loads (deferred; ``.mjs`` as modules), e.g. mermaid.js to draw
+    ``mermaid`` blocks: site paths or full URLs."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     config_path: str = ""
 
@@ -201,7 +207,7 @@ class SiteConfig:
 KNOWN_KEYS = {
     "title", "description", "author", "base_url", "language", "timezone", "time_zone",
     "posts_per_page", "pygments_style", "topics", "extra", "line_numbers", "math_macros",
-    "notebook_repo",
+    "notebook_repo", "extra_css", "extra_js",
 }  # fmt: skip
 
 
@@ -351,12 +357,43 @@ def _read_file(path: Path, rel: str, config: SiteConfig) -> tuple[SiteConfig, li
             values["math_macros"] = _parse_macros(value, rel, line, diags)
         elif key == "notebook_repo":
             values["notebook_repo"] = _parse_repo(value, rel, line, diags)
+        elif key in ("extra_css", "extra_js"):
+            values[key] = _parse_assets(config.root, key, value, rel, line, diags)
         elif key == "extra":
             if isinstance(value, dict):
                 values["extra"] = value
             else:
                 diags.append(error(rel, line, "'extra' must be a mapping"))
     return replace(config, **values), diags
+
+
+def _parse_assets(
+    root: Path, key: str, value: Any, rel: str, line: int, out: list[Diagnostic]
+) -> tuple[str, ...]:
+    """``extra_css``/``extra_js``: a path or a list of them, each a file of the site's
+    ``static/`` (warned about when it is not there) or a full URL."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        out.append(error(rel, line, f"{key} must be a list of paths in static/ or URLs"))
+        return ()
+    from tensorpress.templates import theme_dir
+
+    folders = (root / "static", theme_dir() / "static")
+    for item in items:
+        if not _is_url(item) and not any((f / item.lstrip("/")).is_file() for f in folders):
+            out.append(
+                warning(
+                    rel,
+                    line,
+                    f"{key}: '{item}' is not a file in static/: put it there as "
+                    f"static/{item.lstrip('/')}, or give a full URL",
+                )
+            )
+    return tuple(i.strip() if _is_url(i) else i.strip().lstrip("/") for i in items)
+
+
+def _is_url(text: str) -> bool:
+    return text.startswith("//") or re.match(r"[a-z][a-z0-9+.-]*:", text, re.I) is not None
 
 
 def _parse_macros(

@@ -310,6 +310,10 @@ _DATE_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
     "%Y/%m/%d",
+    "%B %d, %Y",  # January 5, 2024: what people write by hand
+    "%b %d, %Y",
+    "%d %B %Y",
+    "%d %b %Y",
 )
 
 

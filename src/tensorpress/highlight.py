@@ -29,6 +29,9 @@ from tensorpress.limits import TooSlow, cpu_limit
 
 SESSIONS = frozenset({"pycon", "console", "doscon", "pwsh-session"})
 """Interactive sessions: a reader copies the commands, without prompts or output."""
+DIAGRAMS = frozenset({"mermaid"})
+"""Diagram languages kept as their source in ``<pre class="mermaid">``, the element
+mermaid.js draws in place: no lexer, no warning."""
 LONG_BLOCK = 30
 """Blocks longer than this fold into ``<details open>``, so a reader can close one to skip it."""
 Token = tuple[_TokenType, str]
@@ -258,6 +261,9 @@ def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:
     lang, rest = parse_info(info)
     attrs, attr_notes = parse_attrs(rest)
     notes = list(attr_notes)
+    if lang in DIAGRAMS:  # for a script the site adds (extra_js) to draw; readable without
+        pre = f'<pre class="{lang}" tabindex="0">{escape(code)}</pre>'
+        return Fence(f'<div class="diagram" data-lang="{lang}">{pre}</div>\n', lang, tuple(notes))
     if not lang:
         lang = guess_language(code)
         notes.insert(

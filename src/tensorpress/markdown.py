@@ -22,7 +22,9 @@ from tensorpress.fragments import Taken
 from tensorpress.mathml import Macros, math_plugin
 from tensorpress.models import Heading, Rendered
 
-MORE = "<!--more-->"
+MORE = re.compile(r"<!--\s*(?:more|PELICAN_END_SUMMARY)\s*-->", re.I)
+"""Where the summary ends: ``<!--more-->`` (Hugo, Jekyll), with spaces or capitals
+(``<!-- more -->``, Hexo), or Pelican's ``<!-- PELICAN_END_SUMMARY -->``."""
 ANCHOR_LABEL = 'aria-label="Link to this section"'
 """The permalink's text is a bare '#': give screen readers words for it."""
 
@@ -149,8 +151,8 @@ def render(
         if token.type == "paragraph_open" and token.level == 0 and first_paragraph is None:
             first_paragraph = (i, i + 2)
 
-    if MORE in html:
-        summary = html.split(MORE, 1)[0]
+    if (more := MORE.search(html)) is not None:
+        summary = html[: more.start()]
     elif first_paragraph is not None:
         start, end = first_paragraph
         summary = md.renderer.render(tokens[start : end + 1], md.options, env)
