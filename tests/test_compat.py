@@ -5,6 +5,7 @@ from html import unescape
 
 import pytest
 
+from tensorpress.cli import main
 from tensorpress.compat import code_spans, migrate
 
 from .test_figures import _png
@@ -437,3 +438,41 @@ def test_jupyter_book_and_quarto_posts_build_with_their_blocks(site):
     assert "<p>A margin note.</p>" in html and ":::" not in html
     assert "<p><strong>PyTorch</strong></p>" in html and "```" not in html
     assert ":figwidth: 300px" in html and "{glue:figure} boot_fig" in html, "nothing lost"
+
+
+def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden(site):
+    """Quarto's ``.qmd`` is Markdown: its ```` ```{python} ```` chunks are shown (not run)
+    without the ``#|`` options Quarto never shows; ```` ```{r} ```` too; callouts work."""
+    site.write(
+        "content/loss/index.qmd",
+        """\
+        ---
+        title: "Loss landscapes"
+        date: 2024-02-01
+        categories: [optimization]
+        ---
+
+        ```{python}
+        #| echo: true
+        #| label: fig-loss
+        import numpy as np
+        ```
+
+        ```{r}
+        x <- 1
+        ```
+
+        ::: {.callout-note}
+        Shown as a note.
+        :::
+        """,
+    )
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err, run.err
+    html = article(site.page("posts/loss/index.html"))
+    assert 'data-lang="python"' in html and '<span class="kn">import</span>' in html
+    assert "#|" not in html and "fig-loss" not in html
+    assert '<span class="o">&lt;-</span>' in html and '<div class="admonition note">' in html
+    assert "Loss landscapes" in site.page("topics/optimization/index.html")
+    check = site.root / "content/loss/index.qmd"
+    assert main(["check", "-s", str(site.root)]) == 0 and check.is_file()

@@ -36,9 +36,9 @@ from tensorpress.frontmatter import ALIASES, KNOWN, decode, load_front, split
 from tensorpress.highlight import guess_language
 from tensorpress.markdown import slugify as heading_id
 from tensorpress.models import Post, Source
+from tensorpress.output import MARKDOWN
 
 Severity = Literal["error", "warning", "note"]
-MARKDOWN = (".md", ".markdown")
 PYTHON = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3", "sage"})
 BACKUP_DIR = ".tensorpress-backup"
 

@@ -64,6 +64,15 @@ _MYST_ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "c
                                "attention", "danger", "error", "seealso",
                                "admonition"})  # fmt: skip
 _MYST_CODE = frozenset({"code", "code-block", "sourcecode", "code-cell"})
+_MYST_OTHER = frozenset({"figure", "image", "toctree", "tableofcontents", "bibliography",
+                         "raw", "include", "literalinclude", "list-table", "csv-table", "table",
+                         "margin", "sidebar", "epigraph", "pull-quote", "card", "grid",
+                         "grid-item", "grid-item-card", "tab-set", "tab-item", "dropdown",
+                         "iframe", "youtube", "panels", "contents", "index", "only", "topic",
+                         "rubric", "div", "embed", "jupyter-execute", "exercise",
+                         "solution", "proof", "prf:proof", "prf:theorem", "glossary"})  # fmt: skip
+"""MyST directives we have nothing for: shown as code, said in a warning. Any other name
+in braces (Quarto's and R Markdown's ```` ```{python} ```` chunks) is a language."""
 _MYST_ROLE = re.compile(r"\{(eq|math)\}`([^`]+)`")
 _COLON_OPEN = re.compile(r"( {0,3}):{3,}[ \t]*(\{[^{}]*\}|[\w-]+)[ \t]*(.*)")
 _COLON_CLOSE = re.compile(r" {0,3}:{3,}[ \t]*")
@@ -284,6 +293,9 @@ def _myst(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str | No
     if name in _MYST_ADMONITIONS:
         _admonition(lines, i, end, _admonition_head(name, arg, options), k)
         return end, None
+    if name == "figure" and arg:
+        _myst_figure(lines, i, end, k, arg, options)
+        return end, None
     if name in ("math", *_MYST_CODE):
         lines[i:k] = [""] * (k - i)  # the directive and its options: the opener goes last
     if name == "math":
@@ -306,6 +318,8 @@ def _myst(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str | No
             attrs.append(f'title="{caption}"')
         lines[k - 1] = f"{indent}{fence.group(2)}{' '.join(attrs)}"
         return end, None
+    if name not in _MYST_OTHER and ":" not in name:
+        return None  # a code chunk: ```{python}
     shown = f"{{{d.group(1)}}} {arg}".strip().replace('"', "'")
     lines[i] = f'{indent}{fence.group(2)}text title="{shown}"'  # the directive, as the title
     return end, (
@@ -324,6 +338,21 @@ def _options_at(lines: list[str], k: int, end: int) -> tuple[dict[str, str], int
     return options, k
 
 
+def _chunk_options(lines: list[str], i: int, fence: re.Match[str]) -> bool:
+    """Quarto's chunk options (``#| echo: false`` lines that open ```` ```{python} ````),
+    which Quarto never shows: the opener moves down over them, they become blank lines.
+    Whether there were any."""
+    if not fence.group(3).lstrip().startswith("{"):
+        return False
+    k = i + 1
+    while k < len(lines) and lines[k].lstrip().startswith(("#|", "//|")):
+        k += 1
+    if k == i + 1:
+        return False
+    lines[k - 1], lines[i : k - 1] = lines[i], [""] * (k - 1 - i)
+    return True
+
+
 def _math_fence(lines: list[str], i: int, fence: re.Match[str]) -> int | None:
     """GitHub's and GitLab's ```` ```math ```` block -> ``$$`` ... ``$$``, display math: its
     closing line, or None."""
@@ -333,6 +362,18 @@ def _math_fence(lines: list[str], i: int, fence: re.Match[str]) -> int | None:
     if end is not None:
         lines[i] = lines[end] = f"{fence.group(1)}$$"
     return end
+
+
+def _myst_figure(
+    lines: list[str], i: int, end: int, k: int, src: str, options: dict[str, str]
+) -> None:
+    """MyST's figure (``{figure} src``, options, then the caption) -> our figure on line
+    ``i``, the lines to ``end`` blank."""
+    caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip()).replace('"', "'")
+    alt = (options.get("alt") or caption).replace("[", "&#91;").replace("]", "&#93;")
+    target = f"<{src}>" if re.search(r"[\s()<>]", src) else src
+    lines[i] = f"![{alt}]({target}" + (f' "{caption}")' if caption else ")")
+    lines[i + 1 : end + 1] = [""] * (end - i)
 
 
 def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
@@ -390,11 +431,7 @@ def _colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, st
         _admonition(lines, i, end, head, k)
         return end, None
     if name == "figure" and arg:
-        caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip()).replace('"', "'")
-        alt = (options.get("alt") or caption).replace("[", "&#91;").replace("]", "&#93;")
-        target = f"<{arg}>" if re.search(r"[\s()<>]", arg) else arg
-        lines[i : end + 1] = [f"![{alt}]({target}" + (f' "{caption}")' if caption else ")")]
-        lines[i + 1 : i + 1] = [""] * (end - i)
+        _myst_figure(lines, i, end, k, arg, options)
         return end, None
     lines[i] = lines[end] = ""
     return i, f"the div {spec} is not supported; its content is shown as ordinary text"
@@ -610,6 +647,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             math = "$$" not in line
         elif line.lstrip().startswith("$$") and line.count("$$") == 1:
             math = True
+        elif (m := _FENCE.match(line)) and _chunk_options(lines, i, m):
+            continue  # the opener moved below the chunk's options: read on from here
         elif (m := _FENCE.match(line)) and (directive := _myst(lines, i, m)) is not None:
             if directive[1] is not None:
                 diags.append(warning(path, first_line + i, directive[1]))

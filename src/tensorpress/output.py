@@ -25,7 +25,9 @@ from tensorpress.diagnostics import Diagnostic, error, warning
 from tensorpress.models import EMPTY, Page, Source, digest_bytes
 
 NOTEBOOK = ".ipynb"
-POST_SUFFIXES = (".md", ".markdown", NOTEBOOK)
+MARKDOWN = (".md", ".markdown", ".qmd")
+"""Posts in Markdown: ``.qmd`` is Quarto's (its chunks are shown, not run)."""
+POST_SUFFIXES = (*MARKDOWN, NOTEBOOK)
 """The files under content/ that are posts."""
 
 
