@@ -476,3 +476,26 @@ def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden
     assert "Loss landscapes" in site.page("topics/optimization/index.html")
     check = site.root / "content/loss/index.qmd"
     assert main(["check", "-s", str(site.root)]) == 0 and check.is_file()
+
+
+def test_heading_attributes_set_the_id_and_classes(site):
+    """``## Title {#id .class}`` (Pandoc, Quarto, kramdown, Hugo, MkDocs): the id links
+    resolve to, in the table of contents and for the check; text ending in braces that
+    is no attribute list stays."""
+    html, err = build_one(
+        site,
+        """\
+        ## Results {#sec-results .unnumbered}
+
+        See [the results](#sec-results) and [the setup](#setup).
+
+        ## Setup {: #setup}
+
+        ## A dict {a: 1}
+        """,
+    )
+    assert "warning" not in err, err
+    assert '<h2 id="sec-results" class="unnumbered">Results <a class="header-anchor"' in html
+    assert '<h2 id="setup">Setup <a' in html and '<h2 id="a-dict-a-1">A dict {a: 1} <a' in html
+    assert '<a href="#sec-results">Results</a>' in site.page("posts/moved/index.html")
+    assert main(["check", "-s", str(site.root), "--strict"]) == 0

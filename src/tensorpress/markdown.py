@@ -9,6 +9,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
@@ -58,6 +59,38 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, 
     return fence.html
 
 
+_ATTR_ITEM = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|[\w-]+=(?:"[^"]*"|[^\s"{}]+))')
+
+
+def _heading_attrs(state: StateCore) -> None:
+    """``## Results {#sec-results .unnumbered}``: an id and classes for the heading, as
+    Pandoc, Quarto, kramdown, Hugo and MkDocs' attr_list read them (``{: #id}`` too);
+    other ``key=value`` pairs are dropped. Runs before the anchors, which keep an id."""
+    tokens = state.tokens
+    for i, token in enumerate(tokens[:-1]):
+        inline = tokens[i + 1]
+        if token.type != "heading_open" or not inline.children:
+            continue
+        last = inline.children[-1]
+        text = last.content.rstrip()
+        start = text.rfind("{")
+        if last.type != "text" or not text.endswith("}") or start < 0:
+            continue
+        body, pos, ids, classes = text[start + 1 : -1].removeprefix(":"), 0, [], []
+        while pos < len(body.rstrip()) and (m := _ATTR_ITEM.match(body, pos)):
+            ids += [m[1]] if m[1] else []
+            classes += [m[2]] if m[2] else []
+            pos = m.end()
+        if pos < len(body.rstrip()) or not (ids or classes):
+            continue  # not an attribute list: text that ends in braces
+        last.content = text[:start].rstrip()
+        inline.content = inline.content.rstrip()[: -(len(text) - start)].rstrip()
+        if ids:
+            token.attrSet("id", ids[-1])
+        if classes:
+            token.attrSet("class", " ".join(classes))
+
+
 def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> MarkdownIt:
     """CommonMark + GFM tables, strikethrough, task lists and alerts, with our plugins;
     math becomes MathML with the site's ``math_macros``."""
@@ -69,6 +102,7 @@ def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> Markdow
     md.use(deflist_plugin)
     md.use(math_plugin, macros=math_macros)
     md.use(figures_plugin)
+    md.core.ruler.push("heading_attrs", _heading_attrs)  # before the anchors, added next
     md.use(
         anchors_plugin,
         min_level=1,
