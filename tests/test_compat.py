@@ -499,3 +499,25 @@ def test_heading_attributes_set_the_id_and_classes(site):
     assert '<h2 id="setup">Setup <a' in html and '<h2 id="a-dict-a-1">A dict {a: 1} <a' in html
     assert '<a href="#sec-results">Results</a>' in site.page("posts/moved/index.html")
     assert main(["check", "-s", str(site.root), "--strict"]) == 0
+
+
+def test_image_attributes_and_quarto_figures(site):
+    """``{#fig-x width=80%}`` after an image sets its id and size instead of showing as
+    text; with a ``fig-`` id the image is a figure, its alt the caption (Quarto), and
+    links to the id land on it."""
+    site.write("content/q/loss.png", _png(64, 48))
+    site.post(
+        "q/index.qmd",
+        "![Loss curve](loss.png){#fig-loss width=80%}\n\n"
+        "See [the curve](#fig-loss); ![icon](loss.png){.icon} inline.\n",
+        title="Q",
+        date="2024-01-05",
+    )
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err, run.err
+    html = article(site.page("posts/q/index.html"))
+    figure = re.search(r'<figure class="figure" id="fig-loss">(.*?)</figure>', html, re.S)
+    assert figure and 'style="width: 80%"' in figure.group(1)
+    assert "Figure 1.</span> Loss curve</figcaption>" in figure.group(1)
+    assert re.search(r'<img [^>]*class="icon"', html) and "{" not in html.split("cite")[0]
+    assert main(["check", "-s", str(site.root), "--strict"]) == 0

@@ -22,10 +22,60 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 
 _LAZY = {"loading": "lazy", "decoding": "async"}
+_ATTR_ITEM = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|([\w-]+)=(?:"([^"]*)"|([^\s"{}]+)))')
+AttrList = tuple[str, tuple[str, ...], dict[str, str]]
+
+
+def attr_list(body: str) -> AttrList | None:
+    """Pandoc's attribute list without its braces (``#id .class key=value``, or
+    kramdown's ``: #id``) -> (id, classes, other pairs); None if ``body`` is not one."""
+    body = body.removeprefix(":")
+    end, pos = len(body.rstrip()), 0
+    ident, classes, pairs = "", [], {}
+    while pos < end:
+        m = _ATTR_ITEM.match(body, pos)
+        if m is None:
+            return None
+        ident = m[1] or ident
+        classes += [m[2]] if m[2] else []
+        if m[3]:
+            pairs[m[3]] = m[4] if m[4] is not None else m[5]
+        pos = m.end()
+    return (ident, tuple(classes), pairs) if ident or classes or pairs else None
+
+
+def _image_attrs(state: StateCore) -> None:
+    """``![Loss](loss.png){#fig-loss width=80%}`` (Quarto, Pandoc, kramdown): the list
+    sets the image's id, classes and size, instead of showing as text after it."""
+    for token in state.tokens:
+        children = token.children or []
+        for k in range(len(children) - 2, -1, -1):
+            image, after = children[k], children[k + 1]
+            close = after.content.find("}")
+            if image.type != "image" or after.type != "text" or not after.content.startswith("{"):
+                continue
+            found = attr_list(after.content[1:close]) if close > 0 else None
+            if found is None:
+                continue
+            ident, classes, pairs = found
+            if ident:
+                image.attrSet("id", ident)
+            if classes:
+                image.attrSet("class", " ".join(classes))
+            size = "; ".join(f"{k}: {v}" for k, v in pairs.items() if k in ("width", "height"))
+            if size:
+                image.attrSet("style", size)
+            if pairs.get("fig-alt"):
+                image.content = pairs["fig-alt"]
+            after.content = after.content[close + 1 :]
+            if not after.content:
+                del children[k + 1]
 
 
 def _figures(state: StateCore) -> None:
-    """paragraph(image with a title) -> figure, numbered in document order."""
+    """paragraph(image with a title) -> figure, numbered in document order. Quarto's
+    ``{#fig-...}`` makes one too, its alt text the caption; an image's id is the
+    figure's, so links to it land on the figure."""
     tokens = state.tokens
     number = 0
     for i in range(len(tokens) - 2):
@@ -37,12 +87,16 @@ def _figures(state: StateCore) -> None:
         ]
         if len(children) != 1 or children[0].type != "image":
             continue
-        title = children[0].attrs.get("title")
+        image = children[0]
+        ident = str(image.attrs.pop("id", ""))
+        title = image.attrs.get("title") or (image.content if ident.startswith("fig-") else "")
         if not title:
+            if ident:
+                image.attrSet("id", ident)
             continue
         number += 1
         opening.type, opening.tag = "figure_open", "figure"
-        opening.attrs = {"class": "figure", "id": f"figure-{number}"}
+        opening.attrs = {"class": "figure", "id": ident or f"figure-{number}"}
         closing.type, closing.tag = "figure_close", "figure"
         closing.meta = {"number": number, "caption": str(title)}
 
@@ -145,6 +199,7 @@ def add_sidenotes(html: str) -> str:
 def figures_plugin(md: MarkdownIt) -> None:
     """Register figures, lazy images and admonitions on ``md``."""
     md.use(admon_plugin)
+    md.core.ruler.push("image_attrs", _image_attrs)
     md.core.ruler.push("figures", _figures)
     md.core.ruler.push("collapsible_admonitions", _collapsible)
     md.add_render_rule("figure_close", _figure_close)

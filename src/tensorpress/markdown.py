@@ -18,7 +18,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from tensorpress import fragments
 from tensorpress.diagnostics import warning
 from tensorpress.fences import Fence
-from tensorpress.figures import add_sidenotes, figures_plugin
+from tensorpress.figures import add_sidenotes, attr_list, figures_plugin
 from tensorpress.fragments import Taken
 from tensorpress.mathml import Macros, math_plugin
 from tensorpress.models import Heading, Rendered
@@ -59,9 +59,6 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, 
     return fence.html
 
 
-_ATTR_ITEM = re.compile(r'\s*(?:#([\w:.-]+)|\.([\w-]+)|[\w-]+=(?:"[^"]*"|[^\s"{}]+))')
-
-
 def _heading_attrs(state: StateCore) -> None:
     """``## Results {#sec-results .unnumbered}``: an id and classes for the heading, as
     Pandoc, Quarto, kramdown, Hugo and MkDocs' attr_list read them (``{: #id}`` too);
@@ -76,19 +73,15 @@ def _heading_attrs(state: StateCore) -> None:
         start = text.rfind("{")
         if last.type != "text" or not text.endswith("}") or start < 0:
             continue
-        body, pos, ids, classes = text[start + 1 : -1].removeprefix(":"), 0, [], []
-        while pos < len(body.rstrip()) and (m := _ATTR_ITEM.match(body, pos)):
-            ids += [m[1]] if m[1] else []
-            classes += [m[2]] if m[2] else []
-            pos = m.end()
-        if pos < len(body.rstrip()) or not (ids or classes):
+        found = attr_list(text[start + 1 : -1])
+        if found is None or not (found[0] or found[1]):
             continue  # not an attribute list: text that ends in braces
         last.content = text[:start].rstrip()
         inline.content = inline.content.rstrip()[: -(len(text) - start)].rstrip()
-        if ids:
-            token.attrSet("id", ids[-1])
-        if classes:
-            token.attrSet("class", " ".join(classes))
+        if found[0]:
+            token.attrSet("id", found[0])
+        if found[1]:
+            token.attrSet("class", " ".join(found[1]))
 
 
 def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> MarkdownIt:
