@@ -17,9 +17,8 @@ points at the author's line:
   so it is set inline instead of as a display block in the middle of a sentence;
 - ``\\\\(x\\\\)`` and ``\\\\[`` ... ``\\\\]`` (kramdown's doubled backslashes) become
   ``\\(x\\)`` and ``\\[`` ... ``\\]``, their TeX unescaped as Markdown would have;
-- MyST directives (admonitions, ``{math}``, ``{code-cell}``, ``{figure}``) and roles
-  (``{eq}``, ``{math}``), Quarto callouts and MkDocs content tabs become ours; other
-  directives and ``:::`` divs are shown as code or unwrapped, with a warning;
+- the block syntax of MyST, Quarto and MkDocs (directives, callouts, chunk options,
+  content tabs) and MyST's roles become ours (``directives``);
 - Liquid tags and expressions and Hugo/Quarto shortcodes we do not support stay in the
   page as the author wrote them (a ``{{<`` before a tag name is escaped so the browser
   shows it instead of reading a tag), each with a warning naming its line.
@@ -34,9 +33,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from tensorpress import directives
 from tensorpress.diagnostics import Diagnostic, warning
+from tensorpress.directives import FENCE
 
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _SPECIAL = re.compile(r"[{$\\`~<]|:::|===")
 """What any conversion below starts from; a line without it (and not indented) is prose."""
 _RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
@@ -58,27 +58,6 @@ _DOUBLED_BLOCK = re.compile(r"( {0,3})\\\\(\[|\])\s*")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 """Markdown's backslash escapes: what kramdown did to the TeX of such a formula (four
 backslashes were a line break, two and a brace a brace) before MathJax read it."""
-_MYST = re.compile(r"\{([\w:-]+)\}[ \t]*(.*)")
-_MYST_OPTION = re.compile(r"[ \t]*:([\w-]+):[ \t]*(.*)")
-_MYST_ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "caution",
-                               "attention", "danger", "error", "seealso",
-                               "admonition"})  # fmt: skip
-_MYST_CODE = frozenset({"code", "code-block", "sourcecode", "code-cell"})
-_MYST_OTHER = frozenset({"figure", "image", "toctree", "tableofcontents", "bibliography",
-                         "raw", "include", "literalinclude", "list-table", "csv-table", "table",
-                         "margin", "sidebar", "epigraph", "pull-quote", "card", "grid",
-                         "grid-item", "grid-item-card", "tab-set", "tab-item", "dropdown",
-                         "iframe", "youtube", "panels", "contents", "index", "only", "topic",
-                         "rubric", "div", "embed", "jupyter-execute", "exercise",
-                         "solution", "proof", "prf:proof", "prf:theorem", "glossary"})  # fmt: skip
-"""MyST directives we have nothing for: shown as code, said in a warning. Any other name
-in braces (Quarto's and R Markdown's ```` ```{python} ```` chunks) is a language."""
-_MYST_ROLE = re.compile(r"\{(eq|math)\}`([^`]+)`")
-_COLON_OPEN = re.compile(r"( {0,3}):{3,}[ \t]*(\{[^{}]*\}|[\w-]+)[ \t]*(.*)")
-_COLON_CLOSE = re.compile(r" {0,3}:{3,}[ \t]*")
-_CALLOUT = re.compile(r"\.callout-(note|tip|warning|caution|important)(?![\w-])")
-_DIV_ATTR = re.compile(r'([\w-]+)="([^"]*)"')
-_TAB = re.compile(r"( {0,3})===[!+]?[ \t]+\"(.*)\"[ \t]*")
 _HUGO_FIGURE = re.compile(r"( {0,3})\{\{([<%])\s*figure\s(.*?)[>%]\}\}")
 _ALFOLIO_FIGURE = re.compile(r"( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s(.*?)-?%\}")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
@@ -114,7 +93,7 @@ class Migrated:
 
 def _fence_for(lines: list[str]) -> str:
     """A backtick fence longer than any fence-like run inside the block it wraps."""
-    longest = max((len(m.group(2)) for ln in lines if (m := _FENCE.match(ln))), default=0)
+    longest = max((len(m.group(2)) for ln in lines if (m := FENCE.match(ln))), default=0)
     return "`" * max(3, longest + 1)
 
 
@@ -212,23 +191,6 @@ _CODEHILITE = re.compile(r"(?: {4}|\t)(?::::[ \t]*|#!)([\w+#.-]+)[ \t]*")
 _LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)])\s")
 
 
-def _indented_run(lines: list[str], i: int) -> int:
-    """The last of the indented lines (blank ones between them too) after ``i``; ``i``
-    when none follows."""
-    end = i
-    for j in range(i + 1, len(lines)):
-        if lines[j].startswith(("    ", "\t")):
-            end = j
-        elif lines[j].strip():
-            break
-    return end
-
-
-def _dedent(line: str) -> str:
-    """One level of indentation (four spaces or a tab) less."""
-    return line[1:] if line.startswith("\t") else line[4:] if line.startswith("    ") else line
-
-
 def _indented_block(lines: list[str], i: int) -> tuple[int, str] | None:
     """(its last line, its fence) for an indented code block at ``i`` whose first line
     names its language as Python-Markdown's CodeHilite reads it (Pelican's posts):
@@ -239,10 +201,10 @@ def _indented_block(lines: list[str], i: int) -> tuple[int, str] | None:
     before = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
     if m is None or before[:1].isspace() or _LIST_ITEM.match(before):
         return None
-    end = _indented_run(lines, i)
+    end = directives.indented_run(lines, i)
     if end + 1 < len(lines) and lines[end + 1].strip():
         return None
-    code = [_dedent(ln) for ln in lines[i + 1 : end + 1]]
+    code = [directives.dedent(ln) for ln in lines[i + 1 : end + 1]]
     fence = _fence_for(code)
     numbered = ' linenums="1"' if lines[i].lstrip().startswith("#!") else ""
     lines[i + 1 : end + 1] = code
@@ -264,192 +226,6 @@ def _doubled_close(lines: list[str], i: int) -> int | None:
         if m is not None:
             return j if m.group(2) == "]" else None
     return None
-
-
-def _closing(lines: list[str], i: int, char: str, size: int) -> int | None:
-    """The line that closes the fence opened at ``i`` with ``size`` of ``char``."""
-    for j in range(i + 1, len(lines)):
-        m = _FENCE.match(lines[j])
-        if m and m.group(2)[0] == char and len(m.group(2)) >= size and not m.group(3).strip():
-            return j
-    return None
-
-
-def _myst(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str | None] | None:
-    """A MyST directive fence (Jupyter Book) at ``i`` made ours: (its last line, a note
-    for the author or None); None if the fence is no directive or is never closed.
-
-    Admonitions (```` ```{note} ````, ```` ```{admonition} Title ````, ``:class: dropdown``
-    folded) become ``!!!`` blocks, ```` ```{math} ```` with ``:label:`` a numbered
-    formula, ```` ```{code-cell} python ```` and its kin code blocks (``:linenos:``,
-    ``:emphasize-lines:``, ``:caption:`` kept). Option lines go; others stay as code."""
-    info = fence.group(3).strip()
-    d = _MYST.fullmatch(info) if info.startswith("{") else None
-    end = None if d is None else _closing(lines, i, fence.group(2)[0], len(fence.group(2)))
-    if d is None or end is None:
-        return None
-    name, arg, indent = d.group(1).lower(), d.group(2).strip(), fence.group(1)
-    options, k = _options_at(lines, i + 1, end)
-    if name in _MYST_ADMONITIONS:
-        _admonition(lines, i, end, _admonition_head(name, arg, options), k)
-        return end, None
-    if name == "figure" and arg:
-        _myst_figure(lines, i, end, k, arg, options)
-        return end, None
-    if name in ("math", *_MYST_CODE):
-        lines[i:k] = [""] * (k - i)  # the directive and its options: the opener goes last
-    if name == "math":
-        label = options.get("label") or options.get("name")
-        at = k - 1 - bool(label and k - 1 > i)  # the opener as low as it goes
-        lines[at] = f"{indent}$$"
-        if label:
-            lines[at + 1] = f"\\label{{{label}}}"
-        lines[end] = f"{indent}$$"
-        return end, None
-    if name in _MYST_CODE:
-        lang = {"ipython3": "python", "ipython": "python"}.get(arg.lower(), arg.lower())
-        attrs = [lang.split()[0] if lang else "text"]
-        if "linenos" in options or "lineno-start" in options:
-            attrs.append(f'linenums="{options.get("lineno-start") or 1}"')
-        if options.get("emphasize-lines"):
-            attrs.append(f'hl_lines="{options["emphasize-lines"]}"')
-        if options.get("caption"):
-            caption = options["caption"].replace('"', "'")
-            attrs.append(f'title="{caption}"')
-        lines[k - 1] = f"{indent}{fence.group(2)}{' '.join(attrs)}"
-        return end, None
-    if name not in _MYST_OTHER and ":" not in name:
-        return None  # a code chunk: ```{python}
-    shown = f"{{{d.group(1)}}} {arg}".strip().replace('"', "'")
-    lines[i] = f'{indent}{fence.group(2)}text title="{shown}"'  # the directive, as the title
-    return end, (
-        f"MyST directive {{{name}}} is not supported; its text is shown as a code block: "
-        'write Markdown instead (for a figure, ![alt](image.png "caption"))'
-    )
-
-
-def _options_at(lines: list[str], k: int, end: int) -> tuple[dict[str, str], int]:
-    """A directive's ``:key: value`` lines from ``k`` (before ``end``): the options, by
-    lower-case key, and the first line after them. The lines are left as they are."""
-    options: dict[str, str] = {}
-    while k < end and (option := _MYST_OPTION.fullmatch(lines[k])):
-        options[option.group(1).lower()] = option.group(2).strip()
-        k += 1
-    return options, k
-
-
-def _chunk_options(lines: list[str], i: int, fence: re.Match[str]) -> bool:
-    """Quarto's chunk options (``#| echo: false`` lines that open ```` ```{python} ````),
-    which Quarto never shows: the opener moves down over them, they become blank lines.
-    Whether there were any."""
-    if not fence.group(3).lstrip().startswith("{"):
-        return False
-    k = i + 1
-    while k < len(lines) and lines[k].lstrip().startswith(("#|", "//|")):
-        k += 1
-    if k == i + 1:
-        return False
-    lines[k - 1], lines[i : k - 1] = lines[i], [""] * (k - 1 - i)
-    return True
-
-
-def _math_fence(lines: list[str], i: int, fence: re.Match[str]) -> int | None:
-    """GitHub's and GitLab's ```` ```math ```` block -> ``$$`` ... ``$$``, display math: its
-    closing line, or None."""
-    if fence.group(3).strip().lower() != "math":
-        return None
-    end = _closing(lines, i, fence.group(2)[0], len(fence.group(2)))
-    if end is not None:
-        lines[i] = lines[end] = f"{fence.group(1)}$$"
-    return end
-
-
-def _myst_figure(
-    lines: list[str], i: int, end: int, k: int, src: str, options: dict[str, str]
-) -> None:
-    """MyST's figure (``{figure} src``, options, then the caption) -> our figure on line
-    ``i``, the lines to ``end`` blank."""
-    caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip()).replace('"', "'")
-    alt = (options.get("alt") or caption).replace("[", "&#91;").replace("]", "&#93;")
-    target = f"<{src}>" if re.search(r"[\s()<>]", src) else src
-    lines[i] = f"![{alt}]({target}" + (f' "{caption}")' if caption else ")")
-    lines[i + 1 : end + 1] = [""] * (end - i)
-
-
-def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
-    """``!!! kind "title"``, or ``???`` when folded (MyST's ``:class: dropdown``,
-    Quarto's ``collapse="true"``); a title in the options wins."""
-    kind = "note" if name in ("admonition", "seealso") else name
-    title = (options.get("title") or title).replace('"', "'")
-    folded = options.get("collapse") == "true" or "dropdown" in options.get("class", "").split()
-    return f"{'???' if folded else '!!!'} {kind}" + (f' "{title}"' if title else "")
-
-
-def _admonition(lines: list[str], i: int, end: int, head: str, start: int) -> None:
-    """Lines ``i`` to ``end`` as a ``!!!`` block: ``head`` at ``i``, the lines from
-    ``start`` indented under it, the rest (options, the closing fence) blank."""
-    indent = re.match(r" *", lines[i]).group(0)  # type: ignore[union-attr]
-    lines[i] = f"{indent}{head}"
-    lines[i + 1 : start] = [""] * (start - i - 1)
-    lines[start:end] = [f"{indent}    {ln}" if ln.strip() else "" for ln in lines[start:end]]
-    lines[end] = ""
-
-
-def _colon_pairs(lines: list[str]) -> dict[int, int]:
-    """Each ``:::`` opener's closing line, nesting counted: one pass with a stack."""
-    pairs: dict[int, int] = {}
-    stack: list[int] = []
-    for j, line in enumerate(lines):
-        if ":::" not in line:
-            continue
-        if _COLON_CLOSE.fullmatch(line):
-            if stack:
-                pairs[stack.pop()] = j
-        elif _COLON_OPEN.fullmatch(line):
-            stack.append(j)
-    return pairs
-
-
-def _colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, str | None] | None:
-    """A ``:::`` div at ``i`` made ours: (where reading goes on, a note or None).
-
-    Quarto's callouts (``::: {.callout-tip title="..." collapse="true"}``) and MyST's
-    ``:::{note}`` become ``!!!`` (or folded ``???``) blocks, MyST's ``:::{figure} src``
-    our figure; any other div (``::: {.column-margin}``) is unwrapped, said in a note.
-    None if the div is never closed."""
-    end = pairs.get(i)
-    m = _COLON_OPEN.fullmatch(lines[i]) if end is not None else None
-    if m is None or end is None:
-        return None
-    spec, arg = m.group(2), m.group(3).strip()
-    name = spec.strip("{} \t").lower() if re.fullmatch(r"\{?\s*[\w-]+\s*\}?", spec) else ""
-    options, k = _options_at(lines, i + 1, end)
-    options |= dict(_DIV_ATTR.findall(spec))
-    callout = _CALLOUT.search(spec)
-    if callout is not None or name in _MYST_ADMONITIONS:
-        head = _admonition_head(callout.group(1) if callout else name, arg, options)
-        _admonition(lines, i, end, head, k)
-        return end, None
-    if name == "figure" and arg:
-        _myst_figure(lines, i, end, k, arg, options)
-        return end, None
-    lines[i] = lines[end] = ""
-    return i, f"the div {spec} is not supported; its content is shown as ordinary text"
-
-
-def _tab(lines: list[str], i: int) -> int | None:
-    """MkDocs' content tab (``=== "PyTorch"`` then its indented content) -> a bold label
-    and the content dedented: shown one after the other. Its last line, or None."""
-    m = _TAB.fullmatch(lines[i]) if "===" in lines[i] else None
-    if m is None:
-        return None
-    end = _indented_run(lines, i)
-    if end == i:
-        return None
-    label = m.group(2).replace("*", "\\*")
-    lines[i] = f"{m.group(1)}**{label}**"
-    lines[i + 1 : end + 1] = [_dedent(ln) for ln in lines[i + 1 : end + 1]]
-    return i
 
 
 def code_spans(line: str) -> list[tuple[int, int]]:
@@ -508,19 +284,6 @@ def _inline_double_dollars(line: str, masked: str) -> str:
     return "".join(out) + line[last:] if out else line
 
 
-def _roles(line: str, masked: str) -> str:
-    """MyST's ``{eq}`label``` -> ``\\eqref{label}`` and ``{math}`x^2``` -> ``\\(x^2\\)``
-    (the role's text is a code span: matched in the line, kept if in another one)."""
-    out, last = [], 0
-    for m in _MYST_ROLE.finditer(line):
-        if m.start() < last or masked[m.start()] != "{":
-            continue
-        made = f"\\eqref{{{m.group(2)}}}" if m.group(1) == "eq" else f"\\({m.group(2)}\\)"
-        out.append(line[last : m.start()] + made)
-        last = m.end()
-    return "".join(out) + line[last:]
-
-
 def _undoubled(line: str, masked: str) -> str:
     """``\\\\(x\\\\)`` -> ``\\(x\\)`` and ``\\\\[x\\\\]`` -> ``\\[x\\]``, outside code: math.
     An opener pairs with the next closer, if of its kind: one pass over the marks."""
@@ -544,7 +307,7 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
         return line
     masked = _masked(line)
     if "}`" in line:
-        line = _roles(line, masked)
+        line = directives.roles(line, masked)
         masked = _masked(line)
     for m in _LIQUID_TAG.finditer(masked):
         name = m.group(1).lower()
@@ -612,7 +375,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         "jekyll": _next_closers(lines, _JEKYLL_CLOSE),
         "hugo": _next_closers(lines, _HUGO_CLOSE),
     }
-    pairs = _colon_pairs(lines)
+    pairs = directives.colon_pairs(lines)
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
@@ -630,7 +393,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             i += 1
             continue
         if fence is not None:
-            m = _FENCE.match(line)
+            m = FENCE.match(line)
             if (
                 m
                 and m.group(2)[0] == fence[0]
@@ -647,17 +410,21 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             math = "$$" not in line
         elif line.lstrip().startswith("$$") and line.count("$$") == 1:
             math = True
-        elif (m := _FENCE.match(line)) and _chunk_options(lines, i, m):
+        elif (m := FENCE.match(line)) and directives.chunk_options(lines, i, m):
             continue  # the opener moved below the chunk's options: read on from here
-        elif (m := _FENCE.match(line)) and (directive := _myst(lines, i, m)) is not None:
+        elif (m := FENCE.match(line)) and (
+            directive := directives.myst_fence(lines, i, m)
+        ) is not None:
             if directive[1] is not None:
                 diags.append(warning(path, first_line + i, directive[1]))
                 fence = (m.group(2)[0], len(m.group(2)))  # shown as code: skipped as code
             else:
                 i = directive[0]
-        elif (m := _FENCE.match(line)) and (formula := _math_fence(lines, i, m)) is not None:
+        elif (m := FENCE.match(line)) and (
+            formula := directives.math_fence(lines, i, m)
+        ) is not None:
             i = formula
-        elif (m := _FENCE.match(line)) and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+        elif (m := FENCE.match(line)) and not (m.group(2)[0] == "`" and "`" in m.group(3)):
             fence = (m.group(2)[0], len(m.group(2)))
         elif (block := _highlight_block(lines, i, closers)) is not None:
             end, lines[i], lines[end] = block
@@ -671,11 +438,11 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i] = f"{opener.group(1)}\\["
             lines[i + 1 : close + 1] = [_ESCAPE.sub(r"\1", ln) for ln in lines[i + 1 : close + 1]]
             i = close  # its last line was \\] and is now \]: the escape undone
-        elif (div := _colon_div(lines, i, pairs)) is not None:
+        elif (div := directives.colon_div(lines, i, pairs)) is not None:
             if div[1] is not None:
                 diags.append(warning(path, first_line + i, div[1]))
             i = div[0]
-        elif _tab(lines, i) is not None:
+        elif directives.tab(lines, i) is not None:
             pass  # its content, dedented, is read on as the lines that follow
         elif (figure := _figure(line)) is not None:
             lines[i], note = figure

@@ -1,0 +1,257 @@
+"""Block syntax of Jupyter Book (MyST), Quarto and MkDocs, made ours: a part of the
+migration pass (``compat``), with the same rule: no line moves.
+
+- MyST directive fences (```` ```{note} ````, ```` ```{math} ````, ```` ```{code-cell} ````,
+  ```` ```{figure} ````) and ``:::`` divs (MyST's, Quarto's callouts) become admonitions,
+  formulas, code blocks and figures; other directives are shown as code and other divs
+  unwrapped, with a note for a warning;
+- Quarto's chunk options (``#|`` lines) are hidden, GitHub's ```` ```math ```` is display math;
+- MkDocs' content tabs are shown one after the other;
+- MyST's ``{eq}`` and ``{math}`` roles become ``\\eqref`` and inline math.
+
+Also the line helpers the pass shares: fences and indented runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+"""A fence line: indent, the run of backticks or tildes, the info string."""
+_MYST = re.compile(r"\{([\w:-]+)\}[ \t]*(.*)")
+_MYST_OPTION = re.compile(r"[ \t]*:([\w-]+):[ \t]*(.*)")
+_MYST_ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "caution",
+                               "attention", "danger", "error", "seealso",
+                               "admonition"})  # fmt: skip
+_MYST_CODE = frozenset({"code", "code-block", "sourcecode", "code-cell"})
+_MYST_OTHER = frozenset({"figure", "image", "toctree", "tableofcontents", "bibliography",
+                         "raw", "include", "literalinclude", "list-table", "csv-table", "table",
+                         "margin", "sidebar", "epigraph", "pull-quote", "card", "grid",
+                         "grid-item", "grid-item-card", "tab-set", "tab-item", "dropdown",
+                         "iframe", "youtube", "panels", "contents", "index", "only", "topic",
+                         "rubric", "div", "embed", "jupyter-execute", "exercise",
+                         "solution", "proof", "prf:proof", "prf:theorem", "glossary"})  # fmt: skip
+"""MyST directives we have nothing for: shown as code, said in a warning. Any other name
+in braces (Quarto's and R Markdown's ```` ```{python} ```` chunks) is a language."""
+_MYST_ROLE = re.compile(r"\{(eq|math)\}`([^`]+)`")
+_COLON_OPEN = re.compile(r"( {0,3}):{3,}[ \t]*(\{[^{}]*\}|[\w-]+)[ \t]*(.*)")
+_COLON_CLOSE = re.compile(r" {0,3}:{3,}[ \t]*")
+_CALLOUT = re.compile(r"\.callout-(note|tip|warning|caution|important)(?![\w-])")
+_DIV_ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+_TAB = re.compile(r"( {0,3})===[!+]?[ \t]+\"(.*)\"[ \t]*")
+
+
+def indented_run(lines: list[str], i: int) -> int:
+    """The last of the indented lines (blank ones between them too) after ``i``; ``i``
+    when none follows."""
+    end = i
+    for j in range(i + 1, len(lines)):
+        if lines[j].startswith(("    ", "\t")):
+            end = j
+        elif lines[j].strip():
+            break
+    return end
+
+
+def dedent(line: str) -> str:
+    """One level of indentation (four spaces or a tab) less."""
+    return line[1:] if line.startswith("\t") else line[4:] if line.startswith("    ") else line
+
+
+def closing(lines: list[str], i: int, char: str, size: int) -> int | None:
+    """The line that closes the fence opened at ``i`` with ``size`` of ``char``."""
+    for j in range(i + 1, len(lines)):
+        m = FENCE.match(lines[j])
+        if m and m.group(2)[0] == char and len(m.group(2)) >= size and not m.group(3).strip():
+            return j
+    return None
+
+
+def myst_fence(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str | None] | None:
+    """A MyST directive fence (Jupyter Book) at ``i`` made ours: (its last line, a note
+    for the author or None); None if the fence is no directive or is never closed.
+
+    Admonitions (```` ```{note} ````, ```` ```{admonition} Title ````, ``:class: dropdown``
+    folded) become ``!!!`` blocks, ```` ```{math} ```` with ``:label:`` a numbered
+    formula, ```` ```{code-cell} python ```` and its kin code blocks (``:linenos:``,
+    ``:emphasize-lines:``, ``:caption:`` kept). Option lines go; others stay as code."""
+    info = fence.group(3).strip()
+    d = _MYST.fullmatch(info) if info.startswith("{") else None
+    end = None if d is None else closing(lines, i, fence.group(2)[0], len(fence.group(2)))
+    if d is None or end is None:
+        return None
+    name, arg, indent = d.group(1).lower(), d.group(2).strip(), fence.group(1)
+    options, k = _options_at(lines, i + 1, end)
+    if name in _MYST_ADMONITIONS:
+        _admonition(lines, i, end, _admonition_head(name, arg, options), k)
+        return end, None
+    if name == "figure" and arg:
+        _myst_figure(lines, i, end, k, arg, options)
+        return end, None
+    if name in ("math", *_MYST_CODE):
+        lines[i:k] = [""] * (k - i)  # the directive and its options: the opener goes last
+    if name == "math":
+        label = options.get("label") or options.get("name")
+        at = k - 1 - bool(label and k - 1 > i)  # the opener as low as it goes
+        lines[at] = f"{indent}$$"
+        if label:
+            lines[at + 1] = f"\\label{{{label}}}"
+        lines[end] = f"{indent}$$"
+        return end, None
+    if name in _MYST_CODE:
+        lang = {"ipython3": "python", "ipython": "python"}.get(arg.lower(), arg.lower())
+        attrs = [lang.split()[0] if lang else "text"]
+        if "linenos" in options or "lineno-start" in options:
+            attrs.append(f'linenums="{options.get("lineno-start") or 1}"')
+        if options.get("emphasize-lines"):
+            attrs.append(f'hl_lines="{options["emphasize-lines"]}"')
+        if options.get("caption"):
+            caption = options["caption"].replace('"', "'")
+            attrs.append(f'title="{caption}"')
+        lines[k - 1] = f"{indent}{fence.group(2)}{' '.join(attrs)}"
+        return end, None
+    if name not in _MYST_OTHER and ":" not in name:
+        return None  # a code chunk: ```{python}
+    shown = f"{{{d.group(1)}}} {arg}".strip().replace('"', "'")
+    lines[i] = f'{indent}{fence.group(2)}text title="{shown}"'  # the directive, as the title
+    return end, (
+        f"MyST directive {{{name}}} is not supported; its text is shown as a code block: "
+        'write Markdown instead (for a figure, ![alt](image.png "caption"))'
+    )
+
+
+def _options_at(lines: list[str], k: int, end: int) -> tuple[dict[str, str], int]:
+    """A directive's ``:key: value`` lines from ``k`` (before ``end``): the options, by
+    lower-case key, and the first line after them. The lines are left as they are."""
+    options: dict[str, str] = {}
+    while k < end and (option := _MYST_OPTION.fullmatch(lines[k])):
+        options[option.group(1).lower()] = option.group(2).strip()
+        k += 1
+    return options, k
+
+
+def chunk_options(lines: list[str], i: int, fence: re.Match[str]) -> bool:
+    """Quarto's chunk options (``#| echo: false`` lines that open ```` ```{python} ````),
+    which Quarto never shows: the opener moves down over them, they become blank lines.
+    Whether there were any."""
+    if not fence.group(3).lstrip().startswith("{"):
+        return False
+    k = i + 1
+    while k < len(lines) and lines[k].lstrip().startswith(("#|", "//|")):
+        k += 1
+    if k == i + 1:
+        return False
+    lines[k - 1], lines[i : k - 1] = lines[i], [""] * (k - 1 - i)
+    return True
+
+
+def math_fence(lines: list[str], i: int, fence: re.Match[str]) -> int | None:
+    """GitHub's and GitLab's ```` ```math ```` block -> ``$$`` ... ``$$``, display math: its
+    closing line, or None."""
+    if fence.group(3).strip().lower() != "math":
+        return None
+    end = closing(lines, i, fence.group(2)[0], len(fence.group(2)))
+    if end is not None:
+        lines[i] = lines[end] = f"{fence.group(1)}$$"
+    return end
+
+
+def _myst_figure(
+    lines: list[str], i: int, end: int, k: int, src: str, options: dict[str, str]
+) -> None:
+    """MyST's figure (``{figure} src``, options, then the caption) -> our figure on line
+    ``i``, the lines to ``end`` blank."""
+    caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip()).replace('"', "'")
+    alt = (options.get("alt") or caption).replace("[", "&#91;").replace("]", "&#93;")
+    target = f"<{src}>" if re.search(r"[\s()<>]", src) else src
+    lines[i] = f"![{alt}]({target}" + (f' "{caption}")' if caption else ")")
+    lines[i + 1 : end + 1] = [""] * (end - i)
+
+
+def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
+    """``!!! kind "title"``, or ``???`` when folded (MyST's ``:class: dropdown``,
+    Quarto's ``collapse="true"``); a title in the options wins."""
+    kind = "note" if name in ("admonition", "seealso") else name
+    title = (options.get("title") or title).replace('"', "'")
+    folded = options.get("collapse") == "true" or "dropdown" in options.get("class", "").split()
+    return f"{'???' if folded else '!!!'} {kind}" + (f' "{title}"' if title else "")
+
+
+def _admonition(lines: list[str], i: int, end: int, head: str, start: int) -> None:
+    """Lines ``i`` to ``end`` as a ``!!!`` block: ``head`` at ``i``, the lines from
+    ``start`` indented under it, the rest (options, the closing fence) blank."""
+    indent = re.match(r" *", lines[i]).group(0)  # type: ignore[union-attr]
+    lines[i] = f"{indent}{head}"
+    lines[i + 1 : start] = [""] * (start - i - 1)
+    lines[start:end] = [f"{indent}    {ln}" if ln.strip() else "" for ln in lines[start:end]]
+    lines[end] = ""
+
+
+def colon_pairs(lines: list[str]) -> dict[int, int]:
+    """Each ``:::`` opener's closing line, nesting counted: one pass with a stack."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for j, line in enumerate(lines):
+        if ":::" not in line:
+            continue
+        if _COLON_CLOSE.fullmatch(line):
+            if stack:
+                pairs[stack.pop()] = j
+        elif _COLON_OPEN.fullmatch(line):
+            stack.append(j)
+    return pairs
+
+
+def colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, str | None] | None:
+    """A ``:::`` div at ``i`` made ours: (where reading goes on, a note or None).
+
+    Quarto's callouts (``::: {.callout-tip title="..." collapse="true"}``) and MyST's
+    ``:::{note}`` become ``!!!`` (or folded ``???``) blocks, MyST's ``:::{figure} src``
+    our figure; any other div (``::: {.column-margin}``) is unwrapped, said in a note.
+    None if the div is never closed."""
+    end = pairs.get(i)
+    m = _COLON_OPEN.fullmatch(lines[i]) if end is not None else None
+    if m is None or end is None:
+        return None
+    spec, arg = m.group(2), m.group(3).strip()
+    name = spec.strip("{} \t").lower() if re.fullmatch(r"\{?\s*[\w-]+\s*\}?", spec) else ""
+    options, k = _options_at(lines, i + 1, end)
+    options |= dict(_DIV_ATTR.findall(spec))
+    callout = _CALLOUT.search(spec)
+    if callout is not None or name in _MYST_ADMONITIONS:
+        head = _admonition_head(callout.group(1) if callout else name, arg, options)
+        _admonition(lines, i, end, head, k)
+        return end, None
+    if name == "figure" and arg:
+        _myst_figure(lines, i, end, k, arg, options)
+        return end, None
+    lines[i] = lines[end] = ""
+    return i, f"the div {spec} is not supported; its content is shown as ordinary text"
+
+
+def tab(lines: list[str], i: int) -> int | None:
+    """MkDocs' content tab (``=== "PyTorch"`` then its indented content) -> a bold label
+    and the content dedented: shown one after the other. Its last line, or None."""
+    m = _TAB.fullmatch(lines[i]) if "===" in lines[i] else None
+    if m is None:
+        return None
+    end = indented_run(lines, i)
+    if end == i:
+        return None
+    label = m.group(2).replace("*", "\\*")
+    lines[i] = f"{m.group(1)}**{label}**"
+    lines[i + 1 : end + 1] = [dedent(ln) for ln in lines[i + 1 : end + 1]]
+    return i
+
+
+def roles(line: str, masked: str) -> str:
+    """MyST's ``{eq}`label``` -> ``\\eqref{label}`` and ``{math}`x^2``` -> ``\\(x^2\\)``
+    (the role's text is a code span: matched in the line, kept if in another one)."""
+    out, last = [], 0
+    for m in _MYST_ROLE.finditer(line):
+        if m.start() < last or masked[m.start()] != "{":
+            continue
+        made = f"\\eqref{{{m.group(2)}}}" if m.group(1) == "eq" else f"\\({m.group(2)}\\)"
+        out.append(line[last : m.start()] + made)
+        last = m.end()
+    return "".join(out) + line[last:]
