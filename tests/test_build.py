@@ -383,3 +383,27 @@ def test_the_code_stylesheet_follows_the_configured_styles_and_survives_tamperin
     run = site.build()
     assert run.code == 1 and "unknown Pygments style 'no-such-style' for light mode" in run.err
     assert "friendly" in run.err and css.read_bytes() == made
+
+
+def test_old_urls_in_aliases_or_redirect_from_send_readers_to_the_post(site):
+    """Hugo's ``aliases`` and Jekyll's ``redirect_from``: a page at each old URL sends
+    the reader on (and tells search engines where the post lives); never outside the
+    output folder; an old URL that is another page's is an error."""
+    site.post("a.md", "Text.", title="New home", date="2024-01-01",
+              aliases="[/2019/05/old-name/, old.html]")  # fmt: skip
+    site.post("b.md", "B.", title="B", date="2024-01-02", redirect_from="/b-old/")
+    assert site.build().code == 0
+    page = site.page("2019/05/old-name/index.html")
+    assert '<meta http-equiv="refresh" content="0; url=../../../posts/a/">' in page
+    assert '<link rel="canonical" href="http://localhost:8000/posts/a/">' in page
+    assert 'content="noindex"' in page and '<a href="../../../posts/a/">New home</a>' in page
+    assert 'url=posts/a/">' in site.page("old.html")
+    assert 'url=../posts/b/">' in site.page("b-old/index.html")
+    assert "old-name" not in site.page("sitemap.xml")
+    site.post("c.md", "C.", title="C", date="2024-01-03", aliases="[../../etc/x]")
+    run = site.build()
+    assert run.code == 1 and "content/c.md:4: error: 'aliases': expected site paths" in run.err
+    site.post("c.md", "C.", title="C", date="2024-01-03", aliases="[/posts/a/]")
+    run = site.build()
+    assert run.code == 1 and "two files would be written to posts/a/index.html" in run.err
+    assert 'url=../posts/b/">' in site.page("b-old/index.html"), "the last good site stays"

@@ -193,6 +193,7 @@ def _encode_record(key: str, record: Record, site_tz: tzinfo) -> str:
                 p.colab,
                 p.digest,
                 _columns(p.local_refs, 2),
+                p.aliases,
             ],
             ensure_ascii=False,
             allow_nan=False,
@@ -210,7 +211,7 @@ def _decode_record(
         fields, _, search = data.partition("\t")
         known, diags, source, title, slug, url, date, updated, topics, *rest = json.loads(fields)
         summary, toc, words, reading, authors, image, draft, assets, links, *rest = rest
-        extra, search_size, description, series, nb, colab, digest, refs = rest
+        extra, search_size, description, series, nb, colab, digest, refs, aliases = rest
         if known != key or search_size != len(search):  # the index's own check: cut short
             return None
         when = _unwhen(date, site_tz)
@@ -242,6 +243,7 @@ def _decode_record(
             colab=str(colab),
             digest=str(digest),
             local_refs=_pairs(refs, str, str),
+            aliases=tuple(str(a) for a in aliases),
         )
         return post, tuple(_undiag(d) for d in diags)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):

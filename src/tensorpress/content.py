@@ -295,6 +295,7 @@ def load_post(
         description=str(fm.extra.get("description") or plain_text(summary)[:300]),
         series=fm.series,
         local_refs=local_refs(html) if _links_local(rendered.links) else (),
+        aliases=fm.aliases,
     )
     if nb_front is not None:
         download = f"{name}{NOTEBOOK}"

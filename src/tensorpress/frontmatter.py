@@ -20,11 +20,12 @@ import yaml
 from tensorpress.diagnostics import Diagnostic, error
 
 KNOWN = {"title", "date", "updated", "topics", "summary", "draft", "slug", "authors", "image",
-         "series"}  # fmt: skip
+         "series", "aliases"}  # fmt: skip
 ALIASES = {
     "tags": "topics", "categories": "topics", "author": "authors", "lastmod": "updated",
     "last_modified_at": "updated", "modified": "updated", "excerpt": "summary",
     "description": "summary", "published": "draft", "category": "topics",
+    "redirect_from": "aliases",
 }  # fmt: skip
 """Keys of Jekyll, Hugo, Pelican and Quarto posts, read as ours so posts move over as they are."""
 
@@ -53,6 +54,9 @@ class FrontMatter:
     authors: tuple[str, ...] = ()
     image: str | None = None
     series: str | None = None
+    aliases: tuple[str, ...] = ()
+    """Old URLs of the post (Hugo's ``aliases``, Jekyll's ``redirect_from``), as site paths
+    of the pages that redirect to it: ``old/url/index.html``."""
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -387,6 +391,28 @@ def _authors(value: Any) -> tuple[str, ...] | None:
     return tuple(name for name in found if name)
 
 
+def _alias_paths(value: Any) -> tuple[str, ...] | None:
+    """Old URLs (``/2019/05/old/``, ``old.html``) -> the files that redirect from them,
+    relative to the output folder; None if one is not a plain path inside the site."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        return None
+    out = []
+    for item in items:
+        path = item.strip().split("#")[0].split("?")[0].strip("/")
+        parts = path.split("/")
+        if (
+            not path
+            or ":" in parts[0]
+            or item.strip().startswith("//")
+            or any(p in ("", ".", "..") for p in parts)
+            or "\\" in path
+        ):
+            return None
+        out.append(path if path.endswith((".html", ".htm")) else f"{path}/index.html")
+    return tuple(out)
+
+
 def validate(
     data: dict[str, Any], lines: dict[str, int], path: str
 ) -> tuple[FrontMatter, list[Diagnostic]]:
@@ -446,6 +472,15 @@ def validate(
                 )
             else:
                 values["slug"] = slug
+        elif key == "aliases":
+            paths = _alias_paths(value)
+            if paths is None:
+                bad(
+                    f"expected site paths of old URLs such as [/2019/05/old-name/], got "
+                    f"{value!r}: no '..', no scheme or host"
+                )
+            else:
+                values["aliases"] = values.get("aliases", ()) + paths
         elif key == "authors":
             authors = _authors(value)
             if authors is None:

@@ -170,6 +170,8 @@ class Post:
     local_refs: tuple[tuple[str, str], ...] = ()
     """The relative links and images in ``content``, in order: (kind, target), for the
     link rewrite to resolve without the HTML (``content.local_refs``)."""
+    aliases: tuple[str, ...] = ()
+    """Pages that redirect here from the post's old URLs: paths in the output folder."""
 
 
 @dataclass(frozen=True, slots=True)

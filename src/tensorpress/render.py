@@ -359,6 +359,11 @@ def plan_pages(site: Site) -> list[Plan]:
                 deps,
             )
         )
+    for post, link in zip(site.posts, links, strict=True):
+        for path in post.aliases:  # old URLs: a page that sends the reader on
+            url = path.removesuffix("index.html")
+            info = PageInfo("redirect", path, url, post.title, post.description)
+            plans.append(Plan("redirect.html", info, {"target": link}, post.source))
     for s in site.series:
         plans.append(
             Plan(
