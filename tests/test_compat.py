@@ -116,7 +116,6 @@ def test_inline_double_dollars_that_number_themselves_stay_display():
     ("source", "shown", "warned"),
     [
         ("{% include fig.html path='a.png' %}", "{% include fig.html", "Liquid tag {% include %}"),
-        ("{% raw %}", "{% raw %}", "delete {% raw %} and {% endraw %}"),
         ("See {{ site.baseurl }}/x.", "{{ site.baseurl }}", "Liquid expression {{ site.baseurl }}"),
         ('See {{< figure src="a.png" >}} here.', "{{&lt; figure", "Hugo shortcode {{< figure >}}"),
         ('{{<figure caption="no src">}}', "{{&lt;figure", "Hugo shortcode {{< figure >}}"),
@@ -521,3 +520,29 @@ def test_image_attributes_and_quarto_figures(site):
     assert "Figure 1.</span> Loss curve</figcaption>" in figure.group(1)
     assert re.search(r'<img [^>]*class="icon"', html) and "{" not in html.split("cite")[0]
     assert main(["check", "-s", str(site.root), "--strict"]) == 0
+
+
+def test_jekyll_raw_tags_produce_nothing_and_what_they_wrap_is_shown_unwarned(site):
+    """``{% raw %}`` only keeps Liquid off what it wraps: gone from the page, also on a
+    line of its own inside a code block; what it wraps is shown as written, unwarned."""
+    html, err = build_one(
+        site,
+        """\
+        {% raw %}
+        Templates write {{ page.title }} here.
+        {% endraw %}
+
+        Inline: {% raw %}{{ site.url }}{% endraw %}; code: `{% raw %}`.
+
+        ```liquid
+        {% raw %}
+        {{ content }}
+        {% endraw %}
+        ```
+        """,
+    )
+    assert "warning" not in err, err
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    assert "Templates write {{ page.title }} here." in text
+    assert "Inline: {{ site.url }}; code: {% raw %}." in text
+    assert "{% endraw %}" not in text and "{{ content }}" in text

@@ -50,6 +50,7 @@ _LIQUID_VAR = re.compile(
     r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)(?<!\s)\s+-?\}\}"
 )  # (?<!\s): the closing spaces are tried once per run of spaces, not once per space
 _SHORTCODE = re.compile(r"\{\{(<|%)\s*(?:(/)\s*)?([\w./-]+)([^{}]*?)(?:>|%)\}\}")
+_RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
 _DOUBLED = re.compile(r"\\\\([()\[\]])")
 """``\\\\(x\\\\)``: kramdown posts double the backslash, since Markdown would eat one
@@ -64,8 +65,6 @@ _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
                      "placeholder", "contents", "version"})  # fmt: skip
 _TAG_HINTS = {
-    "raw": "tensorpress never evaluates {{ }} or {% %}, so it is not needed: delete "
-    "{% raw %} and {% endraw %}",
     "include": "paste what it includes, or use Markdown: ![alt](image.png) for a figure",
     "post_url": "link to the post's file instead, as [text](2024-01-05-name.md)",
     "link": "link to the file instead, as [text](other-post.md)",
@@ -301,6 +300,16 @@ def _undoubled(line: str, masked: str) -> str:
     return "".join(out) + line[last:]
 
 
+def _without_raw_tags(line: str, masked: str) -> str:
+    """Jekyll's ``{% raw %}`` and ``{% endraw %}`` (outside code spans) produce nothing:
+    they only keep Liquid off what they wrap, and nothing is evaluated here anyway."""
+    out, last = [], 0
+    for m in _RAW_TAG.finditer(masked):
+        out.append(line[last : m.start()])
+        last = m.end()
+    return "".join(out) + line[last:]
+
+
 def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> str:
     """Warn about the template syntax on one prose line; make its text show as written."""
     if "{" not in line and "$$" not in line and "\\\\" not in line:
@@ -308,6 +317,9 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
     masked = _masked(line)
     if "}`" in line:
         line = directives.roles(line, masked)
+        masked = _masked(line)
+    if "raw" in masked and _RAW_TAG.search(masked):
+        line = _without_raw_tags(line, masked)
         masked = _masked(line)
     for m in _LIQUID_TAG.finditer(masked):
         name = m.group(1).lower()
@@ -379,7 +391,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
-    html_block = math = False
+    html_block = math = literal = False
     blank = True
     i = 0
     while i < len(lines):
@@ -401,6 +413,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
                 and not m.group(3).strip()
             ):
                 fence = None
+            elif "raw" in line and _RAW_TAG.fullmatch(line.strip()):
+                lines[i] = ""  # Jekyll's {% raw %} on its own line: Liquid's, not the code's
         elif raw_html is not None:
             if f"</{raw_html}" in line.lower():
                 raw_html = None
@@ -468,7 +482,11 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
                         "{{< highlight lang >}} and {{< /highlight >}}) on lines of their own",
                     )
                 )
-            lines[i] = _prose_line(line, path, first_line + i, diags)
+            tags = [m[0] for m in _RAW_TAG.finditer(_masked(line))] if "raw" in line else []
+            quiet = literal or bool(tags)  # Liquid inside {% raw %} is meant to be shown
+            for tag in tags:
+                literal = "endraw" not in tag
+            lines[i] = _prose_line(line, path, first_line + i, [] if quiet else diags)
         blank = not line.strip() or (blank and line.startswith(("    ", "\t")))
         i += 1
     return Migrated("\n".join(lines), tuple(diags))
