@@ -21,6 +21,12 @@ def test_aliases_resolve_to_the_lexer():
     assert render_fence("echo hi\n", "sh").lang == "bash"
     assert render_fence("a: 1\n", "yml").lang == "yaml"
     assert render_fence("x = 1\n", "py").lang == "python"
+    # The same page wherever it is built: IPython's plugin lexer is not asked for.
+    assert render_fence("%timeit f()\n", "ipython3").lang == "python"
+    assert render_fence('{"a": 1}\n{"a": 2}\n', "jsonl").lang == "json"
+    for plain in ("csv", "log", "stdout"):
+        fence = render_fence("a,b\n1,2\n", plain)
+        assert fence.lang == "text" and fence.notes == (), "output, not an unknown language"
 
 
 def test_unknown_language_is_escaped_plain_text_with_a_note():

@@ -485,6 +485,12 @@ FRAGMENTS = [
     "&amp;", "\\", "é", "\u202e", "\r\n", "1. ", "- [ ] ", "[^1]", "[^1]: n\n", "\\label{a}",
     "\\eqref{a}", "\\begin{align}", "\\end{align}", "{% highlight python %}\n",
     "{% endhighlight %}\n", "](x.md#y)", "](img.png)", "<http://x>", "&#0;", "\x0b",
+    # Other generators' syntax (compat, directives).
+    ":::", "::: {.callout-note}\n", ":::{note}\n", "```{note}\n", "```{math}\n", ":label: a\n",
+    "```{python}\n", "#| echo: false\n", '=== "Tab"\n', "{#id .c}", "{: #id}", "{width=50%}",
+    "{{< figure src=a.png caption=x >}}", "{% include figure.liquid path=a.png %}",
+    "{% raw %}", "{% endraw %}", "\\\\(", "\\\\)", "\\\\[\n", "Title: x\n", "    :::python\n",
+    "```mermaid\n", "```math\n", "{eq}`a`", "<!-- more -->", "aliases: [/x/]\n",
 ]  # fmt: skip
 markdown = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=50).map(
     "".join

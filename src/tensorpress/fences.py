@@ -16,6 +16,16 @@ ALIASES = {
     "pyi": "python",
     "ipynb": "python",
     "jupyter": "python",
+    # IPython's own lexer is a Pygments plugin: found only where IPython is installed,
+    # so a page would depend on the machine that built it.
+    "ipython": "python",
+    "ipython3": "python",
+    "ipython2": "python",
+    "pytorch": "python",
+    "torch": "python",
+    "triton": "python",
+    "jsonl": "json",
+    "jinja2": "jinja",
     "shellsession": "console",
     "conf": "ini",
     "env": "bash",
@@ -24,7 +34,8 @@ ALIASES = {
     "jsx": "javascript",
     "sh-session": "console",
 }
-PLAIN = frozenset({"", "text", "txt", "plain", "plaintext", "output", "none", "raw"})
+PLAIN = frozenset({"", "text", "txt", "plain", "plaintext", "output", "none", "raw", "out",
+                   "stdout", "stderr", "log", "csv", "tsv"})  # fmt: skip
 ATTRIBUTES = ("hl_lines", "linenos", "linenums", "title")
 _ON = frozenset({"", "true", "yes", "on", "table", "inline"})
 _OFF = frozenset({"false", "no", "off", "none", "0"})
