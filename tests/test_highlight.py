@@ -48,6 +48,10 @@ def test_unknown_language_is_escaped_plain_text_with_a_note():
         ("#include <stdio.h>\nint main() { return 0; }\n", "cpp"),
         ('@article{weng2023,\n  title = "Prompt Engineering",\n  year = "2023",\n}\n', "bibtex"),
         ("@torch.no_grad()\ndef f(x):\n    return x\n", "python"),
+        # A prompt has the shape of YAML, with sentences for values.
+        ("Q: What is the capital of France?\nA: Paris.\n", "text"),
+        ("User: Tell me a joke about GPUs.\nAssistant:\n", "text"),
+        ("name: resnet\ndescription: A residual network for images.\nlayers: 50\n", "yaml"),
     ],
 )
 def test_guessing_the_language_of_a_bare_fence(code, lang):

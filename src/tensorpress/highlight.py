@@ -68,6 +68,14 @@ _BIBTEX = re.compile(
 """A BibTeX entry: the "cite this post as" block (else ``@article`` reads as a decorator)."""
 
 
+def _prompt_like(lines: list[str]) -> bool:
+    """``Q: What is ...?`` / ``A: ...``: the shape of YAML, but sentences for values, as
+    prompts in posts about language models are written. Half the values or more."""
+    values = [ln.split(":", 1)[1].strip() for ln in lines if ":" in ln]
+    prose = [v for v in values if len(v.split()) >= 5 or v.endswith((".", "?", "!"))]
+    return bool(values) and 2 * len(prose) >= len(values)
+
+
 def guess_language(code: str) -> str:
     """Guess a fence's language from its text: cheap, ordered checks, then ``text``."""
     stripped = code.strip()
@@ -108,7 +116,7 @@ def guess_language(code: str) -> str:
     ) and re.search(r"\b(from|into|set|values)\b", stripped, re.I):
         return "sql"
     if all(re.match(r"^\s*(- |[\w.-]+:(\s|$)|#)", ln) for ln in lines):
-        return "yaml"
+        return "text" if _prompt_like(lines) else "yaml"
     if parses and len(lines) > 1:
         return "python"
     return "text"
