@@ -406,4 +406,9 @@ def test_old_urls_in_aliases_or_redirect_from_send_readers_to_the_post(site):
     site.post("c.md", "C.", title="C", date="2024-01-03", aliases="[/posts/a/]")
     run = site.build()
     assert run.code == 1 and "two files would be written to posts/a/index.html" in run.err
+    site.post("c.md", "C.", title="C", date="2024-01-03", aliases="[/feed.xml]")
+    run = site.build()
+    assert "content/c.md: error: feed.xml/index.html needs a folder feed.xml, which is a " in (
+        run.err
+    )
     assert 'url=../posts/b/">' in site.page("b-old/index.html"), "the last good site stays"

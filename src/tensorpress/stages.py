@@ -103,12 +103,23 @@ def _discard(page: Page) -> None:
 
 
 def _collisions(pages: list[Page]) -> list[Diagnostic]:
+    """Two pages at one path, or a page where another needs a folder (``feed.xml`` and
+    ``feed.xml/index.html``): an error for each page that has a source to name."""
     counts = Counter(p.path for p in pages)
-    return [
+    files = set(counts)
+    out = [
         error(p.source or p.path, 0, f"two files would be written to {p.path}: rename one")
         for p in pages
         if counts[p.path] > 1 and p.source
     ]
+    for page in pages:
+        parts = page.path.split("/")
+        folders = ("/".join(parts[:n]) for n in range(1, len(parts)))
+        clash = next((f for f in folders if f in files), None)
+        if clash is not None and page.source:
+            message = f"{page.path} needs a folder {clash}, which is a file of the site"
+            out.append(error(page.source, 0, f"{message}: rename one"))
+    return out
 
 
 @lru_cache(maxsize=4)
