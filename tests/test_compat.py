@@ -508,7 +508,8 @@ def test_image_attributes_and_quarto_figures(site):
     site.post(
         "q/index.qmd",
         "![Loss curve](loss.png){#fig-loss width=80%}\n\n"
-        "See [the curve](#fig-loss); ![icon](loss.png){.icon} inline.\n",
+        "See [the curve](#fig-loss); ![icon](loss.png){.icon} inline.\n\n"
+        "![Alone in its paragraph](loss.png)\n",
         title="Q",
         date="2024-01-05",
     )
@@ -519,6 +520,7 @@ def test_image_attributes_and_quarto_figures(site):
     assert figure and 'style="width: 80%"' in figure.group(1)
     assert "Figure 1.</span> Loss curve</figcaption>" in figure.group(1)
     assert re.search(r'<img [^>]*class="icon"', html) and "{" not in html.split("cite")[0]
+    assert "Figure 2.</span> Alone in its paragraph</figcaption>" in html, "implicit (.qmd)"
     assert main(["check", "-s", str(site.root), "--strict"]) == 0
 
 

@@ -74,10 +74,12 @@ def _image_attrs(state: StateCore) -> None:
 
 def _figures(state: StateCore) -> None:
     """paragraph(image with a title) -> figure, numbered in document order. Quarto's
-    ``{#fig-...}`` makes one too, its alt text the caption; an image's id is the
+    ``{#fig-...}`` makes one too, its alt text the caption, and so does any image alone
+    in a paragraph of a ``.qmd`` post (Pandoc's implicit figures); an image's id is the
     figure's, so links to it land on the figure."""
     tokens = state.tokens
     number = 0
+    implicit = str(state.env.get("path", "")).endswith(".qmd")  # Pandoc's implicit figures
     for i in range(len(tokens) - 2):
         opening, inline, closing = tokens[i], tokens[i + 1], tokens[i + 2]
         if opening.type != "paragraph_open" or closing.type != "paragraph_close":
@@ -89,7 +91,8 @@ def _figures(state: StateCore) -> None:
             continue
         image = children[0]
         ident = str(image.attrs.pop("id", ""))
-        title = image.attrs.get("title") or (image.content if ident.startswith("fig-") else "")
+        captioned = ident.startswith("fig-") or implicit
+        title = image.attrs.get("title") or (image.content if captioned else "")
         if not title:
             if ident:
                 image.attrSet("id", ident)
