@@ -424,6 +424,13 @@ def validate(
     def bad(what: str) -> None:
         diags.append(error(path, lines.get(name, 1), f"'{name}': {what}"))
 
+    def gather(found: tuple[str, ...] | None, expected: str) -> None:
+        """A list key (``tags`` and ``categories`` both feed ``topics``): added to."""
+        if found is None:
+            bad(f"expected {expected}, got {value!r}")
+        else:
+            values[key] = values.get(key, ()) + found
+
     for raw_key, value in data.items():
         name = str(raw_key)
         key = ALIASES.get(name.lower(), name.lower())
@@ -453,11 +460,7 @@ def validate(
             else:
                 values[key] = parsed
         elif key == "topics":
-            topics = _strings(value)
-            if topics is None:
-                bad(f"expected a list of topic names such as [cnn, gan], got {value!r}")
-            else:
-                values["topics"] = values.get("topics", ()) + topics
+            gather(_strings(value), "a list of topic names such as [cnn, gan]")
         elif key == "draft":
             if isinstance(value, bool):
                 values["draft"] = value
@@ -473,25 +476,11 @@ def validate(
             else:
                 values["slug"] = slug
         elif key == "aliases":
-            paths = _alias_paths(value)
-            if paths is None:
-                bad(
-                    f"expected site paths of old URLs such as [/2019/05/old-name/], got "
-                    f"{value!r}: no '..', no scheme or host"
-                )
-            else:
-                values["aliases"] = values.get("aliases", ()) + paths
+            paths = "site paths of old URLs (no '..', scheme or host) such as [/2019/05/old/]"
+            gather(_alias_paths(value), paths)
         elif key == "authors":
-            authors = _authors(value)
-            if authors is None:
-                bad(
-                    f"expected a name, a list of names or of mappings with a name "
-                    f"(- name: Ada Lovelace), got {value!r}"
-                )
-            else:
-                values["authors"] = values.get("authors", ()) + authors
-                if any(
-                    isinstance(v, dict) for v in (value if isinstance(value, list) else [value])
-                ):
-                    extra[name] = value  # urls, affiliations: kept for the templates
+            named = "a name, a list of names or of mappings with a name (- name: Ada Lovelace)"
+            gather(_authors(value), named)
+            if any(isinstance(v, dict) for v in (value if isinstance(value, list) else [value])):
+                extra[name] = value  # urls, affiliations: kept for the templates
     return FrontMatter(**values, extra=MappingProxyType(extra)), diags
