@@ -411,6 +411,10 @@ def test_jupyter_book_and_quarto_posts_build_with_their_blocks(site):
         ```{glue:figure} boot_fig
         :figwidth: 300px
         ```
+
+        ```{dropdown} Click to see
+        Hidden answer.
+        ```
         """,
         title="Book",
         date="2024-01-05",
@@ -437,6 +441,7 @@ def test_jupyter_book_and_quarto_posts_build_with_their_blocks(site):
     assert "<p>A margin note.</p>" in html and ":::" not in html
     assert "<p><strong>PyTorch</strong></p>" in html and "```" not in html
     assert ":figwidth: 300px" in html and "{glue:figure} boot_fig" in html, "nothing lost"
+    assert re.search(r'<details class="admonition note">\s*<summary[^>]*>Click to see<', html)
 
 
 def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden(site):

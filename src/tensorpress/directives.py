@@ -22,12 +22,12 @@ _MYST = re.compile(r"\{([\w:-]+)\}[ \t]*(.*)")
 _MYST_OPTION = re.compile(r"[ \t]*:([\w-]+):[ \t]*(.*)")
 _MYST_ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "caution",
                                "attention", "danger", "error", "seealso",
-                               "admonition"})  # fmt: skip
+                               "admonition", "dropdown"})  # fmt: skip
 _MYST_CODE = frozenset({"code", "code-block", "sourcecode", "code-cell"})
 _MYST_OTHER = frozenset({"figure", "image", "toctree", "tableofcontents", "bibliography",
                          "raw", "include", "literalinclude", "list-table", "csv-table", "table",
                          "margin", "sidebar", "epigraph", "pull-quote", "card", "grid",
-                         "grid-item", "grid-item-card", "tab-set", "tab-item", "dropdown",
+                         "grid-item", "grid-item-card", "tab-set", "tab-item",
                          "iframe", "youtube", "panels", "contents", "index", "only", "topic",
                          "rubric", "div", "embed", "jupyter-execute", "exercise",
                          "solution", "proof", "prf:proof", "prf:theorem", "glossary"})  # fmt: skip
@@ -171,9 +171,13 @@ def _myst_figure(
 def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
     """``!!! kind "title"``, or ``???`` when folded (MyST's ``:class: dropdown``,
     Quarto's ``collapse="true"``); a title in the options wins."""
-    kind = "note" if name in ("admonition", "seealso") else name
+    kind = "note" if name in ("admonition", "seealso", "dropdown") else name
     title = (options.get("title") or title).replace('"', "'")
-    folded = options.get("collapse") == "true" or "dropdown" in options.get("class", "").split()
+    folded = (
+        name == "dropdown"
+        or options.get("collapse") == "true"
+        or "dropdown" in options.get("class", "").split()
+    )
     return f"{'???' if folded else '!!!'} {kind}" + (f' "{title}"' if title else "")
 
 
