@@ -174,12 +174,7 @@ def _figure(line: str) -> tuple[str, str | None] | None:
     if liquid and not re.match(r"[a-z][\w+.-]*:|/", src):
         src = f"/{src}"
     caption = (params.get("caption") or params.get("title") or "").strip()
-    alt = (params.get("alt") or caption).replace("\\", "\\\\")
-    alt = alt.replace("[", "&#91;").replace("]", "&#93;")  # not \[: that opens math
-    target = f"<{src}>" if re.search(r"[\s()<>]", src) else src
-    title = caption.replace("\\", "\\\\").replace('"', '\\"')
-    quoted = f' "{title}"' if title else ""
-    image = f"{m.group(1)}![{alt}]({target}{quoted})"
+    image = m.group(1) + directives.image_line(params.get("alt") or caption, src, caption)
     link = params.get("link")
     origin = "al-folio" if liquid else "Hugo"
     note = f"{origin} figure read as an image; its link to {link} is not kept" if link else None
@@ -383,11 +378,12 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
     if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\", "===")):
         return Migrated(body, ())
     lines = body.split("\n")
+    tagged = "highlight" in body  # the one-pass indexes only where they can find something
     closers = {
-        "jekyll": _next_closers(lines, _JEKYLL_CLOSE),
-        "hugo": _next_closers(lines, _HUGO_CLOSE),
+        "jekyll": _next_closers(lines, _JEKYLL_CLOSE) if tagged else {},
+        "hugo": _next_closers(lines, _HUGO_CLOSE) if tagged else {},
     }
-    pairs = directives.colon_pairs(lines)
+    pairs = directives.colon_pairs(lines) if ":::" in body else {}
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None

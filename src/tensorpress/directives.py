@@ -161,11 +161,18 @@ def _myst_figure(
 ) -> None:
     """MyST's figure (``{figure} src``, options, then the caption) -> our figure on line
     ``i``, the lines to ``end`` blank."""
-    caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip()).replace('"', "'")
-    alt = (options.get("alt") or caption).replace("[", "&#91;").replace("]", "&#93;")
-    target = f"<{src}>" if re.search(r"[\s()<>]", src) else src
-    lines[i] = f"![{alt}]({target}" + (f' "{caption}")' if caption else ")")
+    caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip())
+    lines[i] = image_line(options.get("alt") or caption, src, caption)
     lines[i + 1 : end + 1] = [""] * (end - i)
+
+
+def image_line(alt: str, src: str, caption: str) -> str:
+    """``![alt](src "caption")``, each part escaped to read back as written: our figure
+    when there is a caption (the migrated figures of every generator are made here)."""
+    alt = alt.replace("\\", "\\\\").replace("[", "&#91;").replace("]", "&#93;")  # not \[: math
+    target = f"<{src}>" if re.search(r"[\s()<>]", src) else src
+    title = caption.replace("\\", "\\\\").replace('"', '\\"')
+    return f"![{alt}]({target}" + (f' "{title}")' if title else ")")
 
 
 def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
