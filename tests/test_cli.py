@@ -16,23 +16,28 @@ def test_version_does_not_import_the_heavy_modules():
     assert out.stdout.startswith("tensorpress 0.") and out.stdout.strip().endswith("[]")
 
 
+def imported_by_a_build(root, modules: tuple[str, ...]) -> str:
+    """Which of ``modules`` a build of ``root`` imports in a fresh process, sorted."""
+    code = (
+        "import sys; from tensorpress.cli import main\n"
+        f"main(['build', '-s', {str(root)!r}, '-q'])\n"
+        f"print(sorted(m for m in {modules!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
 def test_a_build_with_nothing_to_do_imports_none_of_the_heavy_libraries(site):
     """Markdown, Pygments and Jinja2 are most of a fresh process's start-up: a build
     whose inputs and outputs are unchanged never needs them; one with a change does."""
     site.post(
         "a.md", "Some `code` and $x$.\n\n```python\nx = 1\n```\n", title="A", date="2024-01-01"
     )
-    code = (
-        "import sys; from tensorpress.cli import main\n"
-        f"main(['build', '-s', {str(site.root)!r}, '-q'])\n"
-        "print(sorted(m for m in ('pygments', 'jinja2', 'markdown_it', 'latex2mathml',"
-        " 'importlib.metadata') if m in sys.modules))"
-    )
 
     def heavy() -> str:
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip().splitlines()[-1]
+        libraries = ("pygments", "jinja2", "markdown_it", "latex2mathml", "importlib.metadata")
+        return imported_by_a_build(site.root, libraries)
 
     assert heavy() != "[]", "the first build makes the site"
     assert heavy() == "[]"
@@ -97,17 +102,9 @@ def test_a_prose_edit_imports_no_lexer_and_no_math_converter(site):
         body = f"Prose.\n\n$${formula}$$\n\n```python\n{code}\n```\n"
         site.post("a.md", body, title="A", date="2024-01-01")
 
-    script = (
-        "import sys; from tensorpress.cli import main\n"
-        f"main(['build', '-s', {str(site.root)!r}, '-q'])\n"
-        "print(sorted(m for m in ('pygments', 'pygments.lexers.python', 'latex2mathml')"
-        " if m in sys.modules))"
-    )
-
     def imported() -> str:
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip().splitlines()[-1]
+        modules = ("pygments", "pygments.lexers.python", "latex2mathml")
+        return imported_by_a_build(site.root, modules)
 
     post("x = 1", "a^2")
     assert imported() == "['latex2mathml', 'pygments', 'pygments.lexers.python']"

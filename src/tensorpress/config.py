@@ -378,18 +378,19 @@ def _parse_assets(
         return ()
     from tensorpress.templates import theme_dir
 
+    items = [i.strip() if _is_url(i.strip()) else i.strip().lstrip("/") for i in items]
     folders = (root / "static", theme_dir() / "static")
     for item in items:
-        if not _is_url(item) and not any((f / item.lstrip("/")).is_file() for f in folders):
+        if not _is_url(item) and not any((f / item).is_file() for f in folders):
             out.append(
                 warning(
                     rel,
                     line,
                     f"{key}: '{item}' is not a file in static/: put it there as "
-                    f"static/{item.lstrip('/')}, or give a full URL",
+                    f"static/{item}, or give a full URL",
                 )
             )
-    return tuple(i.strip() if _is_url(i) else i.strip().lstrip("/") for i in items)
+    return tuple(items)
 
 
 def _is_url(text: str) -> bool:

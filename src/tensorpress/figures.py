@@ -62,7 +62,7 @@ def _image_attrs(state: StateCore) -> None:
                 image.attrSet("id", ident)
             if classes:
                 image.attrSet("class", " ".join(classes))
-            size = "; ".join(f"{k}: {v}" for k, v in pairs.items() if k in ("width", "height"))
+            size = "; ".join(f"{n}: {v}" for n, v in pairs.items() if n in ("width", "height"))
             if size:
                 image.attrSet("style", size)
             if pairs.get("fig-alt"):

@@ -376,8 +376,9 @@ def _author(value: Any) -> str | None:
                 else [name.get("given"), name.get("family")]
             )
             name = " ".join(str(part).strip() for part in parts if part) or None
-        if name is not None and _author(name):
-            return _author(name)
+        found = None if name is None else _author(name)
+        if found:
+            return found
     return None
 
 
