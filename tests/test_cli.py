@@ -53,6 +53,26 @@ def test_python_dash_m_runs_the_cli():
         assert word in out.stdout
 
 
+def test_the_console_entry_flushes_its_output_and_keeps_the_exit_code(site):
+    """``python -m tensorpress`` ends with ``os._exit`` (no heap teardown): what it
+    printed must still reach a pipe, and an error must still exit non-zero."""
+    site.post("a.md", "Hello.\n", title="A", date="2024-01-01")
+    cmd = [sys.executable, "-m", "tensorpress", "build", "-s", str(site.root)]
+    # A reader that hangs up at once: the report cannot be printed, quietly.
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+    assert proc.returncode == 1 and err == "", err
+    assert (site.root / "public/posts/a/index.html").is_file()
+    site.post("a.md", "Hello again.\n", title="A", date="2024-01-01")
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("built 1 post"), done
+    (site.root / "content/b.md").write_text("---\ntitle: [unclosed\n---\nBody.\n")
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 1 and "content/b.md:" in done.stderr and "error:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_init_starts_a_blog_that_builds_cleanly(tmp_path, capsys):
     assert main(["init", str(tmp_path / "blog")]) == 0
     assert (tmp_path / "blog/tensorpress.yaml").exists()

@@ -1,7 +1,5 @@
 """Allow ``python -m tensorpress``."""
 
-import sys
+from tensorpress.cli import run
 
-from tensorpress.cli import main
-
-sys.exit(main())
+run()

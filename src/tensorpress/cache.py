@@ -72,14 +72,14 @@ def _columns(rows: Iterable[tuple[Any, ...]], width: int) -> list[list[Any]]:
     return columns or [[] for _ in range(width)]
 
 
-def _typed(columns: list[Any], *kinds: type) -> Iterator[list[Any]]:
+def _typed(columns: list[Any], *kinds: type) -> list[list[Any]]:
     """The columns, each checked to hold only its kind, all of one length."""
     if len(columns) != len(kinds) or len({len(column) for column in columns}) > 1:
         raise ValueError("columns")
     for column, kind in zip(columns, kinds, strict=True):
-        if not set(map(type, column)) <= {kind}:
+        if column and set(map(type, column)) != {kind}:
             raise TypeError(kind)
-        yield column
+    return columns
 
 
 def _heading_rows(headings: tuple[Heading, ...]) -> list[list[Any]]:

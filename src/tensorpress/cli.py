@@ -6,10 +6,13 @@ Heavy modules are imported inside the commands, so ``tensorpress --version`` sta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 from datetime import datetime
 from pathlib import Path
 
@@ -404,6 +407,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader hung up (``| head``): nothing more can reach it
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:
         if getattr(args, "debug", False):
             traceback.print_exc()
@@ -414,3 +421,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 70
+
+
+def run() -> NoReturn:
+    """The console entry point: ``main``, then exit without freeing the heap object by
+    object (some 30 ms after a build of a thousand posts). Every file a command writes
+    is closed by then; only the standard streams are still buffered."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: nothing more can reach the reader
+        code = code or 1
+    os._exit(code)
