@@ -12,9 +12,9 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import NoReturn
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from tensorpress import __version__
 from tensorpress.diagnostics import Diagnostic
