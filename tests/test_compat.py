@@ -116,7 +116,7 @@ def test_inline_double_dollars_that_number_themselves_stay_display():
     ("source", "shown", "warned"),
     [
         ("{% include fig.html path='a.png' %}", "{% include fig.html", "Liquid tag {% include %}"),
-        ("See {{ site.baseurl }}/x.", "{{ site.baseurl }}", "Liquid expression {{ site.baseurl }}"),
+        ("See {{ page.title }} here.", "{{ page.title }}", "Liquid expression {{ page.title }}"),
         ('See {{< figure src="a.png" >}} here.', "{{&lt; figure", "Hugo shortcode {{< figure >}}"),
         ('{{<figure caption="no src">}}', "{{&lt;figure", "Hugo shortcode {{< figure >}}"),
         ("{{% notice info %}}", "{{% notice info %}}", "Hugo shortcode {{% notice %}}"),
@@ -553,3 +553,40 @@ def test_jekyll_raw_tags_produce_nothing_and_what_they_wrap_is_shown_unwarned(si
     assert "Templates write {{ page.title }} here." in text
     assert "Inline: {{ site.url }}; code: {% raw %}." in text
     assert "{% endraw %}" not in text and "{{ content }}" in text
+
+
+def test_jekyll_links_and_kramdown_attribute_lines(site):
+    """A Jekyll post's links to other posts (``{% post_url %}``, which names no suffix:
+    here a ``.markdown`` file) and to the site root lead where they led; kramdown's
+    attribute lines and its ``* TOC`` marker leave nothing on the page; code keeps all."""
+    site.post("2017-08-20-gan.markdown", "On GANs.\n", title="GAN", date="2017-08-20")
+    html, err = build_one(
+        site,
+        """\
+        See [GAN]({{ site.baseurl }}{% post_url 2017-08-20-gan %}) and [home]({{ site.url }}/).
+
+        * TOC
+        {:toc}
+
+        ![Overview]({{ '/assets/overview.png' | relative_url }})
+        {: style="width: 100%;" class="center"}
+        Fig. 1. An overview.
+        {:.image-caption}
+
+        In code: `{% post_url 2017-08-20-gan %}` and `{: .x}`.
+        """,
+    )
+    assert "warning" not in err, err
+    assert 'href="../../posts/gan/"' in html and 'href="/"' in html
+    assert 'src="/assets/overview.png"' in html
+    assert "<p>Fig. 1. An overview.</p>" in html, "the attribute line ended a paragraph"
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    assert "TOC" not in text and "{:" not in text.replace("{: .x}", "")
+    assert "{% post_url 2017-08-20-gan %}" in text and "{: .x}" in text
+    moved = migrate("a\n{: .c}\n* TOC\n{:toc}\n", "p.md", 1)
+    assert moved.text == "a\n\n\n\n", "no line moves"
+
+
+def test_a_post_url_to_a_missing_post_is_a_broken_link_warning(site):
+    _, err = build_one(site, "See [x]({% post_url 2001-01-01-gone %}).\n")
+    assert "moved.md:6: warning: link to '2001-01-01-gone.md' points to no post" in err, err

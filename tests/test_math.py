@@ -294,3 +294,21 @@ def test_an_alignment_keeps_its_number_unless_every_row_says_nonumber():
         "\\begin{align}\nd &= e \\notag\n\\end{align}\n"
     ).html
     assert html.count('<span class="eq-no">') == 1
+
+
+def test_what_mathjax_blogs_write_converts_where_latex2mathml_alone_failed():
+    """Lil'Log-style formulas: ``\\color{red}{x}`` in an aligned row (the colour ran on
+    past ``&``), ``\\big\\vert`` and its kin (latex2mathml sizes characters only), and a
+    ``cases`` row that starts with ``[`` (taken for an option the environment lacks)."""
+    colored = to_mathml(
+        r"\begin{aligned} =& \Big( \color{red}{b} \Big) & c \\ &= d \end{aligned}", True
+    )
+    assert colored.error == "" and 'mathcolor="red"' in colored.html
+    assert colored.html.count("<mtd") == 5 and "<mi>&amp;</mi>" not in colored.html
+    sized = to_mathml(
+        r"\big\vert x \big\vert + \Bigg\langle y \Bigg\rangle + \big\| z \big\|", False
+    )
+    assert sized.error == "" and "\\" not in sized.html
+    assert sized.html.count("|</mo>") == 2 and "\u27e8" in sized.html and "\u2016" in sized.html
+    cases = to_mathml(r"g = \begin{cases} [1, 0] & p_1 \\ [0, 1] & p_2 \end{cases}", True)
+    assert cases.error == "" and cases.html.count("<mtr") == 2 and "[</mo>" in cases.html

@@ -19,11 +19,14 @@ points at the author's line:
   ``\\(x\\)`` and ``\\[`` ... ``\\]``, their TeX unescaped as Markdown would have;
 - the block syntax of MyST, Quarto and MkDocs (directives, callouts, chunk options,
   content tabs) and MyST's roles become ours (``directives``);
+- Jekyll's links (``{% post_url name %}``, ``{{ site.baseurl }}``, ``| relative_url``)
+  become the links they stand for; kramdown's attribute lines (``{: .center}``) become
+  blank lines, and its ``* TOC`` / ``{:toc}`` pair goes (every page has its contents);
 - Liquid tags and expressions and Hugo/Quarto shortcodes we do not support stay in the
   page as the author wrote them (a ``{{<`` before a tag name is escaped so the browser
   shows it instead of reading a tag), each with a warning naming its line.
 
-Nothing is ever evaluated: ``{{``, ``{%`` and ``{#`` are text to tensorpress. Code
+Nothing else is evaluated: ``{{``, ``{%`` and ``{#`` are text to tensorpress. Code
 (fenced, indented, inline) and raw HTML blocks are left exactly as written.
 """
 
@@ -51,6 +54,18 @@ _LIQUID_VAR = re.compile(
 )  # (?<!\s): the closing spaces are tried once per run of spaces, not once per space
 _SHORTCODE = re.compile(r"\{\{(<|%)\s*(?:(/)\s*)?([\w./-]+)([^{}]*?)(?:>|%)\}\}")
 _RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
+_BLOCK_IAL = re.compile(r" {0,3}\{:([^{}]*)\}\s*")
+"""kramdown's attribute line (``{: .center}``, ``{:toc}``): styling for the old theme."""
+_TOC_ITEM = re.compile(r" {0,3}(?:[*+-]|1\.)\s+TOC\s*")
+_JEKYLL_LINK = re.compile(
+    r"\{%-?\s*post_url\s+/?([^\s%{}]+)\s*-?%\}"
+    r"|\{\{-?\s*site\.(?:base)?url\s*-?\}\}"
+    r"|\{\{-?\s*(['\"])([^'\"{}]*)\2\s*\|\s*(?:relative_url|absolute_url"
+    r"|prepend:\s*site\.(?:base)?url)\s*-?\}\}"
+)
+"""Jekyll's ways to write a link: ``{% post_url name %}`` is the post ``name`` (a link to
+its file, which the build resolves), ``{{ site.baseurl }}`` the site's root, and
+``{{ '/a.png' | relative_url }}`` the path itself. Their meaning needs no evaluation."""
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
 _DOUBLED = re.compile(r"\\\\([()\[\]])")
 """``\\\\(x\\\\)``: kramdown posts double the backslash, since Markdown would eat one
@@ -295,6 +310,21 @@ def _undoubled(line: str, masked: str) -> str:
     return "".join(out) + line[last:]
 
 
+def _jekyll_links(line: str, masked: str) -> str:
+    """Jekyll's link idioms (``_JEKYLL_LINK``) as the links they stand for."""
+
+    def link(m: re.Match[str]) -> str:
+        if m.group(1):
+            return f"{m.group(1)}.md"
+        return m.group(3) or ""
+
+    out, last = [], 0
+    for m in _JEKYLL_LINK.finditer(masked):
+        out.append(line[last : m.start()] + link(m))
+        last = m.end()
+    return "".join(out) + line[last:]
+
+
 def _without_raw_tags(line: str, masked: str) -> str:
     """Jekyll's ``{% raw %}`` and ``{% endraw %}`` (outside code spans) produce nothing:
     they only keep Liquid off what they wrap, and nothing is evaluated here anyway."""
@@ -305,8 +335,11 @@ def _without_raw_tags(line: str, masked: str) -> str:
     return "".join(out) + line[last:]
 
 
-def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> str:
-    """Warn about the template syntax on one prose line; make its text show as written."""
+def _prose_line(
+    line: str, path: str, lineno: int, diags: list[Diagnostic], literal: bool = False
+) -> str:
+    """Warn about the template syntax on one prose line; make its text show as written.
+    ``literal``: the line is in (or has) Jekyll's ``{% raw %}``: its Liquid is the text."""
     if "{" not in line and "$$" not in line and "\\\\" not in line:
         return line
     masked = _masked(line)
@@ -315,6 +348,9 @@ def _prose_line(line: str, path: str, lineno: int, diags: list[Diagnostic]) -> s
         masked = _masked(line)
     if "raw" in masked and _RAW_TAG.search(masked):
         line = _without_raw_tags(line, masked)
+        masked = _masked(line)
+    if not literal and "url" in masked and _JEKYLL_LINK.search(masked):
+        line = _jekyll_links(line, masked)
         masked = _masked(line)
     for m in _LIQUID_TAG.finditer(masked):
         name = m.group(1).lower()
@@ -458,6 +494,10 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i], note = figure
             if note:
                 diags.append(warning(path, first_line + i, note))
+        elif (ial := _BLOCK_IAL.fullmatch(line)) is not None:
+            lines[i] = ""  # the page keeps no attributes of the old theme's: a blank line
+            if ial.group(1).strip() == "toc" and i and _TOC_ITEM.fullmatch(lines[i - 1]):
+                lines[i - 1] = ""  # kramdown's table of contents: each page has its own
         elif (raw := _RAW_HTML.match(line)) is not None:
             tag = raw.group(1).lower()
             raw_html = None if f"</{tag}" in line.lower() else tag
@@ -482,7 +522,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             quiet = literal or bool(tags)  # Liquid inside {% raw %} is meant to be shown
             for tag in tags:
                 literal = "endraw" not in tag
-            lines[i] = _prose_line(line, path, first_line + i, [] if quiet else diags)
+            lines[i] = _prose_line(line, path, first_line + i, [] if quiet else diags, quiet)
         blank = not line.strip() or (blank and line.startswith(("    ", "\t")))
         i += 1
     return Migrated("\n".join(lines), tuple(diags))

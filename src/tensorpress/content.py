@@ -400,7 +400,9 @@ class _Links:
         """The site path a link leads to (None: leave it); warns for a missing post."""
         resolved = posixpath.normpath(posixpath.join(self.base, target))
         if resolved.endswith(POST_SUFFIXES):
-            linked = self.by_source.get(resolved)
+            stem = resolved.rsplit(".", 1)[0]  # x.md finds x.markdown: Jekyll names no suffix
+            tried = (resolved, *(stem + suffix for suffix in POST_SUFFIXES))
+            linked = next((self.by_source[f] for f in tried if f in self.by_source), None)
             if linked is None:
                 self._warn(
                     warning(

@@ -36,8 +36,10 @@ if TYPE_CHECKING:  # the tree is needed only to convert: imported there
 Macros = tuple[tuple[str, str], ...]
 """Macro name (letters, no backslash) -> the TeX it stands for, ``#1``..``#9`` its arguments."""
 
-DEFAULT_MACROS: Macros = (("arg", r"\operatorname{arg}"),)
-"""Standard commands latex2mathml does not know; a site's macros override them."""
+DEFAULT_MACROS: Macros = (("arg", r"\operatorname{arg}"), ("color", r"\textcolor{#1}{#2}"))
+"""Standard commands latex2mathml does not know or gets wrong; a site's macros override
+them. ``\\color{red}{x}`` colours ``x`` as MathJax does (latex2mathml let the colour run on
+past ``&`` and broke the alignment it was in)."""
 
 NUMBERED = frozenset({"equation", "align", "alignat", "flalign", "gather", "multline", "eqnarray"})
 """Environments that number themselves unless starred (amsmath)."""
@@ -56,6 +58,19 @@ _ENV = re.compile(
     r"\\(begin|end)\{(equation|align|aligned|alignat|alignedat|flalign|eqnarray"
     r"|gather|gathered|multline)\*?\}(?:\{\d+\})?"
 )
+_BIG_DELIMITER = re.compile(
+    r"(\\[bB]igg?[lrm]?)\s*\\([lr]?vert|[lr]?Vert|langle|rangle|[lr]floor|[lr]ceil|\|)(?![A-Za-z])"
+)
+"""``\\big\\vert``, ``\\Bigg\\langle``...: latex2mathml sizes characters only."""
+_BRACKET_CELL = re.compile(r"\\begin\{(?:cases|[pbBvV]?matrix|smallmatrix)\}(?=\s*\[)")
+"""An environment whose first cell starts with ``[``: latex2mathml took the bracket for
+an alignment option these environments do not have (``\\begin{cases} [1, 0] & ...``)."""
+_DELIMITERS = {
+    **dict.fromkeys(("vert", "lvert", "rvert"), "|"),
+    **dict.fromkeys(("Vert", "lVert", "rVert", "|"), "\u2016"),
+    **{"langle": "\u27e8", "rangle": "\u27e9", "lfloor": "\u230a", "rfloor": "\u230b"},
+    **{"lceil": "\u2308", "rceil": "\u2309"},
+}
 _ENTITY = re.compile(r"&amp;(#x?[0-9A-Fa-f]+;)")
 _HOLE = "\\text{{\u2045{}\u2046}}"
 """Where a reference inside a formula goes: numbers are known only once the post is parsed."""
@@ -359,6 +374,8 @@ def to_mathml(tex: str, display: bool, macros: Macros = ()) -> Converted:
     try:
         ready = expand_macros(tex, DEFAULT_MACROS + macros)
         ready = _ENV.sub(_environment, ready.replace("\\operatorname*", "\\operatorname"))
+        ready = _BIG_DELIMITER.sub(lambda m: m.group(1) + _DELIMITERS[m.group(2)], ready)
+        ready = _BRACKET_CELL.sub(lambda m: m.group() + "{}", ready)
         problem = brace_problem(ready)
         if problem:
             return Converted("", problem)
