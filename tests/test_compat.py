@@ -590,3 +590,39 @@ def test_jekyll_links_and_kramdown_attribute_lines(site):
 def test_a_post_url_to_a_missing_post_is_a_broken_link_warning(site):
     _, err = build_one(site, "See [x]({% post_url 2001-01-01-gone %}).\n")
     assert "moved.md:6: warning: link to '2001-01-01-gone.md' points to no post" in err, err
+
+
+def test_kramdown_habits_with_html_and_math_in_lists(site):
+    """What kramdown read as a paragraph stays one: an anchor written ``<a name=x />``
+    (HTML would leave it open, CommonMark swallow the lines after it as raw HTML) and a
+    ``<br/>`` on a line of its own; ``{:target=...}`` after a link goes; a formula opened
+    by ``- $$`` in a list item ends at its own ``$$``, so the prose after it is read."""
+    html, err = build_one(
+        site,
+        """\
+        <a name='qa' />
+        **Question answering**
+        - [SQuAD](https://example.org/squad)
+
+        <br/>
+        ![Plot]({{ '/assets/plot.png' | relative_url }})
+
+        Get [the data]({{ '/data.zip' | relative_url }}){:target="_blank"} here.
+
+        - Loss:
+            - $$
+            \\mathcal{L} = x
+            $$
+
+        See [home]({{ site.baseurl }}/).
+        """,
+    )
+    assert "warning" not in err, err
+    assert "<a name='qa'></a>" in html and "<strong>Question answering</strong>" in html
+    assert '<a href="https://example.org/squad">SQuAD</a>' in html
+    assert '<br/><!---->' in html and 'src="/assets/plot.png"' in html
+    assert '<a href="/data.zip">the data</a> here.' in html
+    assert "<math" in html and 'href="/"' in html
+    body = html.split('<section class="cite"')[0]
+    text = unescape(re.sub(r"<[^>]+>", "", body))
+    assert "{{" not in text and "{:" not in text and "**" not in text

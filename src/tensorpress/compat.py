@@ -34,7 +34,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from markdown_it.rules_block.html_block import HTML_SEQUENCES
 
 from tensorpress import directives
 from tensorpress.diagnostics import Diagnostic, warning
@@ -43,7 +46,20 @@ from tensorpress.directives import FENCE
 _SPECIAL = re.compile(r"[{$\\`~<]|:::|===")
 """What any conversion below starts from; a line without it (and not indented) is prose."""
 _RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
-_HTML_START = re.compile(r"^ {0,3}<[A-Za-z/!?]")
+_LONE_VOID = re.compile(r" {0,3}<(?:br|img|wbr)\b[^<>]*>\s*")
+"""``<br/>`` on a line of its own: CommonMark takes it and the lines after it for raw HTML;
+kramdown (and the author) for the start of a paragraph."""
+_SPAN_IAL = re.compile(r"(?<=[)\]*_`])\{:[^{}]*\}")
+"""kramdown's attributes on a link or an emphasis: ``[x](u){:target="_blank"}``."""
+_CONTAINER = re.compile(r"\s*(?:(?:[-*+]|\d{1,9}[.)])\s+|>\s?)*")
+"""The list markers and quote marks a line's block starts after (``- $$`` opens math)."""
+_SELF_CLOSED = re.compile(
+    r"^( {0,3})<((?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b)"
+    r"[A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*?)?)\s*/>\s*$"
+)
+"""``<a name="x" />`` alone on a line: HTML reads it as an open tag (only void elements
+close themselves) and CommonMark as a block of raw HTML that swallows the lines after it
+(kramdown, where it was written, as the start of a paragraph)."""
 _JEKYLL_OPEN = re.compile(r"( {0,3})\{%-?\s*highlight\s+([\w+#.-]+)(.*?)-?%\}")
 _JEKYLL_CLOSE = re.compile(r"^ {0,3}\{%-?\s*endhighlight\s*-?%\}\s*$")
 _HUGO_OPEN = re.compile(r"( {0,3})\{\{<\s*highlight\s+([\w+#.-]+)(.*?)>\}\}")
@@ -310,29 +326,31 @@ def _undoubled(line: str, masked: str) -> str:
     return "".join(out) + line[last:]
 
 
-def _jekyll_links(line: str, masked: str) -> str:
-    """Jekyll's link idioms (``_JEKYLL_LINK``) as the links they stand for."""
+def _html_block(line: str, blank: bool) -> bool:
+    """Whether markdown-it starts a block of raw HTML at ``line`` (one that ends at a
+    blank line: ``<script>`` and its kin are followed to their closing tag apart)."""
+    text = line.lstrip(" ")
+    if len(line) - len(text) > 3 or not text.startswith("<"):
+        return False
+    return any(
+        start.search(text) and (blank or interrupts) for start, _, interrupts in HTML_SEQUENCES
+    )
 
-    def link(m: re.Match[str]) -> str:
-        if m.group(1):
-            return f"{m.group(1)}.md"
-        return m.group(3) or ""
 
+def _replace_outside_code(
+    line: str, masked: str, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]
+) -> str:
+    """``pattern`` replaced where it matches ``masked`` (the line with its code blanked)."""
     out, last = [], 0
-    for m in _JEKYLL_LINK.finditer(masked):
-        out.append(line[last : m.start()] + link(m))
+    for m in pattern.finditer(masked):
+        out.append(line[last : m.start()] + (repl if isinstance(repl, str) else repl(m)))
         last = m.end()
     return "".join(out) + line[last:]
 
 
-def _without_raw_tags(line: str, masked: str) -> str:
-    """Jekyll's ``{% raw %}`` and ``{% endraw %}`` (outside code spans) produce nothing:
-    they only keep Liquid off what they wrap, and nothing is evaluated here anyway."""
-    out, last = [], 0
-    for m in _RAW_TAG.finditer(masked):
-        out.append(line[last : m.start()])
-        last = m.end()
-    return "".join(out) + line[last:]
+def _jekyll_link(m: re.Match[str]) -> str:
+    """A Jekyll link idiom (``_JEKYLL_LINK``) as the link it stands for."""
+    return f"{m.group(1)}.md" if m.group(1) else m.group(3) or ""
 
 
 def _prose_line(
@@ -346,11 +364,14 @@ def _prose_line(
     if "}`" in line:
         line = directives.roles(line, masked)
         masked = _masked(line)
-    if "raw" in masked and _RAW_TAG.search(masked):
-        line = _without_raw_tags(line, masked)
+    if "raw" in masked and _RAW_TAG.search(masked):  # Jekyll's {% raw %}: produce nothing
+        line = _replace_outside_code(line, masked, _RAW_TAG, "")
         masked = _masked(line)
     if not literal and "url" in masked and _JEKYLL_LINK.search(masked):
-        line = _jekyll_links(line, masked)
+        line = _replace_outside_code(line, masked, _JEKYLL_LINK, _jekyll_link)
+        masked = _masked(line)
+    if "{:" in masked:
+        line = _replace_outside_code(line, masked, _SPAN_IAL, "")
         masked = _masked(line)
     for m in _LIQUID_TAG.finditer(masked):
         name = m.group(1).lower()
@@ -454,7 +475,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             html_block = bool(line.strip())
         elif math:
             math = "$$" not in line
-        elif line.lstrip().startswith("$$") and line.count("$$") == 1:
+        elif line.count("$$") == 1 and line[_CONTAINER.match(line).end() :].startswith("$$"):
             math = True
         elif (m := FENCE.match(line)) and directives.chunk_options(lines, i, m):
             continue  # the opener moved below the chunk's options: read on from here
@@ -501,7 +522,12 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         elif (raw := _RAW_HTML.match(line)) is not None:
             tag = raw.group(1).lower()
             raw_html = None if f"</{tag}" in line.lower() else tag
-        elif _HTML_START.match(line) and blank:
+        elif (closed := _SELF_CLOSED.match(line)) is not None:
+            indent, name, attrs = closed.groups()
+            lines[i] = f"{indent}<{name}{attrs}></{name}>"  # an anchor, and the paragraph on
+        elif _LONE_VOID.fullmatch(line) and i + 1 < len(lines) and lines[i + 1].strip():
+            lines[i] = line.rstrip() + "<!---->"  # two tags: the paragraph goes on
+        elif _html_block(line, blank):
             html_block = True
         elif line.startswith(("    ", "\t")) and blank and (coded := _indented_block(lines, i)):
             i = coded[0]  # CodeHilite's marker: now a fenced block, skipped like one
