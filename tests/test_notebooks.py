@@ -255,6 +255,78 @@ def test_cell_tags_hide_or_remove_inputs_and_outputs(site):
 # ---------------------------------------------------------------- front matter
 
 
+def test_fastpages_markers_and_quarto_options_hide_what_they_say(site):
+    """``#hide``, ``#hide_input``, ``#collapse-hide`` (fastpages, nbdev's ``#|hide``) and
+    Quarto's ``#| echo: false``, ``#| include: false``, ``#| code-fold: true`` do what
+    they do there; the marker lines themselves are never shown."""
+
+    def cell(source: str, name: str) -> dict:
+        out = new_output("stream", name="stdout", text=f"out of {name}\n")
+        return new_code_cell(f"{source}\nprint('{name}')", execution_count=1, outputs=[out])
+
+    write_nb(
+        site,
+        "marks.ipynb",
+        [
+            new_raw_cell(FRONT),
+            cell("#hide", "gone_a"),
+            cell("#|hide", "gone_b"),
+            cell("#| include: false", "gone_c"),
+            cell("# hide_input", "in_a"),
+            cell("#| echo: false\n#| label: fig-x", "in_b"),
+            cell("#collapse-hide", "fold_a"),
+            cell("#| code-fold: true", "fold_b"),
+            cell("#hide_output", "out_a"),
+            cell("# a comment, shown", "shown"),
+        ],
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    html = body(site, "marks")
+    for name in ("gone_a", "gone_b", "gone_c"):
+        assert name not in html
+    for name in ("in_a", "in_b"):
+        assert f"out of {name}" in html and f"'{name}'" not in html.replace("&#39;", "'")
+    for name in ("fold_a", "fold_b"):
+        folded = rf"<summary>Show code</summary>.*{name}.*</details>.*out of {name}"
+        assert re.search(folded, html, re.S)
+    assert "out_a" in html and "out of out_a" not in html
+    assert "a comment, shown" in html and "out of shown" in html
+    assert "#hide" not in html and "#|" not in html and "collapse" not in html
+
+
+def test_a_qmd_chunk_that_says_echo_or_include_false_is_not_shown(site):
+    site.write(
+        "content/q.qmd",
+        """\
+        ---
+        title: Q
+        date: 2024-01-05
+        ---
+
+        ```{python}
+        #| include: false
+        import secret_setup
+        ```
+
+        ```{python}
+        #| echo: false
+        plot_hidden()
+        ```
+
+        ```{python}
+        #| label: shown
+        visible()
+        ```
+        """,
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    html = site.page("posts/q/index.html")
+    assert "secret_setup" not in html and "plot_hidden" not in html
+    assert "visible" in html and "#|" not in html
+
+
 def test_front_matter_from_notebook_metadata(site):
     write_nb(
         site,
@@ -659,3 +731,13 @@ def test_the_example_blog_has_a_notebook_post_with_its_plot(tmp_path, capsys):
     assert images and all((post / name).read_bytes()[:4] == b"\x89PNG" for name in images)
     assert "nb-stderr" in page and "RuntimeWarning" in page
     assert capsys.readouterr().err == ""
+
+
+def test_backspaces_and_private_control_sequences_do_what_a_terminal_does():
+    """Keras' progress bars step back with backspaces; pip hides its cursor with
+    ``ESC [?25l``: neither leaves a trace on the page, as in Jupyter."""
+    bar = "1/3 [=>....] - loss: 0.9" + "\b" * 24 + "3/3 [=====] - loss: 0.5"
+    assert terminal_text(bar) == "3/3 [=====] - loss: 0.5"
+    assert terminal_text("\b\bab\bc") == "ac", "nothing to take back at the start"
+    html = ansi_to_html("Building wheel ... \x1b[?25ldone\n\x1b[?25h\x1b[32mok\x1b[0m")
+    assert html == 'Building wheel ... done\n<span class="ansi-green-fg">ok</span>'

@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-_ESCAPE = re.compile(r"\x1b\[([0-9;:]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+_ESCAPE = re.compile(r"\x1b\[([0-?]*)[ -/]*([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+"""A control sequence (``ESC [`` parameters, intermediates, final: ``\x1b[?25l`` too), an
+operating system command, or another escape."""
+_SGR_PARAMS = frozenset("0123456789;:")
 _NAMES = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 
 
@@ -80,7 +83,7 @@ def ansi_to_html(text: str) -> str:
     for m in _ESCAPE.finditer(text):
         out.append(escape(text[pos : m.start()], quote=False))
         pos = m.end()
-        if m.group(2) != "m":
+        if m.group(2) != "m" or not _SGR_PARAMS.issuperset(m.group(1)):
             continue
         before = dict(style)
         _sgr(style, m.group(1))
@@ -102,12 +105,21 @@ def strip_ansi(text: str) -> str:
 
 
 def terminal_text(text: str) -> str:
-    """What a terminal shows: a carriage return rewrites its line (progress bars)."""
+    """What a terminal shows: a carriage return rewrites its line and a backspace takes
+    back the character before it (progress bars, Keras' among them), as Jupyter shows."""
     lines = text.replace("\r\n", "\n").split("\n")
     out = []
     for line in lines:
         if "\r" in line:
             parts = line.split("\r")
             line = next((p for p in reversed(parts) if p), "")
+        if "\b" in line:
+            kept: list[str] = []
+            for char in line:
+                if char != "\b":
+                    kept.append(char)
+                elif kept:
+                    kept.pop()
+            line = "".join(kept)
         out.append(line)
     return "\n".join(out)

@@ -15,6 +15,7 @@ Also the line helpers the pass shares: fences and indented runs.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 """A fence line: indent, the run of backticks or tildes, the info string."""
@@ -130,17 +131,41 @@ def _options_at(lines: list[str], k: int, end: int) -> tuple[dict[str, str], int
     return options, k
 
 
+_CHUNK_OPTION = re.compile(r"\s*(?:#|//)\|\s*([\w-]+)\s*:\s*(.*?)\s*")
+
+
+def cell_options(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Quarto's cell options (``#| echo: false``) that open ``lines``: by lower-case key,
+    and how many lines they take (a ``#|`` line that is not ``key: value`` counts too)."""
+    options: dict[str, str] = {}
+    k = 0
+    while k < len(lines) and lines[k].lstrip().startswith(("#|", "//|")):
+        if option := _CHUNK_OPTION.fullmatch(lines[k]):
+            options[option.group(1).lower()] = option.group(2).strip("'\"").lower()
+        k += 1
+    return options, k
+
+
+def hidden(options: Mapping[str, str]) -> bool:
+    """Options that keep a chunk's code off the page (``include``/``echo: false``)."""
+    return options.get("include") == "false" or options.get("echo") == "false"
+
+
 def chunk_options(lines: list[str], i: int, fence: re.Match[str]) -> bool:
     """Quarto's chunk options (``#| echo: false`` lines that open ```` ```{python} ````),
-    which Quarto never shows: the opener moves down over them, they become blank lines.
-    Whether there were any."""
+    which Quarto never shows: the opener moves down over them, they become blank lines;
+    a chunk that says ``include: false`` or ``echo: false`` goes whole (it is not run,
+    so it shows nothing). Whether there were any."""
     if not fence.group(3).lstrip().startswith("{"):
         return False
-    k = i + 1
-    while k < len(lines) and lines[k].lstrip().startswith(("#|", "//|")):
-        k += 1
-    if k == i + 1:
+    options, count = cell_options(lines[i + 1 :])
+    if not count:
         return False
+    end = closing(lines, i, fence.group(2)[0], len(fence.group(2)))
+    if hidden(options) and end is not None:
+        lines[i : end + 1] = [""] * (end + 1 - i)
+        return True
+    k = i + 1 + count
     lines[k - 1], lines[i : k - 1] = lines[i], [""] * (k - 1 - i)
     return True
 

@@ -65,6 +65,10 @@ _BIG_DELIMITER = re.compile(
 _BRACKET_CELL = re.compile(r"\\begin\{(?:cases|[pbBvV]?matrix|smallmatrix)\}(?=\s*\[)")
 """An environment whose first cell starts with ``[``: latex2mathml took the bracket for
 an alignment option these environments do not have (``\\begin{cases} [1, 0] & ...``)."""
+_ROW_SPACE = re.compile(
+    r"\\\\\s*\[\s*-?(?:\d+\.?\d*|\.\d+)\s*(?:pt|em|ex|mm|cm|in|px|mu|bp|pc|sp)\s*\]"
+)
+"""``\\\\[0.5ex]``, a row break with extra space: latex2mathml showed the length as text."""
 _DELIMITERS = {
     **dict.fromkeys(("vert", "lvert", "rvert"), "|"),
     **dict.fromkeys(("Vert", "lVert", "rVert", "|"), "\u2016"),
@@ -376,6 +380,7 @@ def to_mathml(tex: str, display: bool, macros: Macros = ()) -> Converted:
         ready = _ENV.sub(_environment, ready.replace("\\operatorname*", "\\operatorname"))
         ready = _BIG_DELIMITER.sub(lambda m: m.group(1) + _DELIMITERS[m.group(2)], ready)
         ready = _BRACKET_CELL.sub(lambda m: m.group() + "{}", ready)
+        ready = _ROW_SPACE.sub(r"\\\\", ready)
         problem = brace_problem(ready)
         if problem:
             return Converted("", problem)

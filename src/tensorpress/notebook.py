@@ -30,6 +30,7 @@ from markdown_it import MarkdownIt
 
 from tensorpress.ansi import ansi_to_html, strip_ansi, terminal_text
 from tensorpress.diagnostics import Diagnostic, error, warning
+from tensorpress.directives import cell_options, hidden
 from tensorpress.frontmatter import decode, load_front, split
 from tensorpress.highlight import render_fence
 from tensorpress.images import image_size
@@ -227,7 +228,7 @@ def _cell(
     count = raw.get("execution_count")
     attachments = raw.get("attachments") if isinstance(raw.get("attachments"), dict) else {}
     raw_format = meta.get("format") or meta.get("raw_mimetype") or ""
-    return Cell(
+    cell = Cell(
         number,
         kind,
         source,
@@ -238,7 +239,50 @@ def _cell(
         tuple(outputs),
         str(raw_format),
         MappingProxyType(attachments),
-    ), diags
+    )
+    return (_with_markers(cell) if kind == "code" else cell), diags
+
+
+_MARKER = re.compile(
+    r"#\s*\|?\s*(hide|hide[-_]input|hide[-_]output|collapse(?:[-_](?:hide|show|output))?)\s*"
+)
+"""fastpages' and nbdev's cell markers (``#hide``, ``#collapse-hide``, ``#|hide``...)."""
+_MARKER_TAGS = {"hide": "remove-cell", "input": "remove-input", "output": "remove-output"}
+
+
+def _with_markers(cell: Cell) -> Cell:
+    """A code cell whose first lines are Quarto options (``#| echo: false``) or fastpages
+    markers (``#hide_input``, ``#collapse-hide``): those lines taken out of the code (no
+    reader sees them in Quarto or fastpages either) and said as Jupyter Book's tags."""
+    lines = cell.source.split("\n")
+    options: dict[str, str] = {}
+    tags = set(cell.tags)
+    count = 0
+    while count < len(lines):
+        if marker := _MARKER.fullmatch(lines[count]):
+            word = marker.group(1).replace("_", "-")
+            if word.startswith("collapse"):
+                tags.add("hide-output" if word.endswith("output") else "hide-input")
+            else:
+                tags.add(_MARKER_TAGS[word.rpartition("-")[2]])
+        else:
+            found, taken = cell_options(lines[count : count + 1])
+            if not taken:
+                break
+            options.update(found)
+        count += 1
+    if not count:
+        return cell
+    if options.get("include") == "false":
+        tags.add("remove-cell")
+    elif hidden(options):
+        tags.add("remove-input")
+    if options.get("output") == "false":
+        tags.add("remove-output")
+    if options.get("code-fold") in ("true", "show"):
+        tags.add("hide-input")
+    source = "\n".join(lines[count:])
+    return replace(cell, source=source, line=cell.file_line(count), tags=frozenset(tags))
 
 
 def _upgrade(data: dict[str, Any], version: int, path: str) -> tuple[Any, Diagnostic | None]:
