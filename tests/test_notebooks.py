@@ -295,6 +295,38 @@ def test_fastpages_markers_and_quarto_options_hide_what_they_say(site):
     assert "#hide" not in html and "#|" not in html and "collapse" not in html
 
 
+def test_a_fastpages_notebook_reads_its_front_matter_cell(site):
+    """fastpages' first cell (``# "Title"``, ``> summary``, ``- key: value``) is front
+    matter: nothing of it is left in the body; its markdown cells read Jekyll's math."""
+    write_nb(
+        site,
+        "2020-02-21-fp.ipynb",
+        [
+            new_markdown_cell(
+                '# "TorchData: loading data"\n> "Pipes for datasets."\n\n'
+                "- toc:true\n- author: Jane Roe\n- categories: [pytorch, data]\n"
+            ),
+            new_markdown_cell("The cost is \\\\(\\sum_i x_i\\\\) here."),
+        ],
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    page = site.page("posts/fp/index.html")
+    assert "<title>TorchData: loading data ·" in page and "&#34;" not in page.split("</title>")[0]
+    assert 'content="Pipes for datasets."' in page and "Jane Roe" in page
+    assert 'href="../../topics/pytorch/"' in page and "2020" in page
+    html = body(site, "fp")
+    assert "toc" not in html and "<blockquote>" not in html and "<h1" not in html
+    assert "<math" in html and "\\(" not in html
+
+
+def test_a_first_cell_with_prose_after_its_heading_is_not_front_matter(site):
+    write_nb(site, "plain.ipynb", [new_markdown_cell("# Plain title\n\nSome prose.\n")])
+    run = site.build()
+    assert run.code == 0 and "using 'Plain title' from the first heading" in run.err, run.err
+    assert "Some prose." in body(site, "plain")
+
+
 def test_a_qmd_chunk_that_says_echo_or_include_false_is_not_shown(site):
     site.write(
         "content/q.qmd",
@@ -741,3 +773,15 @@ def test_backspaces_and_private_control_sequences_do_what_a_terminal_does():
     assert terminal_text("\b\bab\bc") == "ac", "nothing to take back at the start"
     html = ansi_to_html("Building wheel ... \x1b[?25ldone\n\x1b[?25h\x1b[32mok\x1b[0m")
     assert html == 'Building wheel ... done\n<span class="ansi-green-fg">ok</span>'
+
+
+def test_template_syntax_in_a_markdown_cell_is_warned_at_its_file_line(site):
+    rel = write_nb(
+        site,
+        "liquid.ipynb",
+        [new_raw_cell(FRONT), new_markdown_cell("Intro.\n\nSee {{ page.title }}.")],
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    line = line_of(site, rel, "page.title")
+    assert f"{rel}:{line}: warning: Liquid expression {{{{ page.title }}}}" in run.err, run.err

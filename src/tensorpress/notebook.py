@@ -29,9 +29,10 @@ from urllib.parse import quote
 from markdown_it import MarkdownIt
 
 from tensorpress.ansi import ansi_to_html, strip_ansi, terminal_text
+from tensorpress.compat import migrate
 from tensorpress.diagnostics import Diagnostic, error, warning
 from tensorpress.directives import cell_options, hidden
-from tensorpress.frontmatter import decode, load_front, split
+from tensorpress.frontmatter import Split, decode, load_front, split
 from tensorpress.highlight import render_fence
 from tensorpress.images import image_size
 from tensorpress.markdown import render
@@ -416,7 +417,10 @@ def front_matter(nb: Notebook, path: str) -> Front:
     if diags and first.kind == "raw":
         moved = tuple(replace(d, line=first.file_line(lead + d.line - 1)) for d in diags)
         return Front(data, lines, nb.has_meta, cells, moved)
-    if sp.kind is None or diags:  # in a markdown cell, an unclosed '---' is a rule
+    fastpages = _fastpages(first.source) if first.kind == "markdown" and not diags else None
+    if fastpages is not None:  # its lines are the cell's, with no '---' line above them
+        sp, lead = Split("yaml", fastpages, "", 1), -1
+    elif sp.kind is None or diags:  # in a markdown cell, an unclosed '---' is a rule
         return Front(data, lines, nb.has_meta, cells, ())
     cell_data, cell_lines, load_diags = load_front(sp, path)
     moved = tuple(replace(d, line=first.file_line(lead + d.line - 1)) for d in load_diags)
@@ -428,6 +432,42 @@ def front_matter(nb: Notebook, path: str) -> Front:
         body = replace(first, source=sp.body, line=first.file_line(offset))
         rest = (body, *rest)
     return Front(data, lines, True, rest, moved)
+
+
+_FASTPAGES_TITLE = re.compile(r"#[ \t]+(.+?)[ \t#]*")
+_FASTPAGES_SUMMARY = re.compile(r">[ \t]*(.*?)[ \t]*")
+_FASTPAGES_KEY = re.compile(r"-[ \t]+([A-Za-z_][\w-]*)[ \t]*:(.*)")
+
+
+def _unquoted(text: str) -> str:
+    """``text`` as a YAML string: fastpages quotes titles (``# "A: B"``), or does not."""
+    if len(text) > 1 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _fastpages(source: str) -> str | None:
+    """fastpages' front matter (a first markdown cell of a ``# Title``, ``> summary`` and
+    ``- key: value`` lines, nothing else) as YAML, a line for each of the cell's; None if
+    the cell is not that."""
+    out: list[str] = []
+    seen = ""
+    for line in source.split("\n"):
+        text = line.strip()
+        if not text:
+            out.append("")
+        elif not seen and (title := _FASTPAGES_TITLE.fullmatch(text)):
+            out.append(f"title: {_unquoted(title.group(1))}")
+            seen = "title"
+        elif seen == "title" and (summary := _FASTPAGES_SUMMARY.fullmatch(text)):
+            out.append(f"summary: {_unquoted(summary.group(1))}")
+            seen = "summary"
+        elif seen and (key := _FASTPAGES_KEY.fullmatch(text)):
+            out.append(f"{key.group(1)}: {key.group(2).strip()}")  # fastpages: "toc:true"
+            seen = "keys"
+        else:
+            return None
+    return "\n".join(out) if seen in ("summary", "keys") else None
 
 
 def is_empty(front: Front) -> bool:
@@ -814,7 +854,11 @@ def render_body(data: bytes, path: str, md: MarkdownIt) -> NotebookBody | None:
         if cell.kind == "markdown" or (
             cell.kind == "raw" and cell.raw_format in ("text/markdown", "text/x-markdown")
         ):
-            doc.markdown(cell, close_fences(_with_attachments(cell)))
+            # read as a post's body is: fastpages published notebooks with Jekyll, so
+            # \\(x\\) math and {% post_url %} links are in their cells too
+            moved = migrate(close_fences(_with_attachments(cell)), path, 1)
+            diags.extend(replace(d, line=cell.file_line(d.line - 1)) for d in moved.diagnostics)
+            doc.markdown(cell, moved.text)
         elif cell.kind == "raw" and cell.raw_format == "text/html":
             doc.html(cell, cell.source + "\n")
         elif cell.kind == "code" and (cell.source.strip() or cell.outputs):
