@@ -1,5 +1,8 @@
 """Code fences: our fence rule, language choice, guessing and the stylesheet."""
 
+import re
+from html import unescape
+
 import pytest
 
 from tensorpress.fences import Attrs, line_spec, parse_attrs, parse_info
@@ -132,3 +135,19 @@ def test_the_site_default_numbers_blocks_of_two_lines_or_more_except_sessions():
 def test_stylesheet_has_light_and_dark_modes():
     css = stylesheet("friendly", "monokai")
     assert ".highlight" in css and "@media (prefers-color-scheme: dark)" in css
+
+
+def test_ipython_shell_and_magic_lines_are_not_python_errors():
+    """``!pip install`` and ``%matplotlib`` (notebooks, and code pasted from Colab) were
+    Pygments error tokens, boxed in red; a ``%`` that continues an expression is not."""
+    code = "!pip install -q torch\n%matplotlib inline\n%%time\nx = (1\n     % 2)\ny = 1 != 2\n"
+    html = render_fence(code, "python").html
+    assert 'class="err"' not in html
+    assert '<span class="o">!</span>pip<span class="w"> </span>install' in html
+    assert (
+        '<span class="k">%matplotlib</span> inline' in html
+        and '<span class="k">%%time</span>' in html
+    )
+    assert '     <span class="o">%</span> <span class="mi">2</span>' in html
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    assert text.rstrip("\n") == code.rstrip("\n")

@@ -785,3 +785,17 @@ def test_template_syntax_in_a_markdown_cell_is_warned_at_its_file_line(site):
     assert run.code == 0, run.err
     line = line_of(site, rel, "page.title")
     assert f"{rel}:{line}: warning: Liquid expression {{{{ page.title }}}}" in run.err, run.err
+
+
+def test_an_error_with_no_traceback_and_no_name_shows_nothing(site):
+    """A bash kernel reports a failed command's status as an error with an empty
+    traceback: Jupyter shows nothing for it, and neither do we (it was a stray ': 1')."""
+    status = new_output("error", ename="", evalue="1", traceback=[])
+    named = new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[])
+    cells = [new_raw_cell(FRONT), new_code_cell("false", execution_count=1, outputs=[status])]
+    cells.append(new_code_cell("sleep 9", execution_count=2, outputs=[named]))
+    write_nb(site, "bash.ipynb", cells)
+    assert site.build("--strict").code == 0
+    html = body(site, "bash")
+    assert html.count('class="nb-error"') == 1 and ": 1" not in html
+    assert "KeyboardInterrupt</" in html and "KeyboardInterrupt:" not in html

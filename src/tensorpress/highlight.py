@@ -20,7 +20,7 @@ import pygments
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
-from pygments.token import Generic, _TokenType
+from pygments.token import Generic, Keyword, Operator, Text, _TokenType
 from pygments.util import ClassNotFound
 
 from tensorpress.fences import ALIASES, PLAIN, Attrs, Fence, parse_attrs, parse_info
@@ -137,6 +137,38 @@ def _token_lines(tokens: Iterable[Token]) -> Iterator[list[Token]]:
         yield line
 
 
+_IPYTHON = re.compile(r"^[ \t]*(?:!(?!=)|%%?(?=[A-Za-z]))", re.M)
+"""A line Python cannot start with: IPython's shell escape (``!pip install x``) or magic
+(``%matplotlib inline``, ``%%time``), in notebooks and in code pasted from them."""
+
+
+def _ipython_lines(tokens: list[Token]) -> list[Token]:
+    """Python's tokens, with IPython's shell and magic lines lexed as what they are: a
+    shell command after ``!``, a magic's name and its text, not Python errors."""
+    out: list[Token] = []
+    for line in _token_lines(tokens):
+        text = "".join(value for _, value in line)
+        mark = _IPYTHON.match(text)
+        if mark is None:
+            out.extend(line)
+            continue
+        head, rest = text[: mark.end()], text[mark.end() :]
+        sign = head.lstrip(" \t")
+        indent = head[: len(head) - len(sign)]
+        out.append((Text, indent))
+        if sign == "!":
+            shell = _lexer("bash")
+            out.append((Operator, "!"))
+            out.extend(shell.get_tokens(rest) if shell is not None else [(Text, rest)])
+            if not rest.endswith("\n"):  # the shell lexer ends what it lexes with one
+                out[-1] = (out[-1][0], out[-1][1].removesuffix("\n"))
+        else:
+            name = re.match(r"\w*", rest)
+            size = name.end() if name else 0
+            out += [(Keyword, sign + rest[:size]), (Text, rest[size:])]
+    return out
+
+
 def session_commands(tokens: Iterable[Token]) -> str:
     """What a reader pastes from a session: the text after each line's prompt; lines
     without a prompt (output, tracebacks) are dropped. Uses the lexer's own prompts."""
@@ -242,6 +274,8 @@ def _lexed(code: str, lang: str) -> tuple[str, str, str | None, str | None]:
         return "text", escape(code), None, note
     tokens = list(lexer.get_tokens(code))
     lang = lexer.aliases[0] if lexer.aliases else lang
+    if lang == "python" and _IPYTHON.search(code):
+        tokens = _ipython_lines(tokens)
     copy = session_commands(tokens) if lang in SESSIONS else None
     return lang, pygments.format(tokens, _formatter()), copy, note
 

@@ -680,7 +680,11 @@ def _data(out: Output, cell: Cell, index: int, ctx: _Ctx) -> str:
 
 
 def _error(out: Output, cell: Cell, ctx: _Ctx) -> str:
-    last = f"{out.ename}: {out.evalue}" if out.evalue else out.ename
+    """A traceback; an error with neither traceback nor name (a bash kernel's exit
+    status) shows nothing, as in Jupyter."""
+    if not out.text and not out.ename:
+        return ""
+    last = ": ".join(part for part in (out.ename, out.evalue) if part)
     head = escape(strip_ansi(last))
     lines = _lines(out.text or last, cell, "traceback", ctx)
     body = _pre(ansi_to_html("\n".join(lines)), "nb-traceback")
