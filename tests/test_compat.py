@@ -626,3 +626,30 @@ def test_kramdown_habits_with_html_and_math_in_lists(site):
     body = html.split('<section class="cite"')[0]
     text = unescape(re.sub(r"<[^>]+>", "", body))
     assert "{{" not in text and "{:" not in text and "**" not in text
+
+
+def test_fastpages_footnotes_and_toc_false(site):
+    """fastpages' ``{% fn 1 %}`` and ``{{ 'text' | fndetail: 1 }}`` are a footnote; a
+    post that says ``toc: false`` (Jekyll themes' key) gets no table of contents."""
+    html, err = build_one(
+        site,
+        """\
+        ## One
+
+        A claim.{% fn 1 %}
+
+        ## Two
+
+        More.
+
+        {{ 'The source, 2020.' | fndetail: 1 }}
+        """,
+        toc="false",
+    )
+    assert "warning" not in err, err
+    assert 'class="footnote-ref"' in html and "The source, 2020." in html
+    assert "{%" not in html.split('<section class="cite"')[0]
+    page = site.page("posts/moved/index.html")
+    assert "toc-side" not in page and "has-toc" not in page
+    site.post("other.md", "## One\n\nA.\n\n## Two\n\nB.\n", title="Other", date="2024-01-06")
+    assert site.build().code == 0 and "toc-side" in site.page("posts/other/index.html")

@@ -73,6 +73,12 @@ _RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _BLOCK_IAL = re.compile(r" {0,3}\{:([^{}]*)\}\s*")
 """kramdown's attribute line (``{: .center}``, ``{:toc}``): styling for the old theme."""
 _TOC_ITEM = re.compile(r" {0,3}(?:[*+-]|1\.)\s+TOC\s*")
+_FOOTNOTE = re.compile(
+    r"\{%-?\s*fn\s+(\w+)\s*-?%\}"
+    r"|\{\{-?\s*(['\"])(.*?)\2\s*\|\s*fndetail:\s*(\w+)\s*-?\}\}"
+)
+"""fastpages' footnotes: ``{% fn 1 %}`` is ``[^1]``, ``{{ 'Text.' | fndetail: 1 }}`` its
+``[^1]: Text.``."""
 _JEKYLL_LINK = re.compile(
     r"\{%-?\s*post_url\s+/?([^\s%{}]+)\s*-?%\}"
     r"|\{\{-?\s*site\.(?:base)?url\s*-?\}\}"
@@ -348,6 +354,11 @@ def _replace_outside_code(
     return "".join(out) + line[last:]
 
 
+def _footnote(m: re.Match[str]) -> str:
+    """A fastpages footnote tag (``_FOOTNOTE``) as Markdown's footnote syntax."""
+    return f"[^{m.group(1)}]" if m.group(1) else f"[^{m.group(4)}]: {m.group(3)}"
+
+
 def _jekyll_link(m: re.Match[str]) -> str:
     """A Jekyll link idiom (``_JEKYLL_LINK``) as the link it stands for."""
     return f"{m.group(1)}.md" if m.group(1) else m.group(3) or ""
@@ -369,6 +380,9 @@ def _prose_line(
         masked = _masked(line)
     if not literal and "url" in masked and _JEKYLL_LINK.search(masked):
         line = _replace_outside_code(line, masked, _JEKYLL_LINK, _jekyll_link)
+        masked = _masked(line)
+    if "fn" in masked and _FOOTNOTE.search(masked):
+        line = _replace_outside_code(line, masked, _FOOTNOTE, _footnote)
         masked = _masked(line)
     if "{:" in masked:
         line = _replace_outside_code(line, masked, _SPAN_IAL, "")
