@@ -100,6 +100,15 @@ def test_date_prefix_markdown_suffix_and_unicode_slugs(site):
     page = site.page("posts/first-steps/index.html")
     assert "2023-05-06" in page
     assert (site.out / "posts/über-café/index.html").exists()
+    # Jekyll takes one-digit months and days; a prefix no calendar has is part of the name
+    site.write("content/2022-2-8-quantization.md", "# Quantization\n\nHello.\n")
+    site.write("content/2024-13-40-odd.md", "# Odd\n\nHello.\n")
+    run = site.build()
+    assert run.code == 0, run.err
+    assert "2022-02-08" in site.page("posts/quantization/index.html")
+    assert (site.out / "posts/2024-13-40-odd/index.html").exists()
+    assert "2022-2-8-quantization.md:1: warning: no date" not in run.err
+    assert "2024-13-40-odd.md:1: warning: no date" in run.err
 
 
 def test_page_bundle_assets_are_copied_next_to_the_page(site):

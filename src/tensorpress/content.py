@@ -45,7 +45,20 @@ GENERIC_HEADINGS = {
     "contents",
     "table of contents",
 }
-_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+_DATE_PREFIX = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-(.+)")
+
+
+def date_prefix(name: str) -> tuple[datetime | None, str]:
+    """The date a file name starts with, Jekyll's way (``2022-2-8-quantization``: Jekyll
+    takes one-digit months and days too), and the rest of the name; (None, name) if it
+    starts with none, or with one no calendar has."""
+    found = _DATE_PREFIX.fullmatch(name)
+    if found is None:
+        return None, name
+    try:
+        return datetime(*(int(g) for g in found.groups()[:3])), found.group(4)
+    except ValueError:  # 2024-13-40: not a date, so part of the name
+        return None, name
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,12 +228,11 @@ def load_post(
     keep[key] = body
     out.extend(body.diagnostics)
     out.extend(body.rendered.diagnostics)
-    name = post_name(path)
-    prefix = _DATE_PREFIX.match(name)
+    dated, name = date_prefix(post_name(path))
 
     title = fm.title
     if title is None:
-        title, line, origin = _title(body, prefix.group(4) if prefix else name, path)
+        title, line, origin = _title(body, name, path)
         out.append(
             warning(
                 path,
@@ -231,8 +243,8 @@ def load_post(
 
     tz = config.tz
     date = fm.date
-    if date is None and prefix:
-        date = datetime(*(int(g) for g in prefix.groups()[:3]))
+    if date is None:
+        date = dated
     if date is None:
         date = datetime.fromtimestamp(source.mtime, UTC).astimezone(tz).replace(microsecond=0)
         out.append(
@@ -261,7 +273,7 @@ def load_post(
             )
         )
 
-    slug = slugify(fm.slug or (prefix.group(4) if prefix else name))
+    slug = slugify(fm.slug or name)
     rendered = body.rendered
     html = post_html(rendered, title)
     summary = (

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import posixpath
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +21,7 @@ from markdown_it import MarkdownIt
 
 from tensorpress.check import BACKUP_DIR, FENCE, MARKDOWN, Finding
 from tensorpress.config import SiteConfig
-from tensorpress.content import compute_body, load_post, parser_options
+from tensorpress.content import compute_body, date_prefix, load_post, parser_options, post_name
 from tensorpress.drafts import end_marker_line, prepare, prompt_line, strip_end_marker
 from tensorpress.frontmatter import decode, load_front, quote, split, validate
 from tensorpress.highlight import guess_language
@@ -112,7 +110,7 @@ def plan_fix(source: Source, config: SiteConfig, md: MarkdownIt) -> Fix | None:
     else:
         data_, key_lines, _ = load_front(sp, path)
         fm, _ = validate(data_, key_lines, path)
-        dated = re.match(r"^\d{4}-\d{2}-\d{2}-", posixpath.basename(path))
+        dated = date_prefix(post_name(path))[0] is not None
         missing = [("title", quote(post.title))] if fm.title is None else []
         if fm.date is None and not dated:
             when = f"{post.date:%Y-%m-%dT%H:%M:%S}" if sp.kind == "toml" else _when(post)
