@@ -653,3 +653,19 @@ def test_fastpages_footnotes_and_toc_false(site):
     assert "toc-side" not in page and "has-toc" not in page
     site.post("other.md", "## One\n\nA.\n\n## Two\n\nB.\n", title="Other", date="2024-01-06")
     assert site.build().code == 0 and "toc-side" in site.page("posts/other/index.html")
+
+
+def test_jekyll_links_inside_raw_html_are_made_too(site):
+    html, err = build_one(
+        site,
+        """\
+        <div class="text-center">
+          <img src="{{ site.url }}/assets/swa.png" width="100%">
+        </div>
+
+        <script>const root = "{{ site.url }}";</script>
+        """,
+    )
+    assert "warning" not in err, err
+    assert '<img src="/assets/swa.png" width="100%">' in html
+    assert 'const root = "{{ site.url }}";' in html, "a script is the author's own code"

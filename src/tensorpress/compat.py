@@ -354,6 +354,14 @@ def _replace_outside_code(
     return "".join(out) + line[last:]
 
 
+def _html_links(line: str) -> str:
+    """A line of raw HTML with Jekyll's links made (``<img src="{{ site.url }}/a.png">``);
+    nothing else in it is touched."""
+    if "url" not in line or not _JEKYLL_LINK.search(line):
+        return line
+    return _replace_outside_code(line, line, _JEKYLL_LINK, _jekyll_link)
+
+
 def _footnote(m: re.Match[str]) -> str:
     """A fastpages footnote tag (``_FOOTNOTE``) as Markdown's footnote syntax."""
     return f"[^{m.group(1)}]" if m.group(1) else f"[^{m.group(4)}]: {m.group(3)}"
@@ -487,6 +495,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
                 raw_html = None
         elif html_block:
             html_block = bool(line.strip())
+            lines[i] = _html_links(line)
         elif math:
             math = "$$" not in line
         elif line.count("$$") == 1 and line[_CONTAINER.match(line).end() :].startswith("$$"):
@@ -543,6 +552,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i] = line.rstrip() + "<!---->"  # two tags: the paragraph goes on
         elif _html_block(line, blank):
             html_block = True
+            lines[i] = _html_links(line)
         elif line.startswith(("    ", "\t")) and blank and (coded := _indented_block(lines, i)):
             i = coded[0]  # CodeHilite's marker: now a fenced block, skipped like one
         elif line.startswith(("    ", "\t")) and blank:
