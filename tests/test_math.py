@@ -86,6 +86,16 @@ def test_math_is_not_emphasis_and_dollar_amounts_stay_prose(site):
     assert "It costs $5 and $10." in body
 
 
+def test_a_formula_with_spaces_inside_is_math_when_it_looks_like_tex(site):
+    """MathJax takes ``$ \\bar{L} $``; prose with two spaced dollars stays prose."""
+    page, err = build_post(
+        site, "Loss $ \\bar{L} $ and $ y = 2 $.\n\nIt is $ 5 each, or $ 20 for all.\n"
+    )
+    body = article(page)
+    assert body.count("<math") == 2 and "warning" not in err
+    assert "It is $ 5 each, or $ 20 for all." in body
+
+
 def test_code_spans_and_fences_keep_their_dollars(site):
     page, _ = build_post(site, "Code `$x$` and `\\(y\\)`.\n\n```text\n$$ z $$ and \\[ w \\]\n```\n")
     body = article(page)

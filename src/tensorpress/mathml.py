@@ -459,6 +459,20 @@ def _prose_ref(state: StateInline, silent: bool) -> bool:
     return True
 
 
+_TEX_MARK = re.compile(r"[\\^_{}=]")
+
+
+def _prose_dollars(tokens: Sequence[Token]) -> None:
+    """``$ 5 each, or $`` read as a formula only because spaces are allowed inside one:
+    a spaced formula without a TeX mark is the text it was, dollars and all."""
+    for token in tokens:
+        for child in token.children or ():
+            text = child.content
+            spaced = child.type in INLINE and child.markup == "$" and text != text.strip()
+            if spaced and not _TEX_MARK.search(text):
+                child.type, child.content, child.markup = "text", f"${text}$", ""
+
+
 def _math_tokens(tokens: Sequence[Token], first: int) -> Iterator[tuple[Token, int]]:
     """Every math token of a post in document order, with its file line."""
     line = first
@@ -570,6 +584,7 @@ def _html(
 def _convert_all(state: StateCore, macros: Macros) -> None:
     """Number, then convert, every formula of the post just parsed."""
     env = state.env
+    _prose_dollars(state.tokens)
     found = list(_math_tokens(state.tokens, env.get("first", 1)))
     if not found:
         return
@@ -608,9 +623,10 @@ def math_plugin(md: MarkdownIt, macros: Macros = ()) -> None:
     """TeX math: ``$..$``, ``$$..$$``, ``\\(..\\)``, ``\\[..\\]``, amsmath environments,
     ``\\label``/``\\eqref`` numbering, all rendered to MathML while the post is parsed.
 
-    ``$5 and $10`` stays prose: dollars need no space inside and no digit outside.
+    ``$5 and $10`` stays prose: no digit may follow the closing dollar, and a formula
+    with a space inside (``$ \\bar{L} $``, as MathJax takes it) must look like TeX.
     """
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=False, double_inline=True)
     paren = make_inline_func(texmath_rules["brackets"]["inline"][0])
     md.inline.ruler.before("escape", "math_paren", paren)
     md.inline.ruler.before("escape", "math_bracket", make_inline_func(_INLINE_DISPLAY))
