@@ -621,7 +621,7 @@ def test_kramdown_habits_with_html_and_math_in_lists(site):
     assert "<a name='qa'></a>" in html and "<strong>Question answering</strong>" in html
     assert '<a href="https://example.org/squad">SQuAD</a>' in html
     assert "<br/><!---->" in html and 'src="/assets/plot.png"' in html
-    assert '<a href="/data.zip">the data</a> here.' in html
+    assert '<a href="/data.zip" target="_blank">the data</a> here.' in html
     assert "<math" in html and 'href="/"' in html
     body = html.split('<section class="cite"')[0]
     text = unescape(re.sub(r"<[^>]+>", "", body))

@@ -111,3 +111,23 @@ def test_sidenotes_sit_in_the_margin_on_wide_screens_and_footnotes_on_phones(sit
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0
+
+
+def test_kramdown_attributes_on_images_and_links_are_applied(site):
+    """The PyTorch blog's ``{:style="..."}`` after an image and ``{:target="_blank"}``
+    after a link: applied, never shown as text."""
+    site.post(
+        "attrs.md",
+        '![Plot](/assets/fg2.jpg){:style="max-width:600px; display:block"}\n\n'
+        'Get [the data](https://example.org/d.zip){:target="_blank" .ext} and '
+        "[x](https://example.org){: #lnk}.\n",
+        title="Attrs",
+        date="2024-01-05",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    page = site.page("posts/attrs/index.html")
+    assert 'style="max-width:600px; display:block"' in page
+    assert '<a href="https://example.org/d.zip" class="ext" target="_blank">the data</a>' in page
+    assert '<a href="https://example.org" id="lnk">x</a>' in page
+    assert "{:" not in page

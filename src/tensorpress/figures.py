@@ -44,32 +44,54 @@ def attr_list(body: str) -> AttrList | None:
     return (ident, tuple(classes), pairs) if ident or classes or pairs else None
 
 
+_LINK_ATTRS = ("target", "rel", "title", "hreflang")
+
+
 def _image_attrs(state: StateCore) -> None:
     """``![Loss](loss.png){#fig-loss width=80%}`` (Quarto, Pandoc, kramdown): the list
-    sets the image's id, classes and size, instead of showing as text after it."""
+    sets the image's id, classes and size (and its ``style``), instead of showing as
+    text after it; after a link (``[x](u){:target="_blank"}``) the link's id, classes,
+    ``target`` and ``rel``."""
     for token in state.tokens:
         children = token.children or []
         for k in range(len(children) - 2, -1, -1):
-            image, after = children[k], children[k + 1]
+            element, after = children[k], children[k + 1]
             close = after.content.find("}")
-            if image.type != "image" or after.type != "text" or not after.content.startswith("{"):
+            if element.type not in ("image", "link_close") or after.type != "text":
+                continue
+            if not after.content.startswith("{"):
                 continue
             found = attr_list(after.content[1:close]) if close > 0 else None
             if found is None:
                 continue
-            ident, classes, pairs = found
-            if ident:
-                image.attrSet("id", ident)
-            if classes:
-                image.attrSet("class", " ".join(classes))
-            size = "; ".join(f"{n}: {v}" for n, v in pairs.items() if n in ("width", "height"))
-            if size:
-                image.attrSet("style", size)
-            if pairs.get("fig-alt"):
-                image.content = pairs["fig-alt"]
+            if element.type == "link_close":
+                opener = next(c for c in reversed(children[:k]) if c.type == "link_open")
+                _set_attrs(opener, found, _LINK_ATTRS)
+            else:
+                _set_attrs(element, found, ())
             after.content = after.content[close + 1 :]
             if not after.content:
                 del children[k + 1]
+
+
+def _set_attrs(element: Token, found: AttrList, names: tuple[str, ...]) -> None:
+    """An attribute list on an image (its size and style) or a link (``names``)."""
+    ident, classes, pairs = found
+    if ident:
+        element.attrSet("id", ident)
+    if classes:
+        element.attrSet("class", " ".join(classes))
+    for name in names:
+        if pairs.get(name):
+            element.attrSet(name, pairs[name])
+    if element.type != "image":
+        return
+    style = [f"{n}: {v}" for n, v in pairs.items() if n in ("width", "height")]
+    style += [pairs["style"].strip().rstrip(";")] if pairs.get("style") else []
+    if style:
+        element.attrSet("style", "; ".join(style))
+    if pairs.get("fig-alt"):
+        element.content = pairs["fig-alt"]
 
 
 def _figures(state: StateCore) -> None:
