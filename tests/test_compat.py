@@ -669,3 +669,23 @@ def test_jekyll_links_inside_raw_html_are_made_too(site):
     assert "warning" not in err, err
     assert '<img src="/assets/swa.png" width="100%">' in html
     assert 'const root = "{{ site.url }}";' in html, "a script is the author's own code"
+
+
+def test_markdown_right_after_a_closing_html_tag_is_markdown(site):
+    """kramdown ends an HTML block where its element closes; CommonMark would show the
+    caption below as raw text up to the next blank line. Lines keep their numbers."""
+    html, err = build_one(
+        site,
+        """\
+        <div class="text-center">
+          <img src="/assets/swa.png" width="100%">
+        </div>
+        **Figure 5**. Fast-SWA, by [its authors](https://example.org), $\\nosuchcommand x$.
+
+        <table><tr><td>a</td></tr></table>
+        After the table.
+        """,
+    )
+    assert "<p><strong>Figure 5</strong>. Fast-SWA, by <a href" in html
+    assert "<p>After the table.</p>" in html and "**" not in html
+    assert "moved.md:9: warning: cannot convert math" in err, err

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.html_blocks import block_names
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -84,11 +85,59 @@ def _heading_attrs(state: StateCore) -> None:
             token.attrSet("class", " ".join(found[1]))
 
 
+_BLOCK_TAG = re.compile(r"<(" + "|".join(block_names) + r")(?=[\s/>]|$)", re.I)
+
+
+def _element_end(content: str) -> int | None:
+    """The line of an HTML block on which the element it opens with closes, when Markdown
+    follows on the next line (``</div>`` then ``**Figure 5**. ...``): kramdown, where
+    such posts were written, ends the block there; CommonMark only at a blank line."""
+    lines = content.rstrip("\n").split("\n")
+    first = _BLOCK_TAG.match(lines[0].lstrip())
+    if first is None:
+        return None
+    name = re.escape(first.group(1))
+    tags = re.compile(rf"<{name}(?=[\s>])|(</{name}\s*>)", re.I)
+    depth = 0
+    for j, line in enumerate(lines[:-1]):
+        depth += sum(-1 if m.group(1) else 1 for m in tags.finditer(line))
+        if depth <= 0:
+            after = lines[j + 1].lstrip()
+            return j if after and not after.startswith("<") else None
+    return None
+
+
+def _html_ends(state: StateCore) -> None:
+    """Top-level HTML blocks end where their element does, when Markdown follows
+    (``_element_end``): the rest of the block is parsed as the Markdown it is."""
+    tokens: list[Token] = []
+    pending = list(reversed(state.tokens))
+    while pending:
+        token = pending.pop()
+        tokens.append(token)
+        end = None
+        if token.type == "html_block" and token.level == 0 and token.map:
+            end = _element_end(token.content)
+        if end is None:
+            continue
+        lines = token.content.split("\n")
+        token.content = "\n".join(lines[: end + 1]) + "\n"
+        start = token.map[0] + end + 1
+        rest: list[Token] = []
+        state.md.block.parse("\n".join(lines[end + 1 :]), state.md, state.env, rest)
+        for made in rest:
+            made.map = [made.map[0] + start, made.map[1] + start] if made.map else None
+        token.map = [token.map[0], start]
+        pending.extend(reversed(rest))
+    state.tokens = tokens
+
+
 def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> MarkdownIt:
     """CommonMark + GFM tables, strikethrough, task lists and alerts, with our plugins;
     math becomes MathML with the site's ``math_macros``."""
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
+    md.core.ruler.after("block", "html_ends", _html_ends)
     md.options["tasklists"] = True
     md.options["alerts"] = True
     md.use(footnote_plugin)
