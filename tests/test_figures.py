@@ -118,7 +118,7 @@ def test_kramdown_attributes_on_images_and_links_are_applied(site):
     after a link: applied, never shown as text."""
     site.post(
         "attrs.md",
-        '![Plot](/assets/fg2.jpg){:style="max-width:600px; display:block"}\n\n'
+        '![Plot](/assets/fg2.jpg){:style="width:100%"}{:style="max-width:600px; display:block"}\n\n'
         'Get [the data](https://example.org/d.zip){:target="_blank" .ext} and '
         "[x](https://example.org){: #lnk}.\n",
         title="Attrs",

@@ -56,20 +56,17 @@ def _image_attrs(state: StateCore) -> None:
         children = token.children or []
         for k in range(len(children) - 2, -1, -1):
             element, after = children[k], children[k + 1]
-            close = after.content.find("}")
             if element.type not in ("image", "link_close") or after.type != "text":
                 continue
-            if not after.content.startswith("{"):
-                continue
-            found = attr_list(after.content[1:close]) if close > 0 else None
-            if found is None:
-                continue
             if element.type == "link_close":
-                opener = next(c for c in reversed(children[:k]) if c.type == "link_open")
-                _set_attrs(opener, found, _LINK_ATTRS)
-            else:
-                _set_attrs(element, found, ())
-            after.content = after.content[close + 1 :]
+                element = next(c for c in reversed(children[:k]) if c.type == "link_open")
+            while after.content.startswith("{"):  # kramdown's lists may follow one another
+                close = after.content.find("}")
+                found = attr_list(after.content[1:close]) if close > 0 else None
+                if found is None:
+                    break
+                _set_attrs(element, found, () if element.type == "image" else _LINK_ATTRS)
+                after.content = after.content[close + 1 :]
             if not after.content:
                 del children[k + 1]
 
