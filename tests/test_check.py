@@ -222,9 +222,14 @@ def test_links_anchors_images_and_alt_text(site):
         ![A plot](images/plot.png) ![](images/plot.png) ![Missing](images/none.png)
 
         <img src="images/plot.png"> <img src="images/plot.png" alt="">
+
+        <a name="qa"></a>[to the anchor](#qa), [to the name](b.md#old-name).
         """,
         title="A",
         date="2024-01-01",
+    )
+    site.write(
+        "content/b.md", site.root.joinpath("content/b.md").read_text() + '\n<a name="old-name" />\n'
     )
     out = check(site).out
     lines = [ln for ln in out.splitlines() if ln.startswith("content/a.md:")]
@@ -238,6 +243,7 @@ def test_links_anchors_images_and_alt_text(site):
     assert sum("'images/none.png' not found" in ln for ln in lines) == 1, "reported once"
     assert "#setup'" not in out.replace("did you mean '#setup'", "")
     assert "data.csv" not in out and "b.md#results" not in out
+    assert "#qa" not in out and "old-name" not in out, "<a name=...> is a target too"
 
 
 def test_duplicate_titles_and_slugs(site):

@@ -508,12 +508,13 @@ def image_problems(path: str, images: Sequence[Image], files: set[str]) -> list[
     return out
 
 
-_ID = re.compile(r"""\sid=["']([^"']+)["']""")
+_ID = re.compile(r"""\sid=["']([^"']+)["']|<a\s[^>]*?\bname=["']([^"']+)["']""")
 
 
 def anchors(post: Post) -> frozenset[str]:
-    """Every id a link can point at in the post's content."""
-    return frozenset(unescape(m) for m in _ID.findall(str(post.content)))
+    """Every id a link can point at in the post's content (and the names of ``<a
+    name="qa">``, which browsers scroll to as well)."""
+    return frozenset(unescape(a or b) for a, b in _ID.findall(str(post.content)))
 
 
 def _missing_anchor(
