@@ -568,8 +568,16 @@ def test_kernel_language_drives_highlighting_and_its_absence_is_a_warning(site):
         [new_raw_cell(FRONT.replace("A notebook", "B")), new_code_cell("x = 1")],
         {},
     )
+    named = {"kernelspec": {"name": "ir", "display_name": "R"}}  # the name alone
+    write_nb(
+        site,
+        "named.ipynb",
+        [new_raw_cell(FRONT.replace("A notebook", "C")), new_code_cell("x <- 1")],
+        named,
+    )
     run = site.build()
     assert 'data-lang="splus"' in body(site, "r")  # Pygments' name for its R lexer
+    assert 'data-lang="splus"' in body(site, "named") and "named.ipynb" not in run.err
     assert "content/none.ipynb:1: warning: the notebook names no kernel language" in run.err
 
 

@@ -308,7 +308,14 @@ def _language(meta: Mapping[str, Any]) -> str:
         if isinstance(section, dict) and isinstance(section.get(key), str):
             return section[key].strip().lower()
     old = meta.get("language")  # nbformat 3 kept it here
-    return old.strip().lower() if isinstance(old, str) else ""
+    if isinstance(old, str):
+        return old.strip().lower()
+    kernel = meta.get("kernelspec")
+    name = kernel.get("name") if isinstance(kernel, dict) else None
+    if isinstance(name, str):  # only the kernel's name: python3, ir, julia-1.9
+        known = re.match(r"(python|julia|ir\b|bash|scala|javascript)", name.strip().lower())
+        return {"ir": "r"}.get(known.group(1), known.group(1)) if known else ""
+    return ""
 
 
 def _meta(meta: Mapping[str, Any], text: str, path: str) -> tuple[dict, int, bool, list]:
