@@ -196,3 +196,22 @@ def test_pelican_and_multimarkdown_metadata_is_front_matter():
 def test_text_that_only_looks_like_metadata_stays_body(text):
     sp, diags = split(text, "content/p.md")
     assert not diags and sp.kind is None and sp.body == text
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("lastmod", "2021-18-12T00:16:23+05:30"), ("date", "2021-02-30"), ("updated", "2024-13-01")],
+)
+def test_a_date_no_calendar_has_is_an_error_at_its_line(site, key, value):
+    """YAML reads these as timestamps and PyYAML raised a bare ValueError: the whole
+    build stopped with an internal error (a Wowchemy post had lastmod 2021-18-12)."""
+    site.post(
+        "a.md",
+        "Body.\n",
+        title="A",
+        **({"date": "2024-01-05"} if key != "date" else {}),
+        **{key: value},
+    )
+    run = site.build()
+    assert run.code == 1 and "internal error" not in run.err, run.err
+    assert "content/a.md:" in run.err and f"'{key}': '{value}' is not a date" in run.err

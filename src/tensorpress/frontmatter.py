@@ -155,7 +155,19 @@ def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
     )
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML whose dates no calendar has (``2021-18-12``) stay text, for the date
+    check to report with its line: PyYAML raised a bare ValueError for them."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 MAX_NODES = 100_000
