@@ -215,3 +215,22 @@ def test_a_date_no_calendar_has_is_an_error_at_its_line(site, key, value):
     run = site.build()
     assert run.code == 1 and "internal error" not in run.err, run.err
     assert "content/a.md:" in run.err and f"'{key}': '{value}' is not a date" in run.err
+
+
+def test_an_image_mapping_of_hugo_themes_is_read_not_refused(site):
+    """Wowchemy writes ``image:`` as a mapping (caption, focal point, maybe a file name):
+    every such post was a hard error; the mapping goes to ``post.extra`` as written."""
+    site.post(
+        "a.md", "Body.\n", title="A", date="2024-01-05", image='\n  caption: "x"\n  focal_point: ""'
+    )
+    site.post(
+        "b.md",
+        "Body.\n",
+        title="B",
+        date="2024-01-06",
+        image="\n  filename: cover.png\n  caption: y",
+    )
+    site.write("content/cover.png", b"\x89PNG\r\n\x1a\n")
+    run = site.build()
+    assert run.code == 0, run.err
+    assert "cover.png" in site.page("posts/b/index.html")

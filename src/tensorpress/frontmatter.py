@@ -458,6 +458,12 @@ def validate(
             value = not value
         if name in ("tags", "categories") and isinstance(value, str) and "," not in value:
             value = value.split()  # Jekyll: space-separated
+        if key == "image" and isinstance(value, dict):  # Wowchemy: {filename, caption..}
+            extra[name] = value
+            found = [value.get(k) for k in ("filename", "src", "path", "url", "image")]
+            value = next((v for v in found if isinstance(v, str) and v.strip()), None)
+            if value is None:
+                continue
         if key in ("title", "summary", "image", "series"):
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 values[key] = str(value)
