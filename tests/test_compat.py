@@ -689,3 +689,30 @@ def test_markdown_right_after_a_closing_html_tag_is_markdown(site):
     assert "<p><strong>Figure 5</strong>. Fast-SWA, by <a href" in html
     assert "<p>After the table.</p>" in html and "**" not in html
     assert "moved.md:9: warning: cannot convert math" in err, err
+
+
+def test_dollars_around_an_environment_after_prose_and_escaped_brackets(site):
+    """``$$`` on the line after prose with ``\\begin{align*}`` inside paired with the
+    wrong dollars (markdown-it's amsmath rule took the environment out of the paragraph):
+    the heading after it vanished into a formula. ``\\[CLS\\]`` in a sentence is Markdown's
+    escaped brackets, not display math."""
+    html, err = build_one(
+        site,
+        """\
+        Plugging it back into our $\\mathcal{L}$
+        $$
+        \\begin{align*}
+        a &= b
+        \\end{align*}
+        $$
+        Let us divide the final term.
+
+        ## The next part
+
+        The first token is (\\[CLS\\]), and \\[x^2\\] is math.
+        """,
+    )
+    assert "warning" not in err, err
+    assert html.count('class="math-display"') == 2 and "$$" not in html
+    assert "<p>Let us divide the final term.</p>" in html and 'id="the-next-part"' in html
+    assert "The first token is ([CLS]), and <span" in html

@@ -322,5 +322,9 @@ def test_what_mathjax_blogs_write_converts_where_latex2mathml_alone_failed():
     assert sized.html.count("|</mo>") == 2 and "\u27e8" in sized.html and "\u2016" in sized.html
     cases = to_mathml(r"g = \begin{cases} [1, 0] & p_1 \\ [0, 1] & p_2 \end{cases}", True)
     assert cases.error == "" and cases.html.count("<mtr") == 2 and "[</mo>" in cases.html
+    switch = to_mathml(r"\begin{aligned} a &= {\color{blue} \frac{1}{2}} \end{aligned}", True)
+    assert switch.error == "" and 'mathcolor="blue"' in switch.html and "<mfrac>" in switch.html
+    braket = to_mathml(r"\set{x \mid x>0}", False)
+    assert braket.error == "" and braket.html.count("&#x0007B;</mo>") == 1
     spaced = to_mathml(r"\begin{cases}1 & n=0,\\[0.5ex] 2r & n=1\end{cases}", True)
     assert spaced.error == "" and spaced.html.count("<mtr") == 2 and "ex" not in spaced.html

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from markdown_it.rules_block.html_block import HTML_SEQUENCES
+from mdit_py_plugins.amsmath import RE_OPEN
 
 from tensorpress import directives
 from tensorpress.diagnostics import Diagnostic, warning
@@ -333,6 +334,23 @@ def _undoubled(line: str, masked: str) -> str:
     return "".join(out) + line[last:]
 
 
+def _dollars_around_environment(lines: list[str], i: int) -> int | None:
+    """``$$`` on the line after prose, then ``\\begin{align}`` ... ``\\end{align}``, then
+    ``$$``: the line of the closing ``$$``. markdown-it's amsmath rule takes the
+    environment out of the paragraph and leaves both ``$$`` to pair with the wrong
+    dollars after it (MathJax and KaTeX read it as one formula)."""
+    if lines[i].strip() != "$$" or i + 1 >= len(lines):
+        return None
+    opened = re.match(RE_OPEN, lines[i + 1].strip())
+    if opened is None:
+        return None
+    for k in range(i + 2, min(len(lines), i + 500)):
+        if lines[k].strip() == "$$":
+            closing = f"\\end{{{opened.group(1)}{opened.group(2)}}}"
+            return k if lines[k - 1].strip().endswith(closing) else None
+    return None
+
+
 def _html_block(line: str, blank: bool) -> bool:
     """Whether markdown-it starts a block of raw HTML at ``line`` (one that ends at a
     blank line: ``<script>`` and its kin are followed to their closing tag apart)."""
@@ -499,6 +517,9 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i] = _html_links(line)
         elif math:
             math = "$$" not in line
+        elif not blank and (end := _dollars_around_environment(lines, i)) is not None:
+            lines[i] = lines[end] = ""  # the environment is display math on its own
+            i = end
         elif line.count("$$") == 1 and line[_CONTAINER.match(line).end() :].startswith("$$"):
             math = True
         elif (m := FENCE.match(line)) and directives.chunk_options(lines, i, m):

@@ -36,10 +36,17 @@ if TYPE_CHECKING:  # the tree is needed only to convert: imported there
 Macros = tuple[tuple[str, str], ...]
 """Macro name (letters, no backslash) -> the TeX it stands for, ``#1``..``#9`` its arguments."""
 
-DEFAULT_MACROS: Macros = (("arg", r"\operatorname{arg}"), ("color", r"\textcolor{#1}{#2}"))
-"""Standard commands latex2mathml does not know or gets wrong; a site's macros override
-them. ``\\color{red}{x}`` colours ``x`` as MathJax does (latex2mathml let the colour run on
-past ``&`` and broke the alignment it was in)."""
+DEFAULT_MACROS: Macros = (
+    ("arg", r"\operatorname{arg}"),
+    ("set", r"\{#1\}"),
+    ("Set", r"\left\{#1\right\}"),
+)
+"""Standard commands latex2mathml does not know (``\\set`` is KaTeX's, from braket); a
+site's macros override them."""
+_COLOR_ARG = re.compile(r"\\color\s*(\{[^{}]*\})(?=\s*\{)")
+"""``\\color{red}{x}``, coloured as MathJax colours it (``x`` only): latex2mathml let the
+colour run on past ``&`` and broke the alignment it was in. ``{\\color{red} x}`` (LaTeX's
+switch) is left to it."""
 
 NUMBERED = frozenset({"equation", "align", "alignat", "flalign", "gather", "multline", "eqnarray"})
 """Environments that number themselves unless starred (amsmath)."""
@@ -379,6 +386,7 @@ def to_mathml(tex: str, display: bool, macros: Macros = ()) -> Converted:
         ready = expand_macros(tex, DEFAULT_MACROS + macros)
         ready = _ENV.sub(_environment, ready.replace("\\operatorname*", "\\operatorname"))
         ready = _BIG_DELIMITER.sub(lambda m: m.group(1) + _DELIMITERS[m.group(2)], ready)
+        ready = _COLOR_ARG.sub(r"\\textcolor\1", ready)
         ready = _BRACKET_CELL.sub(lambda m: m.group() + "{}", ready)
         ready = _ROW_SPACE.sub(r"\\\\", ready)
         problem = brace_problem(ready)
@@ -462,15 +470,31 @@ def _prose_ref(state: StateInline, silent: bool) -> bool:
 _TEX_MARK = re.compile(r"[\\^_{}=]")
 
 
-def _prose_dollars(tokens: Sequence[Token]) -> None:
-    """``$ 5 each, or $`` read as a formula only because spaces are allowed inside one:
-    a spaced formula without a TeX mark is the text it was, dollars and all."""
-    for token in tokens:
-        for child in token.children or ():
+def _prose_delimiters(state: StateCore) -> None:
+    """Formulas that are prose: ``$ 5 each, or $`` (read as one only because spaces are
+    allowed inside) stays text, dollars and all; ``\\[CLS\\]`` inside a sentence with no
+    TeX in it is Markdown's escaped brackets, ``[CLS]``, its inside read as Markdown."""
+    for token in state.tokens:
+        if not token.children:
+            continue
+        children: list[Token] = []
+        for child in token.children:
             text = child.content
-            spaced = child.type in INLINE and child.markup == "$" and text != text.strip()
-            if spaced and not _TEX_MARK.search(text):
+            plain = "\n" not in text and not _TEX_MARK.search(text)
+            if child.type in INLINE and child.markup == "$" and text != text.strip() and plain:
                 child.type, child.content, child.markup = "text", f"${text}$", ""
+            elif child.type == "math_inline_double" and child.markup == "\\[" and plain:
+                inner = state.md.parseInline(text, state.env)[0].children or []
+                children += [_text_token("["), *inner, _text_token("]")]
+                continue
+            children.append(child)
+        token.children = children
+
+
+def _text_token(content: str) -> Token:
+    text = Token("text", "", 0)
+    text.content = content
+    return text
 
 
 def _math_tokens(tokens: Sequence[Token], first: int) -> Iterator[tuple[Token, int]]:
@@ -584,7 +608,7 @@ def _html(
 def _convert_all(state: StateCore, macros: Macros) -> None:
     """Number, then convert, every formula of the post just parsed."""
     env = state.env
-    _prose_dollars(state.tokens)
+    _prose_delimiters(state)
     found = list(_math_tokens(state.tokens, env.get("first", 1)))
     if not found:
         return
