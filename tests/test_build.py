@@ -421,3 +421,11 @@ def test_old_urls_in_aliases_or_redirect_from_send_readers_to_the_post(site):
         run.err
     )
     assert 'url=../posts/b/">' in site.page("b-old/index.html"), "the last good site stays"
+
+
+def test_a_broken_link_is_reported_at_its_own_line_in_a_paragraph(site):
+    site.post(
+        "a.md", "Para start\nsecond line\nthird [x](nowhere.md).\n", title="A", date="2024-01-01"
+    )
+    run = site.build()
+    assert "content/a.md:8: warning: link to 'nowhere.md' points to no post" in run.err, run.err

@@ -224,6 +224,8 @@ def render(
                 target = child.attrs.get("href") or child.attrs.get("src")
                 if child.type in ("link_open", "image") and isinstance(target, str):
                     links.append((target, line))
+                # the line of the link itself, counted as the math rule counts formulas'
+                line += child.content.count("\n") + (child.type in ("softbreak", "hardbreak"))
         if token.type == "paragraph_open" and token.level == 0 and first_paragraph is None:
             first_paragraph = (i, i + 2)
 
