@@ -429,3 +429,22 @@ def test_a_broken_link_is_reported_at_its_own_line_in_a_paragraph(site):
     )
     run = site.build()
     assert "content/a.md:8: warning: link to 'nowhere.md' points to no post" in run.err, run.err
+
+
+def test_an_image_from_the_site_root_that_the_site_lacks_is_a_warning(site):
+    """Hugo and Jekyll posts give images from the old site's root (``/assets/a.png``):
+    each one that no file of this site is at is named, with where to put it."""
+    site.write("static/assets/here.png", b"\x89PNG\r\n\x1a\n")
+    site.post(
+        "a.md",
+        '![ok](/assets/here.png)\n\n![gone](/assets/gone.png "t")\n\n[page](/about/)\n',
+        title="A",
+        date="2024-01-01",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    assert (
+        "content/a.md:8: warning: image '/assets/gone.png' is not in the site: put the file at static/assets/gone.png"
+        in run.err
+    )
+    assert "here.png" not in run.err and "/about/" not in run.err

@@ -17,6 +17,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -26,6 +27,7 @@ from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import prepare
 from tensorpress.fragments import Taken
 from tensorpress.frontmatter import decode, load_front, split, validate
+from tensorpress.images import IMAGE_SUFFIXES
 from tensorpress.markdown import render
 from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
@@ -481,13 +483,49 @@ def _rewrite_links(
     return replace(post, content=content, summary=summary, digest=digest), links.diags
 
 
+def _rooted_images(
+    posts: Iterable[Post], config: SiteConfig, copied: Iterable[str]
+) -> list[Diagnostic]:
+    """A warning for each image a post gives from the site's root (``/assets/a.png``, as
+    Hugo and Jekyll posts do) that the site will not have: no copied file and no post's
+    file is there (the old site had it; here it goes under static/)."""
+    posts = list(posts)
+    have = set(copied)
+    for post in posts:
+        base = post.source.rsplit("/", 1)[0] + "/"
+        have.update(post.url + rel[len(base) :] for rel in post.assets)
+        have.update(post.url + name for name, _ in post.files)
+    prefix = urlsplit(config.base_url).path.strip("/")
+    out = []
+    for post in posts:
+        for target, line in post.links:
+            path = target.split("#")[0].split("?")[0]
+            if not path.startswith("/") or path.startswith("//"):
+                continue
+            if not path.lower().endswith(IMAGE_SUFFIXES):
+                continue
+            rel = unquote(path).strip("/")
+            if prefix and rel.startswith(prefix + "/"):
+                rel = rel[len(prefix) + 1 :]
+            if rel not in have:
+                message = (
+                    f"image {target!r} is not in the site: put the file at static/{rel}, "
+                    "or give its path relative to the post"
+                )
+                out.append(warning(post.source, line, message))
+    return out
+
+
 def assemble_site(
     posts: Iterable[Post],
     config: SiteConfig,
     files: Iterable[str] = (),
     sizes: Mapping[str, tuple[int, int]] | None = None,
+    copied: Iterable[str] | None = None,
 ) -> tuple[Site, tuple[Diagnostic, ...]]:
-    """Drafts out, newest first, topics gathered, URL collisions reported, links fixed."""
+    """Drafts out, newest first, topics gathered, URL collisions reported, links fixed.
+    ``files``: the sources of the files copied into the site; ``copied``: their paths
+    there (with it, images given from the site's root are checked)."""
     kept = [p for p in posts if config.drafts or not p.draft]
     kept.sort(key=lambda p: (-p.date.timestamp(), p.title.lower(), p.source))
     diags: list[Diagnostic] = []
@@ -507,6 +545,8 @@ def assemble_site(
                     )
                 )
 
+    if copied is not None:
+        diags.extend(_rooted_images(kept, config, copied))
     by_source = {p.source: p for p in kept}
     file_set = set(files)
     fixed = []

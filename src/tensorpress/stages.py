@@ -381,7 +381,11 @@ def make(
             diags.append(saved)
     bundled = _bundle_files(config, inputs)
     site, site_diags = assemble_site(
-        loaded.posts, config, (p.source for p in inputs.files), _image_sizes(inputs, bundled)
+        loaded.posts,
+        config,
+        (p.source for p in inputs.files),
+        _image_sizes(inputs, bundled),
+        (p.path for p in inputs.files),
     )
     diags.extend(site_diags)
 
