@@ -18,7 +18,7 @@ from nbformat.v4 import (
 )
 
 from tensorpress.ansi import ansi_to_html, terminal_text
-from tensorpress.notebook import close_fences
+from tensorpress.cells import close_fences
 from tensorpress.serve import classify
 
 from .conftest import REPO, Site

@@ -112,9 +112,9 @@ def compute_body(
     code blocks and formulas made already (an earlier version's: ``fragments``)."""
     _check_read(source)
     if is_notebook(source.path):
-        from tensorpress import notebook  # only for notebooks: its import is not free
+        from tensorpress import cells  # only for notebooks: its import is not free
 
-        nb = notebook.render_body(source.data, source.path, md)
+        nb = cells.render_body(source.data, source.path, md)
         return None if nb is None else Body(nb.rendered, None, nb.diagnostics)
     text, _ = decode(source.data, source.path)
     if text is None:
@@ -198,7 +198,7 @@ def load_post(
     path = source.path
     nb_front = None
     if is_notebook(path):
-        from tensorpress import notebook
+        from tensorpress import cells, notebook
 
         nb, diags = notebook.read(source.data, path)
         if nb is None:
@@ -317,7 +317,7 @@ def load_post(
             fields,
             notebook=download,
             colab=notebook.colab_url(config.notebook_repo, path),
-            files=(*notebook.images(nb_front.cells), (download, source.data)),
+            files=(*cells.images(nb_front.cells), (download, source.data)),
         )
     meta = (
         replace(fields, summary=Markup(), content=Markup(), search_entry="", files=())
