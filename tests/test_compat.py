@@ -282,7 +282,8 @@ def test_a_hugo_figure_on_its_own_line_becomes_our_figure(site):
     assert figure, html
     assert 'alt="Loss [smoothed], &quot;EMA&quot;"' in figure.group(1)
     assert "Figure 1.</span> Loss [smoothed], &quot;EMA&quot;</figcaption>" in figure.group(1)
-    assert re.search(r'<p><img [^>]*alt="Plain"', html), "no caption: an image, not a figure"
+    plain = re.search(r'<p class="image"><img [^>]*alt="Plain"', html)
+    assert plain, "no caption: an image, not a figure"
     (line,) = [ln for ln in err.splitlines() if "link to https://example.org/full.png" in ln]
     assert line.startswith("content/moved/index.md:10: warning: Hugo figure read as an image")
 
@@ -560,6 +561,7 @@ def test_jekyll_links_and_kramdown_attribute_lines(site):
     here a ``.markdown`` file) and to the site root lead where they led; kramdown's
     attribute lines and its ``* TOC`` marker leave nothing on the page; code keeps all."""
     site.post("2017-08-20-gan.markdown", "On GANs.\n", title="GAN", date="2017-08-20")
+    site.write("static/assets/overview.png", b"\x89PNG\r\n\x1a\n")
     html, err = build_one(
         site,
         """\
@@ -597,6 +599,7 @@ def test_kramdown_habits_with_html_and_math_in_lists(site):
     (HTML would leave it open, CommonMark swallow the lines after it as raw HTML) and a
     ``<br/>`` on a line of its own; ``{:target=...}`` after a link goes; a formula opened
     by ``- $$`` in a list item ends at its own ``$$``, so the prose after it is read."""
+    site.write("static/assets/plot.png", b"\x89PNG\r\n\x1a\n")
     html, err = build_one(
         site,
         """\

@@ -83,3 +83,60 @@ def test_math_is_laid_out_in_the_served_font_and_fits_a_phone(served, scheme, tm
         formula = page.locator("#eq-fit math").bounding_box()
         assert number["x"] >= formula["x"] + formula["width"] - 1, "the number sits to the right"
         page.screenshot(path=str(tmp_path / f"math-{scheme}.png"), full_page=True)
+
+
+ALIGNED = r"""---
+title: Aligned
+date: 2024-01-01
+---
+
+$$
+\begin{aligned}
+\nabla_\theta J(\theta) &= \nabla_\theta V(s_0) & \text{; start} \\
+&= \sum_{s} \eta(s) \phi(s) + \frac{a}{b} \\
+x &= {\color{blue} y}
+\end{aligned}
+$$
+
+Inline $x_0$, $x_T$ and $f$, and an image ![formula](a.gif) inside the sentence.
+
+![Alone](b.gif)
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_aligned_rows_line_up_and_inline_math_is_not_clipped(tmp_path, scheme):
+    """Chromium's MathML ignores columnalign: without our CSS the rows of an aligned
+    block were centred (their = signs apart), inline formulas lost the bottom of their
+    subscripts to their scrolling box, and \\color{blue} vanished on the dark page."""
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "aligned.md").write_text(ALIGNED, "utf-8")
+    out = tmp_path / "public"
+    assert main(["build", "-s", str(tmp_path), "-o", str(out), "-q", "--no-cache"]) == 0
+    with static_server(out) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+        page.goto(url + "posts/aligned/")
+        page.evaluate("document.fonts.ready")
+        equals = page.evaluate(
+            """() => [...document.querySelectorAll('mtr')].map(row =>
+                [...row.querySelectorAll('mo')].find(mo => mo.textContent === '=')
+                .getBoundingClientRect().left)"""
+        )
+        assert len(equals) == 3 and max(equals) - min(equals) < 1, equals
+        lhs = page.evaluate(
+            """() => [...document.querySelectorAll('mtr')].map(row => {
+                const cell = row.querySelector('mtd').getBoundingClientRect();
+                const last = row.querySelector('mtd').lastElementChild;
+                return last ? cell.right - last.getBoundingClientRect().right : null; })"""
+        )
+        assert lhs[0] < 1 and lhs[2] < 1, f"left sides end at the = sign: {lhs}"
+        clipped = page.evaluate(
+            """() => [...document.querySelectorAll('p math')]
+                .filter(m => m.scrollHeight > m.clientHeight).length"""
+        )
+        assert clipped == 0
+        blue = page.locator('[mathcolor="blue"]').evaluate("e => getComputedStyle(e).color")
+        assert blue == ("rgb(0, 0, 255)" if scheme == "light" else "rgb(130, 170, 255)")
+        inline = page.locator('img[alt="formula"]').evaluate("e => getComputedStyle(e).display")
+        alone = page.locator('img[alt="Alone"]').evaluate("e => getComputedStyle(e).display")
+        assert (inline, alone) == ("inline", "block")

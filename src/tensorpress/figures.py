@@ -115,6 +115,7 @@ def _figures(state: StateCore) -> None:
         if not title:
             if ident:
                 image.attrSet("id", ident)
+            opening.attrSet("class", "image")  # alone in its paragraph: a block, centred
             continue
         number += 1
         opening.type, opening.tag = "figure_open", "figure"

@@ -349,6 +349,8 @@ def _mathml_core(math: Element, display: bool) -> None:
         text = _text(element)
         if element.tag == "mo" and not element.attrib and len(text) > 1 and text.isalpha():
             element.tag = "mi"  # \operatorname{softmax}: a name, spaced like \log
+        elif element.tag == "mo" and text == "\u221e":
+            element.tag = "mi"  # \infty is a symbol, not an operator: no gaps around it
     for parent in list(math.iter()):  # y \log x: TeX's thin spaces around a function name
         kids = list(parent)
         for i in reversed(range(len(kids))):
