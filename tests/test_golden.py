@@ -28,7 +28,7 @@ def test_golden_site_matches_file_by_file(tmp_path, capsys, request):
     code = main(["build", "-s", str(GOLDEN / "site"), "-o", str(out), "--strict", "--no-cache"])
     assert code == 0, capsys.readouterr().err
     (out / ".tensorpress-manifest.json").unlink()
-    assert (out / STYLESHEET).read_text() == stylesheet("friendly", "monokai")
+    assert (out / STYLESHEET).read_text() == stylesheet("xcode", "monokai")
     (out / STYLESHEET).unlink()
     expected = GOLDEN / "expected"
     if request.config.getoption("--update-golden"):

@@ -151,3 +151,36 @@ def test_ipython_shell_and_magic_lines_are_not_python_errors():
     assert '     <span class="o">%</span> <span class="mi">2</span>' in html
     text = unescape(re.sub(r"<[^>]+>", "", html))
     assert text.rstrip("\n") == code.rstrip("\n")
+
+
+def _luminance(hex_color: str) -> float:
+    r, g, b = (int(hex_color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_default_code_colours_are_readable_on_the_themes_code_background():
+    """WCAG AA (4.5:1) for every token colour of the default styles, on the background
+    the theme gives code blocks in each mode (``--bg-soft``); friendly, the former
+    light default, had comments at 2.6:1."""
+    from pathlib import Path
+
+    from pygments.styles import get_style_by_name
+    from pygments.token import STANDARD_TYPES, Error, Whitespace
+
+    from tensorpress.config import SiteConfig
+
+    theme = (Path(__file__).parents[1] / "static/css/theme.css").read_text()
+    light, dark = re.findall(r"--bg-soft:\s*(#[0-9a-fA-F]{6})", theme)[:2]
+    defaults = SiteConfig(root=Path("."), output=Path("public"))
+    for name, background in ((defaults.style_light, light), (defaults.style_dark, dark)):
+        style = get_style_by_name(name)
+        low = []
+        for token in STANDARD_TYPES:
+            color = style.style_for_token(token)["color"]
+            if not color or token in (Whitespace, Error):
+                continue
+            a, b = sorted((_luminance(color), _luminance(background)), reverse=True)
+            if (a + 0.05) / (b + 0.05) < 4.5:
+                low.append((str(token), color))
+        assert low == [], f"{name} on {background}: {low}"

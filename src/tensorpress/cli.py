@@ -186,7 +186,7 @@ language: en
 timezone: UTC
 posts_per_page: 10
 pygments_style:
-  light: friendly
+  light: xcode
   dark: monokai
 """
 

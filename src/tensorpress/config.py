@@ -175,7 +175,7 @@ class SiteConfig:
     language: str = "en"
     timezone: str = "UTC"
     posts_per_page: int = 10
-    style_light: str = "friendly"
+    style_light: str = "xcode"
     style_dark: str = "monokai"
     topics: tuple[TopicDef, ...] = DEFAULT_TOPICS
     drafts: bool = False
