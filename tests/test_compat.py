@@ -719,3 +719,27 @@ def test_dollars_around_an_environment_after_prose_and_escaped_brackets(site):
     assert html.count('class="math-display"') == 2 and "$$" not in html
     assert "<p>Let us divide the final term.</p>" in html and 'id="the-next-part"' in html
     assert "The first token is ([CLS]), and <span" in html
+
+
+def test_an_html_comment_ends_where_it_closes_and_hides_what_it_holds(site):
+    """A one-line comment is a block that ends on its line (markdown-it's rule): the
+    figure under it was left raw; a comment over several paragraphs hides them all,
+    template syntax included, without warnings."""
+    site.write("content/fig2.png", _png(4, 3))
+    html, err = build_one(
+        site,
+        """\
+        <!-- - ![](old.png) -->
+        {{< figure src="fig2.png" caption="Source" >}}
+
+        <!--
+        {{< notice >}} old
+
+        {% include old.html %}
+        -->
+        After.
+        """,
+    )
+    assert "warning" not in err, err
+    assert '<figure class="figure"' in html and "Source</figcaption>" in html
+    assert "{{" not in html.split('<section class="cite"')[0].replace("<!--", "").split("-->")[-1]

@@ -351,15 +351,21 @@ def _dollars_around_environment(lines: list[str], i: int) -> int | None:
     return None
 
 
-def _html_block(line: str, blank: bool) -> bool:
-    """Whether markdown-it starts a block of raw HTML at ``line`` (one that ends at a
-    blank line: ``<script>`` and its kin are followed to their closing tag apart)."""
+def _html_block(line: str, blank: bool) -> re.Pattern[str] | None:
+    """Where a block of raw HTML that markdown-it starts at ``line`` ends: the pattern of
+    its last line (``-->`` for a comment, ``^$`` a blank line); None if none starts
+    there. (``<script>`` and its kin are followed to their closing tag apart.)"""
     text = line.lstrip(" ")
     if len(line) - len(text) > 3 or not text.startswith("<"):
-        return False
-    return any(
-        start.search(text) and (blank or interrupts) for start, _, interrupts in HTML_SEQUENCES
+        return None
+    return next(
+        (end for start, end, go in HTML_SEQUENCES if start.search(text) and (blank or go)), None
     )
+
+
+def _html_ends(end: re.Pattern[str], line: str) -> bool:
+    """Whether a block of raw HTML that ends at ``end`` ends on ``line``."""
+    return not line.strip() if end.pattern == "^$" else bool(end.search(line))
 
 
 def _replace_outside_code(
@@ -485,14 +491,16 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
-    html_block = math = literal = False
+    html_end: re.Pattern[str] | None = None
+    """Inside a block of raw HTML: the pattern of its last line."""
+    math = literal = False
     blank = True
     i = 0
     while i < len(lines):
         line = lines[i]
         if (
             fence is raw_html is None
-            and not (html_block or math or line[:1].isspace())
+            and not (html_end or math or line[:1].isspace())
             and not _SPECIAL.search(line)
         ):  # plain prose, most lines: nothing below would touch it
             blank = not line.strip()
@@ -512,8 +520,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         elif raw_html is not None:
             if f"</{raw_html}" in line.lower():
                 raw_html = None
-        elif html_block:
-            html_block = bool(line.strip())
+        elif html_end is not None:
+            html_end = None if _html_ends(html_end, line) else html_end
             lines[i] = _html_links(line)
         elif math:
             math = "$$" not in line
@@ -572,8 +580,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i] = f"{indent}<{name}{attrs}></{name}>"  # an anchor, and the paragraph on
         elif _LONE_VOID.fullmatch(line) and i + 1 < len(lines) and lines[i + 1].strip():
             lines[i] = line.rstrip() + "<!---->"  # two tags: the paragraph goes on
-        elif _html_block(line, blank):
-            html_block = True
+        elif (end := _html_block(line, blank)) is not None:
+            html_end = None if end.pattern != "^$" and end.search(line) else end
             lines[i] = _html_links(line)
         elif line.startswith(("    ", "\t")) and blank and (coded := _indented_block(lines, i)):
             i = coded[0]  # CodeHilite's marker: now a fenced block, skipped like one
