@@ -328,3 +328,18 @@ def test_what_mathjax_blogs_write_converts_where_latex2mathml_alone_failed():
     assert braket.error == "" and braket.html.count("&#x0007B;</mo>") == 1
     spaced = to_mathml(r"\begin{cases}1 & n=0,\\[0.5ex] 2r & n=1\end{cases}", True)
     assert spaced.error == "" and spaced.html.count("<mtr") == 2 and "ex" not in spaced.html
+
+
+def test_formulas_in_the_text_of_raw_html_are_math_as_mathjax_finds_them():
+    """A notebook's or a blog's HTML table with ``$Y$`` in a cell: MathJax renders it
+    wherever it is; code, comments and prices stay as written."""
+    rendered = render_body(
+        "<table>\n<tr><td>One-hot $Y$</td><td>\\(a &lt; b\\)</td><td>$$\\sum_i x_i$$</td></tr>\n"
+        "<tr><td>costs $5 and $10</td><td><code>$x$</code></td><td><!-- $q$ --></td></tr>\n"
+        "<tr><td>$\\nosuch$</td></tr>\n</table>\n"
+    )
+    html = rendered.html
+    assert html.count("<math") == 3 and '<math display="block">' in html
+    assert "costs $5 and $10" in html and "<code>$x$</code>" in html and "<!-- $q$ -->" in html
+    assert "<mo>&#x0003C;</mo>" in html, "entities are read back before the TeX is"
+    assert [d.line for d in rendered.diagnostics] == [1] and "$\\nosuch$" in html

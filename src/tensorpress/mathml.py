@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from html import escape
+from html import escape, unescape
 from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
@@ -607,12 +607,51 @@ def _html(
     return f'<{tag} class="math-display"{ident}>{body}{no}</{tag}>' + ("\n" if token.block else "")
 
 
+_HTML_SKIP = re.compile(
+    r"<!--.*?-->|<(pre|code|script|style|textarea|math|svg)\b.*?</\1\s*>|<[^>]*>", re.S | re.I
+)
+"""What of a raw HTML block is not its text: tags, comments, and elements whose text is
+code or markup of its own."""
+_HTML_MATH = re.compile(
+    r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?![\s$])((?:[^$\\\n]|\\.)+?)(?<!\s)\$(?![\d$])"
+    r"|\\\((.+?)\\\)|\\\[(.+?)\\\]",
+    re.S,
+)
+"""Formulas in the text of raw HTML (``<td>$x$</td>``): MathJax finds them anywhere."""
+
+
+def _html_math(
+    content: str, line: int, convert: Callable[[str, bool], Converted], warn: Warn
+) -> str:
+    """A raw HTML block with the formulas of its text as MathML (``_HTML_MATH``)."""
+
+    def formula(m: re.Match[str]) -> str:
+        tex = unescape(next(group for group in m.groups() if group is not None))
+        done = convert(tex, m.group(1) is not None or m.group(4) is not None)
+        if done.error:
+            warn(line, f"cannot convert math ({done.error}); the page shows its TeX source")
+            return m.group()
+        return done.html
+
+    out, last = [], 0
+    for tag in _HTML_SKIP.finditer(content):
+        out += [_HTML_MATH.sub(formula, content[last : tag.start()]), tag.group()]
+        last = tag.end()
+    return "".join([*out, _HTML_MATH.sub(formula, content[last:])])
+
+
 def _convert_all(state: StateCore, macros: Macros) -> None:
-    """Number, then convert, every formula of the post just parsed."""
+    """Number, then convert, every formula of the post just parsed (and those in the
+    text of its raw HTML blocks)."""
     env = state.env
     _prose_delimiters(state)
     found = list(_math_tokens(state.tokens, env.get("first", 1)))
-    if not found:
+    html = [
+        t
+        for t in state.tokens
+        if t.type == "html_block" and ("$" in t.content or "\\(" in t.content or "\\[" in t.content)
+    ]
+    if not found and not html:
         return
     diagnostics = env.setdefault("diagnostics", [])
     path = env.get("path", "")
@@ -634,6 +673,9 @@ def _convert_all(state: StateCore, macros: Macros) -> None:
         made.append((name, done.html, (done.error,)))
         return done
 
+    for token in html:
+        line = env.get("first", 1) + (token.map[0] if token.map else 0)
+        token.content = _html_math(token.content, line, convert, warn)
     targets = _number(found, warn)
     for token, line in found:
         token.meta["html"] = _html(token, line, targets, convert, warn)
