@@ -745,3 +745,28 @@ def test_an_html_comment_ends_where_it_closes_and_hides_what_it_holds(site):
     assert "warning" not in err, err
     assert '<figure class="figure"' in html and "Source</figcaption>" in html
     assert "{{" not in html.split('<section class="cite"')[0].replace("<!--", "").split("-->")[-1]
+
+
+def test_hugo_ref_shortcodes_link_to_the_post(site):
+    """``{{< ref "/posts/transformers/index" >}}`` (from content/), ``relref`` relative to
+    the post, a bundle named by its folder: links to the post, checked like any other."""
+    site.post(
+        "posts/transformers/index.md", "## Attention\n\nText.\n", title="T", date="2024-01-01"
+    )
+    site.post("posts/other.md", "Other.\n", title="O", date="2024-01-02")
+    site.post(
+        "posts/gpt/index.md",
+        'See [one]({{< ref "/posts/transformers/index" >}} "Transformers"), '
+        '[two]({{< relref "../other.md" >}}), [three]({{< ref "/posts/transformers" >}}) '
+        'and [gone]({{< ref "/posts/none" >}}).\n',
+        title="G",
+        date="2024-01-03",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    page = site.page("posts/gpt/index.html")
+    assert (
+        page.count('href="../../posts/transformers/"') == 2 and 'href="../../posts/other/"' in page
+    )
+    assert "{{" not in page.split('<section class="cite"')[0]
+    assert "link to '../none.md' points to no post" in run.err

@@ -32,6 +32,7 @@ Nothing else is evaluated: ``{{``, ``{%`` and ``{#`` are text to tensorpress. Co
 
 from __future__ import annotations
 
+import posixpath
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -75,6 +76,10 @@ _RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _BLOCK_IAL = re.compile(r" {0,3}\{:([^{}]*)\}\s*")
 """kramdown's attribute line (``{: .center}``, ``{:toc}``): styling for the old theme."""
 _TOC_ITEM = re.compile(r" {0,3}(?:[*+-]|1\.)\s+TOC\s*")
+_HUGO_REF = re.compile(
+    r"""\{\{[<%]\s*(?:rel)?ref\s+(?:"([^"]*)"|'([^']*)'|([^\s"'<>%{}]+))\s*[>%]\}\}"""
+)
+"""Hugo's link to another page, ``{{< ref "/posts/transformers/index" >}}``: its file."""
 _FOOTNOTE = re.compile(
     r"\{%-?\s*fn\s+(\w+)\s*-?%\}"
     r"|\{\{-?\s*(['\"])(.*?)\2\s*\|\s*fndetail:\s*(\w+)\s*-?\}\}"
@@ -116,7 +121,6 @@ _SHORTCODE_HINTS = {
     "video": 'write <video src="clip.mp4" controls></video> or paste an <iframe> instead',
     "gist": "paste the code into a fenced block instead",
     "notice": "write a blockquote or an HTML <aside> instead",
-    "ref": "link to the post's file instead, as [text](other-post.md)",
     "relref": "link to the post's file instead, as [text](other-post.md)",
 }
 
@@ -387,6 +391,17 @@ def _html_links(line: str) -> str:
     return _replace_outside_code(line, line, _JEKYLL_LINK, _jekyll_link)
 
 
+def _hugo_ref(m: re.Match[str], path: str) -> str:
+    """Hugo's ``ref``/``relref`` as a link to the post's file, relative to ``path`` (a
+    target from the root is from content/; one without a suffix is a ``.md``)."""
+    target, _, anchor = next(g for g in m.groups() if g is not None).partition("#")
+    if target.startswith("/"):
+        target = posixpath.relpath("content/" + target.strip("/"), posixpath.dirname(path))
+    if target and "." not in posixpath.basename(target):
+        target += ".md"
+    return target + (f"#{anchor}" if anchor else "")
+
+
 def _footnote(m: re.Match[str]) -> str:
     """A fastpages footnote tag (``_FOOTNOTE``) as Markdown's footnote syntax."""
     return f"[^{m.group(1)}]" if m.group(1) else f"[^{m.group(4)}]: {m.group(3)}"
@@ -413,6 +428,9 @@ def _prose_line(
         masked = _masked(line)
     if not literal and "url" in masked and _JEKYLL_LINK.search(masked):
         line = _replace_outside_code(line, masked, _JEKYLL_LINK, _jekyll_link)
+        masked = _masked(line)
+    if "ref" in masked and _HUGO_REF.search(masked):
+        line = _replace_outside_code(line, masked, _HUGO_REF, lambda m: _hugo_ref(m, path))
         masked = _masked(line)
     if "fn" in masked and _FOOTNOTE.search(masked):
         line = _replace_outside_code(line, masked, _FOOTNOTE, _footnote)

@@ -415,7 +415,11 @@ class _Links:
         resolved = posixpath.normpath(posixpath.join(self.base, target))
         if resolved.endswith(POST_SUFFIXES):
             stem = resolved.rsplit(".", 1)[0]  # x.md finds x.markdown: Jekyll names no suffix
-            tried = (resolved, *(stem + suffix for suffix in POST_SUFFIXES))
+            tried = (  # and x/index.md, a bundle: Hugo's ref names its folder
+                resolved,
+                *(stem + suffix for suffix in POST_SUFFIXES),
+                *(f"{stem}/index{suffix}" for suffix in POST_SUFFIXES),
+            )
             linked = next((self.by_source[f] for f in tried if f in self.by_source), None)
             if linked is None:
                 self._warn(
