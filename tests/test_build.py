@@ -446,3 +446,17 @@ def test_an_image_from_the_site_root_that_the_site_lacks_is_a_warning(site):
     warned = "content/a.md:8: warning: image '/assets/gone.png' is not in the site: "
     assert warned + "put the file at static/assets/gone.png" in run.err, run.err
     assert "here.png" not in run.err and "/about/" not in run.err
+
+
+def test_a_hugo_bundle_image_given_from_the_old_root_points_to_the_posts_own_file(site):
+    site.post(
+        "2023-03-26_flash/index.md",
+        "![Res](/post/2023-03-26_flash/images/res.png)\n",
+        title="Flash",
+        date="2024-01-01",
+    )
+    site.write("content/2023-03-26_flash/images/res.png", b"\x89PNG\r\n\x1a\n")
+    run = site.build()
+    where = "content/2023-03-26_flash/index.md:6: warning: image "
+    hint = "'/post/2023-03-26_flash/images/res.png' is not in the site, but the post's own"
+    assert f"{where}{hint} images/res.png is: write that" in run.err, run.err

@@ -512,12 +512,22 @@ def _rooted_images(
             if prefix and rel.startswith(prefix + "/"):
                 rel = rel[len(prefix) + 1 :]
             if rel not in have:
-                message = (
-                    f"image {target!r} is not in the site: put the file at static/{rel}, "
-                    "or give its path relative to the post"
-                )
-                out.append(warning(post.source, line, message))
+                out.append(warning(post.source, line, _rooted_hint(post, target, rel)))
     return out
+
+
+def _rooted_hint(post: Post, target: str, rel: str) -> str:
+    """What to do about a missing image given from the root: a Hugo bundle's post gives
+    its own files as ``/post/<bundle>/images/a.png``, which here is ``images/a.png``."""
+    base, _, name = post.source.rpartition("/")
+    folder = base.rsplit("/", 1)[-1]
+    own = rel.split(f"{folder}/", 1)[1] if name.startswith("index.") and f"{folder}/" in rel else ""
+    if own and f"{base}/{own}" in post.assets:
+        return f"image {target!r} is not in the site, but the post's own {own} is: write that"
+    return (
+        f"image {target!r} is not in the site: put the file at static/{rel}, "
+        "or give its path relative to the post"
+    )
 
 
 def assemble_site(
