@@ -131,3 +131,24 @@ def test_kramdown_attributes_on_images_and_links_are_applied(site):
     assert '<a href="https://example.org/d.zip" class="ext" target="_blank">the data</a>' in page
     assert '<a href="https://example.org" id="lnk">x</a>' in page
     assert "{:" not in page
+
+
+def test_a_caption_is_read_as_markdown_and_its_alt_text_is_plain(site):
+    """Hugo renders a figure's caption as Markdown: bold and links in it were shown as
+    ``**`` and ``](``; raw HTML in a title stays text, and so does TeX."""
+    site.write("content/a.png", _png(4, 3))
+    site.post(
+        "cap.md",
+        '{{< figure src="a.png" caption="**Left** - from [the paper](https://e.org/p)" >}}\n\n'
+        '![Math](a.png "Loss $x^2$ and <b> kept")\n',
+        title="Cap",
+        date="2024-01-05",
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    page = site.page("posts/cap/index.html")
+    assert (
+        '<strong>Left</strong> - from <a href="https://e.org/p">the paper</a></figcaption>' in page
+    )
+    assert 'alt="Left - from the paper"' in page
+    assert "Loss $x^2$ and &lt;b&gt; kept</figcaption>" in page

@@ -217,7 +217,8 @@ def _figure(line: str) -> tuple[str, str | None] | None:
     if liquid and not re.match(r"[a-z][\w+.-]*:|/", src):
         src = f"/{src}"
     caption = (params.get("caption") or params.get("title") or "").strip()
-    image = m.group(1) + directives.image_line(params.get("alt") or caption, src, caption)
+    alt = params.get("alt") or directives.plain(caption)
+    image = m.group(1) + directives.image_line(alt, src, caption)
     link = params.get("link")
     origin = "al-folio" if liquid else "Hugo"
     note = f"{origin} figure read as an image; its link to {link} is not kept" if link else None

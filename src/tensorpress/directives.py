@@ -187,8 +187,16 @@ def _myst_figure(
     """MyST's figure (``{figure} src``, options, then the caption) -> our figure on line
     ``i``, the lines to ``end`` blank."""
     caption = " ".join(ln.strip() for ln in lines[k:end] if ln.strip())
-    lines[i] = image_line(options.get("alt") or caption, src, caption)
+    lines[i] = image_line(options.get("alt") or plain(caption), src, caption)
     lines[i + 1 : end + 1] = [""] * (end - i)
+
+
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+def plain(caption: str) -> str:
+    """A caption as alt text: its links' words, without Markdown's bold or code marks."""
+    return _MARKDOWN_LINK.sub(r"\1", caption).replace("**", "").replace("__", "").replace("`", "")
 
 
 def image_line(alt: str, src: str, caption: str) -> str:

@@ -121,7 +121,16 @@ def _figures(state: StateCore) -> None:
         opening.type, opening.tag = "figure_open", "figure"
         opening.attrs = {"class": "figure", "id": ident or f"figure-{number}"}
         closing.type, closing.tag = "figure_close", "figure"
-        closing.meta = {"number": number, "caption": str(title)}
+        closing.meta = {"number": number, "caption": str(title), "html": _caption(state, title)}
+
+
+def _caption(state: StateCore, text: str) -> str:
+    """A caption's HTML: its emphasis, code and links as Markdown makes them (Hugo renders
+    a figure's caption so); one with math in it stays text, its TeX as written. Raw HTML
+    is text too: a tag left open in a title would swallow the page after it."""
+    if "$" in text or "\\(" in text:
+        return escapeHtml(text)
+    return state.md.renderInline(text.replace("<", "&lt;"), {}).strip()
 
 
 _OWN_NUMBER = re.compile(r"(fig(ure)?\.?|abb\.|table)\s*\d+[a-z]?\s*[.:)\-\u2013\u2014]", re.I)
@@ -133,7 +142,7 @@ def _figure_close(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any
 ) -> str:
     meta = tokens[idx].meta
-    caption = escapeHtml(meta["caption"])
+    caption = meta.get("html") or escapeHtml(meta["caption"])
     if _OWN_NUMBER.match(meta["caption"]):
         return f"<figcaption>{caption}</figcaption>\n</figure>\n"
     return (
