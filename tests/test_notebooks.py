@@ -519,6 +519,20 @@ def test_markdown_cell_attachments_become_files(site):
     assert (site.out / "posts/attach/attachment-2-my-20diagram.png").read_bytes() == PNG
 
 
+def test_data_uri_images_in_markdown_cells_become_files(site):
+    """An image pasted into a markdown cell as a ``data:`` URI is a file beside the
+    page, like an output image, not base64 in the page; a broken one stays as written."""
+    cell = new_markdown_cell(
+        f"![plot](data:image/png;base64,{b64(PNG)}) and ![bad](data:image/png;base64,@@@)"
+    )
+    write_nb(site, "inline.ipynb", [new_raw_cell(FRONT), cell])
+    run = site.build()
+    assert run.code == 0, run.err
+    html = body(site, "inline")
+    assert 'src="image-2-1.png"' in html and b64(PNG) not in html
+    assert (site.out / "posts/inline/image-2-1.png").read_bytes() == PNG
+
+
 def test_serve_treats_notebooks_as_content_and_skips_checkpoints(tmp_path):
     kinds = classify(["content/a.ipynb", "content/.ipynb_checkpoints/a-checkpoint.ipynb"], tmp_path)
     assert kinds.content == ("content/a.ipynb",)

@@ -82,8 +82,9 @@ def _shows(cell: Cell, part: str) -> bool:
 
 
 def images(cells: Iterable[Cell]) -> tuple[tuple[str, bytes], ...]:
-    """Every image the page of these cells shows, as (file name, bytes): output images and
-    markdown-cell attachments. Cheap next to rendering, so cached bodies need not keep them."""
+    """Every image the page of these cells shows, as (file name, bytes): output images,
+    markdown-cell attachments and ``data:`` images. Cheap next to rendering, so cached
+    bodies need not keep them."""
     files = []
     for cell in cells:
         if "remove-cell" in cell.tags:
@@ -92,6 +93,7 @@ def images(cells: Iterable[Cell]) -> tuple[tuple[str, bytes], ...]:
             found = _attachment(cell, str(name), bundle)
             if found:
                 files.append(found)
+        files.extend((name, data) for _, name, data in _inline_images(cell))
         if not _shows(cell, "output"):
             continue
         for index, out in enumerate(cell.outputs, 1):
@@ -351,14 +353,39 @@ def close_fences(text: str) -> str:
     return text if not open_fence else text.rstrip("\n") + "\n" + open_fence + "\n"
 
 
+_DATA_URI = re.compile(r"data:(image/(?:png|jpeg|gif|svg\+xml));base64,([A-Za-z0-9+/=]+)")
+
+
+def _inline_images(cell: Cell) -> list[tuple[re.Match[str], str, bytes]]:
+    """A markdown cell's images written into it as ``data:`` URIs: (where, file name,
+    bytes). They become files beside the page like output images (one made a page of
+    a notebook weigh 360 KB)."""
+    if cell.kind == "code" or "data:image/" not in cell.source:
+        return []
+    found = []
+    for k, m in enumerate(_DATA_URI.finditer(cell.source), 1):
+        try:
+            data = base64.b64decode(m.group(2), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        found.append((m, f"image-{cell.number}-{k}.{IMAGES[m.group(1)]}", data))
+    return found
+
+
 def _with_attachments(cell: Cell) -> str:
+    """A markdown cell's text with its attachments and ``data:`` images as file names."""
+    source, last, parts = cell.source, 0, []
+    for m, name, _ in _inline_images(cell):
+        parts += [source[last : m.start()], name]
+        last = m.end()
+    source = "".join(parts) + source[last:]
     if not cell.attachments:
-        return cell.source
+        return source
     names = {str(n): _attachment_name(cell, str(n)) for n in cell.attachments}
     return re.sub(
         r"attachment:([^\s)\"'>]+)",
         lambda m: names.get(m.group(1), m.group(0)),
-        cell.source,
+        source,
     )
 
 
