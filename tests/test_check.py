@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 
-from tensorpress.check import Finding, dedupe, split_hint, stray_code
 from tensorpress.cli import main
+from tensorpress.codecheck import stray_code
+from tensorpress.findings import Finding, dedupe, split_hint
 
 from .conftest import REPO, Run
 

@@ -122,8 +122,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     import json
 
-    from tensorpress.check import check_site, dedupe, from_diagnostic
+    from tensorpress.check import check_site
     from tensorpress.config import load_config
+    from tensorpress.findings import dedupe, from_diagnostic
     from tensorpress.fix import apply_fixes, plan_fixes
 
     if args.pyflakes:

@@ -19,13 +19,16 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from tensorpress.check import BACKUP_DIR, FENCE, MARKDOWN, Finding
+from tensorpress.check import BACKUP_DIR
+from tensorpress.codecheck import FENCE
 from tensorpress.config import SiteConfig
 from tensorpress.content import compute_body, date_prefix, load_post, parser_options, post_name
 from tensorpress.drafts import end_marker_line, prepare, prompt_line, strip_end_marker
+from tensorpress.findings import Finding
 from tensorpress.frontmatter import decode, load_front, quote, split, validate
 from tensorpress.highlight import guess_language
 from tensorpress.models import Post, Source
+from tensorpress.output import MARKDOWN
 
 
 @dataclass(frozen=True, slots=True)

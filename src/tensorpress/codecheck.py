@@ -1,0 +1,269 @@
+"""The linter's analyses of code: code an author left outside any fence (read in the
+text as written, before repair), and Python blocks that do not parse or, with pyflakes,
+use names no block of the post defines."""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tensorpress.findings import Finding
+from tensorpress.highlight import guess_language
+
+PYTHON = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3", "sage"})
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    lang: str
+    """The fence's language, or the guessed one when it has none."""
+    code: str
+    line: int
+    """File line of the opening fence; the code starts on the next line."""
+
+
+# -- code the author left outside fences (the text as written, before repair) --------------
+
+FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+_CODE_LINE = re.compile(
+    r"""^(?:
+        (?:import\s+[\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*
+          | from\s+[\w.]+\s+import\s+[\w*(][\w\s,()*]*)\s*;?
+      | (?:async\s+)?def\s+\w+\s*\(.*\)\s*(?:->.*)?:
+      | class\s+\w+\s*(?:\(.*\))?\s*:
+      | @[A-Za-z_][\w.]*(?:\(.*\))?
+      | for\s+[\w, ()]+\s+in\s+\S.*:
+      | (?:if|elif|while)\s+.*(?:==|!=|<=|>=|\bnot\b|\bis\b|\(|\[).*:
+      | with\s+.+\s+as\s+\w+\s*:
+      | (?:return|raise|yield)\b.*
+      | [A-Za-z_][\w.]*(?:\[[^\]]*\])?(?:\s*,\s*[A-Za-z_][\w.]*)*\s*
+        (?:[-+*/%@&|^]|//|\*\*)?=\s*[^=\s].*
+      | [A-Za-z_][\w.]*\(.*\)\s*;?
+      | >>>\s.*
+    )\s*$""",
+    re.X,
+)
+_WORDS = re.compile(r"[A-Za-z]+")
+
+
+def _looks_like_code(line: str) -> bool:
+    s = line.strip()
+    if not _CODE_LINE.match(s):
+        return False
+    words = _WORDS.findall(s)
+    # A sentence that happens to match (``Note: x = y is ...``) has many plain words.
+    return not (len(words) >= 10 and s.endswith(".") and "(" not in s)
+
+
+def _outside_lines(lines: Sequence[str]) -> tuple[list[bool], list[tuple[int, int | None]]]:
+    """Which lines are outside code as CommonMark reads them, and every fence (open, close)."""
+    outside = [True] * len(lines)
+    fences: list[tuple[int, int | None]] = []
+    i, blank = 0, True
+    while i < len(lines):
+        line = lines[i]
+        m = FENCE.match(line)
+        if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+            marker = m.group(2)
+            close = next(
+                (
+                    j
+                    for j in range(i + 1, len(lines))
+                    if (c := FENCE.match(lines[j]))
+                    and c.group(2)[0] == marker[0]
+                    and len(c.group(2)) >= len(marker)
+                    and not c.group(3).strip()
+                ),
+                None,
+            )
+            end = len(lines) - 1 if close is None else close
+            for k in range(i, end + 1):
+                outside[k] = False
+            fences.append((i, close))
+            i, blank = end + 1, True
+            continue
+        if blank and (line.startswith("\t") or line.startswith("    ")):
+            outside[i] = False  # indented code
+            i += 1
+            continue
+        math = re.match(r"^ {0,3}(\\\[|\\begin\{)", line)
+        if math:
+            end_mark = "\\]" if math.group(1) == "\\[" else "\\end{"
+            j = i
+            while j < len(lines):
+                outside[j] = False
+                rest = lines[j][len(math.group(0)) :] if j == i else lines[j]
+                j += 1
+                if end_mark in rest:
+                    break
+            i, blank = j, False
+            continue
+        if re.match(r"^ {0,3}(<[A-Za-z/!?]|\$\$)", line):
+            j = i
+            while j < len(lines) and lines[j].strip():
+                outside[j] = False
+                j += 1
+            i, blank = j, False
+            continue
+        blank = not line.strip()
+        i += 1
+    return outside, fences
+
+
+def stray_code(path: str, body: str, first_line: int) -> list[Finding]:
+    """Runs of code-looking lines outside any fence, as the author wrote the file: what a
+    fence that closed too early (or never opened) leaves in the prose."""
+    lines = body.split("\n")
+    outside, fences = _outside_lines(lines)
+    kinds = []
+    for i, line in enumerate(lines):
+        if not outside[i]:
+            kinds.append("x")
+        elif not line.strip():
+            kinds.append("blank")
+        elif len(line) - len(line.lstrip(" ")) < 4 and _looks_like_code(line):
+            kinds.append("code")
+        elif line.lstrip().startswith("#") and len(line) - len(line.lstrip()) < 4:
+            kinds.append("comment")
+        elif line.startswith(("    ", "\t")):
+            kinds.append("indented")
+        else:
+            kinds.append("x")
+    # Comments and indented lines are code only next to code (a heading alone is a heading).
+    for _ in range(2):
+        for i, kind in enumerate(kinds):
+            near = {kinds[j] for j in (i - 1, i + 1) if 0 <= j < len(kinds)}
+            after_code = i > 0 and kinds[i - 1] == "code"
+            if (kind == "comment" and "code" in near) or (kind == "indented" and after_code):
+                kinds[i] = "code"
+    closes = {close: opened for opened, close in fences if close is not None}
+    out = []
+    i = 0
+    while i < len(lines):
+        if kinds[i] != "code":
+            i += 1
+            continue
+        start = end = i
+        strong = 0
+        j = i
+        while j < len(lines) and kinds[j] in ("code", "blank"):
+            if kinds[j] == "code":
+                end = j
+                strong += _looks_like_code(lines[j])
+            j += 1
+        i = end + 1
+        if strong < 2:
+            continue
+        lang = guess_language("\n".join(lines[start : end + 1]))
+        lang = "Python" if lang == "python" else lang
+        before = start - 1
+        while before >= 0 and not lines[before].strip():
+            before -= 1
+        span = f"lines {first_line + start}-{first_line + end} look like {lang} code"
+        if before in closes:
+            opened = closes[before]
+            marker = lines[before].strip()
+            message = (
+                f"{span} outside any code block as written: the {marker} at line "
+                f"{first_line + before} closes the block opened at line {first_line + opened} "
+                "instead of opening one for them"
+            )
+            hint = (
+                f"end the block opened at line {first_line + opened} where its code ends, "
+                f"so that line {first_line + before} opens this one"
+            )
+        else:
+            message = f"{span} outside any code block; Markdown shows them as prose"
+            hint = "put them between a ```python line and a ``` line"
+        out.append(
+            Finding(path, first_line + start, "warning", message, hint, "stray-code", str(start))
+        )
+    return out
+
+
+# -- Python blocks ------------------------------------------------------------------------
+
+
+def _runnable(code: str) -> str:
+    """The block as Python: dedented, notebook magics (``%time``, ``!pip``) made ``pass``."""
+    lines = textwrap.dedent(code).split("\n")
+    return "\n".join(
+        ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip()[:1] in ("%", "!") else ln
+        for ln in lines
+    )
+
+
+def python_problems(path: str, blocks: Sequence[Block], pyflakes: bool) -> list[Finding]:
+    """Blocks that do not parse; with ``pyflakes``, names used but never defined in the
+    post's Python blocks taken together, in order (posts build up their code)."""
+    out = []
+    sources: list[tuple[Block, str]] = []
+    for block in blocks:
+        if block.lang not in PYTHON:
+            continue
+        code = _runnable(block.code)
+        try:
+            ast.parse(code)
+        except SyntaxError as exc:
+            n = exc.lineno or 1
+            out.append(
+                Finding(
+                    path,
+                    block.line + n,
+                    "warning",
+                    f"Python does not parse: {exc.msg} (line {n} of the block that opens at "
+                    f"line {block.line})",
+                    "fix the code, or give the fence another language (```text) if it is "
+                    "not meant to run",
+                    "python-syntax",
+                    str(block.line + n),
+                )
+            )
+            continue
+        except (ValueError, RecursionError, MemoryError) as exc:
+            out.append(
+                Finding(path, block.line, "warning", f"Python block cannot be checked: {exc}")
+            )
+            continue
+        sources.append((block, code))
+    if pyflakes and sources:
+        out.extend(_undefined_names(path, sources))
+    return out
+
+
+def _undefined_names(path: str, sources: Sequence[tuple[Block, str]]) -> list[Finding]:
+    from pyflakes import checker, messages
+
+    where: list[int] = []
+    parts = []
+    for block, code in sources:
+        n = code.count("\n") + 1
+        where.extend(block.line + k for k in range(1, n + 1))
+        parts.append(code)
+    tree = ast.parse("\n".join(parts))
+    found = checker.Checker(tree, filename=path, builtins={"display", "get_ipython"})
+    uses: dict[str, list[int]] = defaultdict(list)
+    for msg in sorted(found.messages, key=lambda m: m.lineno):
+        if isinstance(msg, messages.UndefinedName | messages.UndefinedLocal):
+            uses[msg.message_args[0]].append(where[min(msg.lineno, len(where)) - 1])
+    out = []
+    for name, lines in uses.items():
+        more = sorted(set(lines[1:]) - {lines[0]})
+        also = f" (also on line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))})"
+        out.append(
+            Finding(
+                path,
+                lines[0],
+                "warning",
+                f"name '{name}' is used but never defined or imported in this post's Python "
+                f"blocks{also if more else ''}",
+                f"import or define '{name}' in an earlier block",
+                "undefined-name",
+                name,
+            )
+        )
+    return out
