@@ -445,6 +445,12 @@ RUNAWAY_LINES = {
     "a heading of spaces": "# a" + " " * 20_000 + "b",
     "a footnote of spaces": "x[^1]\n\n[^1]: a" + " " * 20_000 + "b",
     "a bare fence of blank lines": "```\n" + " \n" * 20_000 + "```",
+    # And of math in raw HTML: every unclosed opener scanned the block to its end.
+    "unclosed inline math in HTML": "<div>\n" + "\\( " * 20_000 + "$\n</div>",
+    "unclosed display math in HTML": "<div>\n" + "\\[ " * 20_000 + "$\n</div>",
+    "unclosed code elements in HTML": "<div>\n" + "<pre>" * 20_000 + "$x$\n</div>",
+    "unclosed comments in HTML": "<div>\n" + "<!-- " * 20_000 + "$x$\n</div>",
+    "kramdown-style HTML lines": "<div>\n" + "</div>\n**x**\n" * 5_000,
 }
 
 
@@ -490,6 +496,8 @@ FRAGMENTS = [
     "```{python}\n", "#| echo: false\n", '=== "Tab"\n', "{#id .c}", "{: #id}", "{width=50%}",
     "{{< figure src=a.png caption=x >}}", "{% include figure.liquid path=a.png %}",
     "{% raw %}", "{% endraw %}", "\\\\(", "\\\\)", "\\\\[\n", "Title: x\n", "    :::python\n",
+    "{: .c}\n", "{{ site.baseurl }}", "{% post_url a %}", "<a name='x' />\n", "<br/>\n",
+    "{{< ref \"/a\" >}}", "<td>$x$</td>", "<!--", "-->", "#hide\n", "$ x $",
     "```mermaid\n", "```math\n", "{eq}`a`", "<!-- more -->", "aliases: [/x/]\n",
 ]  # fmt: skip
 markdown = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=50).map(

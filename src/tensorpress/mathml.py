@@ -607,17 +607,35 @@ def _html(
     return f'<{tag} class="math-display"{ident}>{body}{no}</{tag}>' + ("\n" if token.block else "")
 
 
-_HTML_SKIP = re.compile(
-    r"<!--.*?-->|<(pre|code|script|style|textarea|math|svg)\b.*?</\1\s*>|<[^>]*>", re.S | re.I
-)
-"""What of a raw HTML block is not its text: tags, comments, and elements whose text is
-code or markup of its own."""
+_HTML_TAG = re.compile(r"<!--|<(/?)([A-Za-z][\w-]*)\b[^<>]*>")
+_HTML_SKIPPED = frozenset({"pre", "code", "script", "style", "textarea", "math", "svg"})
+"""Elements whose text is code or markup of its own: no formula is looked for in them."""
 _HTML_MATH = re.compile(
-    r"\$\$(.+?)\$\$|(?<![\\$\w])\$(?![\s$])((?:[^$\\\n]|\\.)+?)(?<!\s)\$(?![\d$])"
-    r"|\\\((.+?)\\\)|\\\[(.+?)\\\]",
+    r"\$\$((?:(?!\$\$).)+?)\$\$|(?<![\\$\w])\$(?![\s$])((?:[^$\\\n]|\\.)+?)(?<!\s)\$(?![\d$])"
+    r"|\\\(((?:(?!\\\().)+?)\\\)|\\\[((?:(?!\\\[).)+?)\\\]",
     re.S,
 )
-"""Formulas in the text of raw HTML (``<td>$x$</td>``): MathJax finds them anywhere."""
+"""Formulas in the text of raw HTML (``<td>$x$</td>``): MathJax finds them anywhere. No
+formula runs past the next opener of its kind, so text of unclosed openers is scanned in
+linear time."""
+
+
+def _html_text(content: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of text in raw HTML: outside tags, comments and the
+    elements of ``_HTML_SKIPPED``. One pass: an unclosed comment or element ends the
+    text, it is not looked for again from every later tag."""
+    pos, lower = 0, ""
+    while (tag := _HTML_TAG.search(content, pos)) is not None:
+        yield pos, tag.start()
+        pos = tag.end()
+        if tag.group() == "<!--":
+            close = content.find("-->", pos)
+            pos = len(content) if close < 0 else close + 3
+        elif not tag.group(1) and tag.group(2).lower() in _HTML_SKIPPED:
+            lower = lower or content.lower()
+            close = lower.find(f"</{tag.group(2).lower()}", pos)
+            pos = len(content) if close < 0 else close
+    yield pos, len(content)
 
 
 def _html_math(
@@ -634,10 +652,10 @@ def _html_math(
         return done.html
 
     out, last = [], 0
-    for tag in _HTML_SKIP.finditer(content):
-        out += [_HTML_MATH.sub(formula, content[last : tag.start()]), tag.group()]
-        last = tag.end()
-    return "".join([*out, _HTML_MATH.sub(formula, content[last:])])
+    for start, end in _html_text(content):
+        out += [content[last:start], _HTML_MATH.sub(formula, content[start:end])]
+        last = end
+    return "".join(out)
 
 
 def _convert_all(state: StateCore, macros: Macros) -> None:
