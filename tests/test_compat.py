@@ -696,6 +696,23 @@ def test_markdown_right_after_a_closing_html_tag_is_markdown(site):
     assert "moved.md:9: warning: cannot convert math" in err, err
 
 
+def test_the_migration_reads_the_lines_after_a_closed_html_element_as_prose(site):
+    """Where the parser ends an HTML block (``element_end``), the migration does too: a
+    footnote tag on the caption line after ``</div>`` is a footnote, not raw text."""
+    html, err = build_one(
+        site,
+        """\
+        <div class="text-center">
+        </div>
+        **Figure 5**. A claim.{% fn 1 %}
+
+        {{ 'The source.' | fndetail: 1 }}
+        """,
+    )
+    assert "warning" not in err, err
+    assert 'class="footnote-ref"' in html and "{%" not in html.split('<section class="cite"')[0]
+
+
 def test_dollars_around_an_environment_after_prose_and_escaped_brackets(site):
     """``$$`` on the line after prose with ``\\begin{align*}`` inside paired with the
     wrong dollars (markdown-it's amsmath rule took the environment out of the paragraph):

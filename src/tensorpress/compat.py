@@ -44,6 +44,7 @@ from mdit_py_plugins.amsmath import RE_OPEN
 from tensorpress import directives
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.directives import FENCE
+from tensorpress.markdown import element_end
 
 _SPECIAL = re.compile(r"[{$\\`~<]|:::|===")
 """What any conversion below starts from; a line without it (and not indented) is prose."""
@@ -121,7 +122,6 @@ _SHORTCODE_HINTS = {
     "video": 'write <video src="clip.mp4" controls></video> or paste an <iframe> instead',
     "gist": "paste the code into a fenced block instead",
     "notice": "write a blockquote or an HTML <aside> instead",
-    "relref": "link to the post's file instead, as [text](other-post.md)",
 }
 
 
@@ -368,9 +368,16 @@ def _html_block(line: str, blank: bool) -> re.Pattern[str] | None:
     )
 
 
-def _html_ends(end: re.Pattern[str], line: str) -> bool:
-    """Whether a block of raw HTML that ends at ``end`` ends on ``line``."""
-    return not line.strip() if end.pattern == "^$" else bool(end.search(line))
+def _html_last(lines: list[str], i: int, end: re.Pattern[str]) -> int:
+    """The last line of the block of raw HTML that starts at ``i`` and ends at ``end``
+    (``_html_block``): the line holding ``-->`` for a comment; else the line before a
+    blank one, or the line where its element closes when Markdown follows (the parser's
+    ``element_end``), so both read the same lines as HTML."""
+    if end.pattern != "^$":
+        return next((k for k in range(i, len(lines)) if end.search(lines[k])), len(lines) - 1)
+    blank = next((k for k in range(i + 1, len(lines)) if not lines[k].strip()), len(lines))
+    closed = element_end("\n".join(lines[i:blank]))
+    return blank - 1 if closed is None else i + closed
 
 
 def _replace_outside_code(
@@ -424,21 +431,18 @@ def _prose_line(
     if "}`" in line:
         line = directives.roles(line, masked)
         masked = _masked(line)
-    if "raw" in masked and _RAW_TAG.search(masked):  # Jekyll's {% raw %}: produce nothing
-        line = _replace_outside_code(line, masked, _RAW_TAG, "")
-        masked = _masked(line)
-    if not literal and "url" in masked and _JEKYLL_LINK.search(masked):
-        line = _replace_outside_code(line, masked, _JEKYLL_LINK, _jekyll_link)
-        masked = _masked(line)
-    if "ref" in masked and _HUGO_REF.search(masked):
-        line = _replace_outside_code(line, masked, _HUGO_REF, lambda m: _hugo_ref(m, path))
-        masked = _masked(line)
-    if "fn" in masked and _FOOTNOTE.search(masked):
-        line = _replace_outside_code(line, masked, _FOOTNOTE, _footnote)
-        masked = _masked(line)
-    if "{:" in masked:
-        line = _replace_outside_code(line, masked, _SPAN_IAL, "")
-        masked = _masked(line)
+    rewrites: list[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
+        ("raw", _RAW_TAG, ""),  # Jekyll's {% raw %}: produces nothing
+        ("ref", _HUGO_REF, lambda m: _hugo_ref(m, path)),
+        ("fn", _FOOTNOTE, _footnote),
+        ("{:", _SPAN_IAL, ""),
+    ]
+    if not literal:  # inside {% raw %}, Jekyll's links are the text
+        rewrites.insert(1, ("url", _JEKYLL_LINK, _jekyll_link))
+    for trigger, pattern, replacement in rewrites:
+        if trigger in masked and pattern.search(masked):
+            line = _replace_outside_code(line, masked, pattern, replacement)
+            masked = _masked(line)
     for m in _LIQUID_TAG.finditer(masked):
         name = m.group(1).lower()
         if name.startswith("end") or name in ("else", "elsif", "when", "highlight"):
@@ -510,8 +514,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
-    html_end: re.Pattern[str] | None = None
-    """Inside a block of raw HTML: the pattern of its last line."""
+    html_last = -1  # the last line of the block of raw HTML the loop is in, if any
     math = literal = False
     blank = True
     i = 0
@@ -519,7 +522,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         line = lines[i]
         if (
             fence is raw_html is None
-            and not (html_end or math or line[:1].isspace())
+            and not (i <= html_last or math or line[:1].isspace())
             and not _SPECIAL.search(line)
         ):  # plain prose, most lines: nothing below would touch it
             blank = not line.strip()
@@ -539,8 +542,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         elif raw_html is not None:
             if f"</{raw_html}" in line.lower():
                 raw_html = None
-        elif html_end is not None:
-            html_end = None if _html_ends(html_end, line) else html_end
+        elif i <= html_last:
             lines[i] = _html_links(line)
         elif math:
             math = "$$" not in line
@@ -600,7 +602,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         elif _LONE_VOID.fullmatch(line) and i + 1 < len(lines) and lines[i + 1].strip():
             lines[i] = line.rstrip() + "<!---->"  # two tags: the paragraph goes on
         elif (end := _html_block(line, blank)) is not None:
-            html_end = None if end.pattern != "^$" and end.search(line) else end
+            html_last = _html_last(lines, i, end)
             lines[i] = _html_links(line)
         elif line.startswith(("    ", "\t")) and blank and (coded := _indented_block(lines, i)):
             i = coded[0]  # CodeHilite's marker: now a fenced block, skipped like one

@@ -88,7 +88,7 @@ def _heading_attrs(state: StateCore) -> None:
 _BLOCK_TAG = re.compile(r"<(" + "|".join(block_names) + r")(?=[\s/>]|$)", re.I)
 
 
-def _element_end(content: str) -> int | None:
+def element_end(content: str) -> int | None:
     """The line of an HTML block on which the element it opens with closes, when Markdown
     follows on the next line (``</div>`` then ``**Figure 5**. ...``): kramdown, where
     such posts were written, ends the block there; CommonMark only at a blank line."""
@@ -109,7 +109,7 @@ def _element_end(content: str) -> int | None:
 
 def _html_ends(state: StateCore) -> None:
     """Top-level HTML blocks end where their element does, when Markdown follows
-    (``_element_end``): the rest of the block is parsed as the Markdown it is."""
+    (``element_end``): the rest of the block is parsed as the Markdown it is."""
     tokens: list[Token] = []
     pending = list(reversed(state.tokens))
     while pending:
@@ -117,7 +117,7 @@ def _html_ends(state: StateCore) -> None:
         tokens.append(token)
         end = None
         if token.type == "html_block" and token.level == 0 and token.map:
-            end = _element_end(token.content)
+            end = element_end(token.content)
         if end is None:
             continue
         lines = token.content.split("\n")
