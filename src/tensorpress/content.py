@@ -487,6 +487,12 @@ def _rewrite_links(
     return replace(post, content=content, summary=summary, digest=digest), links.diags
 
 
+def bundle_path(post: Post, rel: str) -> str:
+    """Where a file beside a bundle post (``rel``, from the site folder) is in the site:
+    beside the post's page, where the post's relative links find it."""
+    return post.url + rel[len(post.source.rsplit("/", 1)[0]) + 1 :]
+
+
 def _rooted_images(
     posts: Iterable[Post], config: SiteConfig, copied: Iterable[str]
 ) -> list[Diagnostic]:
@@ -496,16 +502,15 @@ def _rooted_images(
     posts = list(posts)
     have = set(copied)
     for post in posts:
-        base = post.source.rsplit("/", 1)[0] + "/"
-        have.update(post.url + rel[len(base) :] for rel in post.assets)
+        have.update(bundle_path(post, rel) for rel in post.assets)
         have.update(post.url + name for name, _ in post.files)
     prefix = urlsplit(config.base_url).path.strip("/")
     out = []
     for post in posts:
         for target, line in post.links:
-            path = target.split("#")[0].split("?")[0]
-            if not path.startswith("/") or path.startswith("//"):
+            if not target.startswith("/") or target.startswith("//"):
                 continue
+            path = target.split("#")[0].split("?")[0]
             if not path.lower().endswith(IMAGE_SUFFIXES):
                 continue
             rel = unquote(path).strip("/")

@@ -161,8 +161,8 @@ def chunk_options(lines: list[str], i: int, fence: re.Match[str]) -> bool:
     options, count = cell_options(lines[i + 1 :])
     if not count:
         return False
-    end = closing(lines, i, fence.group(2)[0], len(fence.group(2)))
-    if hidden(options) and end is not None:
+    end = closing(lines, i, fence.group(2)[0], len(fence.group(2))) if hidden(options) else None
+    if end is not None:
         lines[i : end + 1] = [""] * (end + 1 - i)
         return True
     k = i + 1 + count

@@ -21,7 +21,7 @@ from tensorpress.diagnostics import warning
 from tensorpress.fences import Fence
 from tensorpress.figures import add_sidenotes, attr_list, figures_plugin
 from tensorpress.fragments import Taken
-from tensorpress.mathml import Macros, math_plugin
+from tensorpress.mathml import Macros, child_lines, math_plugin
 from tensorpress.models import Heading, Rendered
 
 MORE = re.compile(r"<!--\s*(?:more|PELICAN_END_SUMMARY)\s*-->", re.I)
@@ -219,13 +219,10 @@ def render(
             )
         if token.type == "inline":
             prose.append(_inline_text(token))
-            line = first_line + (token.map[0] if token.map else 0)
-            for child in token.children or ():
+            for child, line in child_lines(token, first_line):
                 target = child.attrs.get("href") or child.attrs.get("src")
                 if child.type in ("link_open", "image") and isinstance(target, str):
                     links.append((target, line))
-                # the line of the link itself, counted as the math rule counts formulas'
-                line += child.content.count("\n") + (child.type in ("softbreak", "hardbreak"))
         if token.type == "paragraph_open" and token.level == 0 and first_paragraph is None:
             first_paragraph = (i, i + 2)
 

@@ -499,18 +499,23 @@ def _text_token(content: str) -> Token:
     return text
 
 
+def child_lines(token: Token, first: int) -> Iterator[tuple[Token, int]]:
+    """The children of an inline token, each with the file line it starts on (``first``:
+    the file line of the body's first line): a formula's or a link's own line."""
+    line = first + (token.map[0] if token.map else 0)
+    for child in token.children or ():
+        yield child, line
+        line += child.content.count("\n") + (child.type in ("softbreak", "hardbreak"))
+
+
 def _math_tokens(tokens: Sequence[Token], first: int) -> Iterator[tuple[Token, int]]:
     """Every math token of a post in document order, with its file line."""
-    line = first
     for token in tokens:
-        if token.map:
-            line = first + token.map[0]
         if token.type in DISPLAY:
-            yield token, line
-        for child in token.children or ():
+            yield token, first + (token.map[0] if token.map else 0)
+        for child, line in child_lines(token, first):
             if child.type in DISPLAY or child.type in INLINE or child.type == REF:
                 yield child, line
-            line += child.content.count("\n") + (child.type in ("softbreak", "hardbreak"))
 
 
 def _anchor(label: str, used: set[str]) -> str:

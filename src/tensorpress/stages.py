@@ -26,6 +26,7 @@ from tensorpress.content import (
     Body,
     assemble_site,
     body_key,
+    bundle_path,
     compute_body,
     load_post,
     parser_options,
@@ -70,11 +71,8 @@ def _assets(site: Site, bundled: dict[str, bytes]) -> list[Page]:
     pages = []
     for post in site.posts:
         pages.extend(Page(post.url + name, data, post.source) for name, data in post.files)
-        base = post.source.rsplit("/", 1)[0] + "/"
         pages.extend(
-            Page(post.url + rel[len(base) :], bundled[rel], rel)
-            for rel in post.assets
-            if rel in bundled
+            Page(bundle_path(post, rel), bundled[rel], rel) for rel in post.assets if rel in bundled
         )
     return pages
 
