@@ -348,6 +348,35 @@ def test_a_bad_record_or_a_lost_body_never_changes_the_site(site, tmp_path):
     assert kept[names[1]] != b'["another", "shape"]'
 
 
+def test_a_record_with_fields_of_the_wrong_kind_is_not_taken(site, tmp_path):
+    """Valid JSON of the wrong shape in any column (a cache copied from elsewhere, or
+    made by hand) is no record: the post is made again, never shown half-typed."""
+    from datetime import UTC
+
+    from tensorpress.cache import _decode_record
+
+    _blog(site, 1)
+    site.post("toc.md", "## A\n\nSee [p0](p0.md).\n\n## B\n", title="T", date="2024-02-01")
+    _build(site.root, tmp_path / "a")
+    line = next(v for v in _records(site.root).values() if b'"T"' in v).decode()
+    fields, _, search = line.partition("\t")
+    good = json.loads(fields)
+    assert _decode_record(good[0], line, UTC, str) is not None
+    where = {"topics": 8, "toc": 10, "links": 17, "diagnostics": 1, "refs": 25}
+    bad = {
+        "topics": [[["cnn"], "Cnn", "topics/cnn/"]],  # unhashable where a string goes
+        "toc": [[2, 2], ["a", "b"], ["A", "B"], [1], ["A", "B"]],  # ragged columns
+        "links": [[1], [3]],  # a line where the target goes
+        "diagnostics": [["p.md", 1, "fatal", "x"]],  # no such severity
+        "refs": [["link"], [None]],
+    }
+    for name, value in bad.items():
+        fields_ = list(good)
+        fields_[where[name]] = value
+        data = json.dumps(fields_) + "\t" + search
+        assert _decode_record(good[0], data, UTC, str) is None, name
+
+
 def test_records_of_another_config_or_of_deleted_posts_are_not_kept(site, tmp_path):
     _varied_blog(site)
     _build(site.root, tmp_path / "b")

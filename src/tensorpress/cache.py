@@ -74,10 +74,11 @@ def _columns(rows: Iterable[tuple[Any, ...]], width: int) -> list[list[Any]]:
 
 def _typed(columns: list[Any], *kinds: type) -> list[list[Any]]:
     """The columns, each checked to hold only its kind, all of one length."""
-    if len(columns) != len(kinds) or len({len(column) for column in columns}) > 1:
+    if len(columns) != len(kinds):
         raise ValueError("columns")
+    size = len(columns[0]) if columns else 0
     for column, kind in zip(columns, kinds, strict=True):
-        if column and set(map(type, column)) != {kind}:
+        if len(column) != size or (size and set(map(type, column)) != {kind}):
             raise TypeError(kind)
     return columns
 
@@ -223,17 +224,17 @@ def _decode_record(
             slug=str(slug),
             url=str(url),
             date=when,
-            updated=_unwhen(updated, site_tz),
-            topics=tuple(TopicRef(str(a), str(b), str(c)) for a, b, c in topics),
+            updated=None if updated is None else _unwhen(updated, site_tz),
+            topics=tuple([_topic(*topic) for topic in topics]),
             summary=Markup(summary),
             content=content(str(title)),
             toc=_headings(toc),
             words=int(words),
             reading_time=int(reading),
-            authors=tuple(str(a) for a in authors),
+            authors=_strings(authors),
             image=None if image is None else str(image),
             draft=bool(draft),
-            assets=tuple(str(a) for a in assets),
+            assets=_strings(assets),
             links=_pairs(links, str, int),
             extra=MappingProxyType(dict(extra)),
             search_entry=search,
@@ -243,11 +244,21 @@ def _decode_record(
             colab=str(colab),
             digest=str(digest),
             local_refs=_pairs(refs, str, str),
-            aliases=tuple(str(a) for a in aliases),
+            aliases=_strings(aliases),
         )
-        return post, tuple(_undiag(d) for d in diags)
+        return post, tuple([_undiag(d) for d in diags]) if diags else ()
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
+
+
+@lru_cache(maxsize=4096)
+def _topic(slug: str, name: str, url: str) -> TopicRef:
+    """One record per topic, shared by every post read back: a site has a few dozen."""
+    return TopicRef(str(slug), str(name), str(url))
+
+
+def _strings(items: list[Any]) -> tuple[str, ...]:
+    return tuple(map(str, items)) if items else ()
 
 
 def _body_file(key: str) -> str:

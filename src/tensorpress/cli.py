@@ -10,7 +10,6 @@ import contextlib
 import gc
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -414,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:
         if getattr(args, "debug", False):
+            import traceback  # only here: 3 ms of every command's start
+
             traceback.print_exc()
         else:
             print(
