@@ -137,6 +137,32 @@ def test_long_blocks_fold_into_an_open_details(site):
     assert "<details" not in kept
 
 
+def test_a_fold_attribute_folds_shut_open_or_never(site):
+    """``fold`` (Quarto's ``code-fold``): shut, the reader opens it; ``fold="show"``:
+    foldable, shown; ``fold="false"``: a long block stays unfolded."""
+    long = "".join(f"x{i} = {i}\n" for i in range(LONG_BLOCK + 1))
+    body = (
+        _fence("python fold")
+        + _fence('python fold="show" title="t.py"', "x = 1\n")
+        + _fence('python fold="false"', long)
+        + _fence("python code-fold=true", "y = 2\n")
+    )
+    [shut, shown, never, quarto], err = _build_one(site, body)
+    assert re.search(
+        r'<details class="code-fold"><summary class="code-title"><span class="code-name">'
+        r'Code</span><span class="code-count">5 lines</span></summary><pre',
+        shut,
+    )
+    assert (
+        '<details class="code-fold" open><summary class="code-title"><span class="code-name">t.py'
+        in shown
+    )
+    assert '<span class="code-count">1 line</span>' in shown
+    assert "<details" not in never and _code(never) == long
+    assert '<details class="code-fold"><summary' in quarto and "warning" not in err
+    assert [_code(b) for b in (shut, shown, quarto)] == [PYTHON, "x = 1\n", "y = 2\n"]
+
+
 def test_sessions_carry_their_commands_without_prompts_or_output(site):
     pycon = (
         ">>> import numpy as np\n>>> np.arange(3)\narray([0, 1, 2])\n"
@@ -160,13 +186,18 @@ def test_sessions_carry_their_commands_without_prompts_or_output(site):
 
 
 def test_bad_attributes_warn_with_file_and_line(site):
-    body = "Intro.\n\n" + _fence('python colour="red" hl_lines="two"') + _fence("python linenums=x")
+    body = (
+        "Intro.\n\n"
+        + _fence('python colour="red" hl_lines="two"')
+        + _fence('python linenums=x fold="maybe"')
+    )
     blocks, err = _build_one(site, body)
     text = (site.root / "content/code.md").read_text()
     first, second = (text[: m.start()].count("\n") + 1 for m in re.finditer("```python", text))
     assert f"content/code.md:{first}: warning: unknown code fence attribute 'colour'" in err
     assert f'content/code.md:{first}: warning: hl_lines="two" is not a list of lines' in err
     assert f'content/code.md:{second}: warning: linenums="x" is not a first line number' in err
+    assert f'content/code.md:{second}: warning: fold="maybe" is not a fold' in err
     assert len(blocks) == 2 and all(_code(b) == PYTHON for b in blocks)
 
 

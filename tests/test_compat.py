@@ -469,6 +469,11 @@ def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden
         x <- 1
         ```
 
+        ```{python}
+        #| code-fold: true
+        folded = True
+        ```
+
         ::: {.callout-note}
         Shown as a note.
         :::
@@ -479,6 +484,8 @@ def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden
     html = article(site.page("posts/loss/index.html"))
     assert 'data-lang="python"' in html and '<span class="kn">import</span>' in html
     assert "#|" not in html and "fig-loss" not in html
+    folded = re.search(r'<details class="code-fold">(?:(?!</details>).)*folded', html, re.S)
+    assert folded, "code-fold: true folds the chunk shut"
     assert '<span class="o">&lt;-</span>' in html and '<div class="admonition note">' in html
     assert "Loss landscapes" in site.page("topics/optimization/index.html")
     check = site.root / "content/loss/index.qmd"

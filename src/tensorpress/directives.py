@@ -155,7 +155,8 @@ def chunk_options(lines: list[str], i: int, fence: re.Match[str]) -> bool:
     """Quarto's chunk options (``#| echo: false`` lines that open ```` ```{python} ````),
     which Quarto never shows: the opener moves down over them, they become blank lines;
     a chunk that says ``include: false`` or ``echo: false`` goes whole (it is not run,
-    so it shows nothing). Whether there were any."""
+    so it shows nothing); ``code-fold: true`` (or ``show``) folds it. Whether there were
+    any."""
     if not fence.group(3).lstrip().startswith("{"):
         return False
     options, count = cell_options(lines[i + 1 :])
@@ -166,7 +167,8 @@ def chunk_options(lines: list[str], i: int, fence: re.Match[str]) -> bool:
         lines[i : end + 1] = [""] * (end + 1 - i)
         return True
     k = i + 1 + count
-    lines[k - 1], lines[i : k - 1] = lines[i], [""] * (k - 1 - i)
+    fold = {"true": " fold", "show": ' fold="show"'}.get(options.get("code-fold", ""), "")
+    lines[k - 1], lines[i : k - 1] = lines[i] + fold, [""] * (k - 1 - i)
     return True
 
 

@@ -36,9 +36,10 @@ ALIASES = {
 }
 PLAIN = frozenset({"", "text", "txt", "plain", "plaintext", "output", "none", "raw", "out",
                    "stdout", "stderr", "log", "csv", "tsv"})  # fmt: skip
-ATTRIBUTES = ("hl_lines", "linenos", "linenums", "title")
+ATTRIBUTES = ("fold", "hl_lines", "linenos", "linenums", "title")
 _ON = frozenset({"", "true", "yes", "on", "table", "inline"})
 _OFF = frozenset({"false", "no", "off", "none", "0"})
+_OPEN = frozenset({"open", "show"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,9 @@ class Attrs:
     """Line numbers on or off; None leaves it to the site default."""
     start: int = 1
     """The number shown on the first line."""
+    fold: str = ""
+    """``closed`` (the reader opens it), ``open`` (the reader may close it) or ``off``
+    (never folded); empty: folded, open, past ``highlight.LONG_BLOCK`` lines."""
 
 
 def parse_info(info: str) -> tuple[str, str]:
@@ -107,7 +111,7 @@ def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
     """``title="a.py" {hl_lines="1 3-5"} linenums="10"`` -> ``Attrs``, plus notes on what
     was not understood: the Pymdown/MkDocs forms, with or without braces or quotes, and
     the ``{1,3-5}`` shorthand for highlighted lines."""
-    title, hl_lines, numbered, start = "", frozenset[int](), None, 1
+    title, hl_lines, numbered, start, fold = "", frozenset[int](), None, 1, ""
     notes: list[str] = []
     for m in _ATTR.finditer(text):
         if m["sep"]:
@@ -123,7 +127,15 @@ def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
         value = next((v for v in (m["dq"], m["sq"], m["bare"]) if v is not None), None)
         if (m["dq"] is not None and not m["dqe"]) or (m["sq"] is not None and not m["sqe"]):
             notes.append(f"code fence attribute '{key}' has no closing quote")
-        if key in ("title", "filename"):
+        if key in ("fold", "code_fold"):  # Quarto's code-fold: true | show | false
+            word = (value or "").strip().lower()
+            fold = "open" if word in _OPEN else "off" if word in _OFF else "closed"
+            if word not in _ON and word not in _OPEN and word not in _OFF:
+                notes.append(
+                    f'{key}="{value}" is not a fold; write fold (folded shut), fold="open" '
+                    'or fold="false"'
+                )
+        elif key in ("title", "filename"):
             if not (value or "").strip():
                 notes.append(f"code fence attribute '{key}' needs a value: {key}=\"train.py\"")
             title = (value or "").strip() or title
@@ -151,7 +163,7 @@ def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
                 )
         else:
             notes.append(_unknown(m["key"]))
-    return Attrs(title, hl_lines, numbered, start), tuple(notes)
+    return Attrs(title, hl_lines, numbered, start, fold), tuple(notes)
 
 
 def _unknown(name: str) -> str:

@@ -332,10 +332,15 @@ def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:
     digits = f' data-digits="{len(str(attrs.start + count - 1))}"' if numbered else ""
     pre = f'<pre tabindex="0"><code class="language-{lang}"{digits}>{body}</code></pre>'
     name = f'<span class="code-name">{escape(attrs.title)}</span>' if attrs.title else ""
-    if count > LONG_BLOCK:
+    fold = attrs.fold or ("open" if count > LONG_BLOCK else "off")
+    if fold != "off":
+        shown = " open" if fold == "open" else ""
+        if fold == "closed" and not name:  # shut, the summary is all a reader sees
+            name = '<span class="code-name">Code</span>'
+        lines_ = f"{count} line{'' if count == 1 else 's'}"
         inner = (
-            f'<details class="code-fold" open><summary class="code-title">{name}'
-            f'<span class="code-count">{count} lines</span></summary>{pre}</details>'
+            f'<details class="code-fold"{shown}><summary class="code-title">{name}'
+            f'<span class="code-count">{lines_}</span></summary>{pre}</details>'
         )
     else:
         inner = f'<div class="code-title">{name}</div>{pre}' if name else pre
