@@ -156,21 +156,28 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-_FEED_NOISE = re.compile(
-    r'<span class="sidenote" role="note">.*?<!--/sidenote-->'  # a repeat of a footnote
-    r'|<a class="header-anchor"[^>]*>#</a>'
-    r'|\s(?:data-copy|tabindex)="[^"]*"'
-    r"|</?span\b[^>]*>",  # highlighting: feed readers have no stylesheet for it
-    re.S,
-)
+_SIDENOTE, _SIDENOTE_END = '<span class="sidenote" role="note">', "<!--/sidenote-->"
+_FEED_TAGS = re.compile(r'<(?:a class="header-anchor"[^<>]*>#</a>|/?span\b[^<>]*>)')
+"""Heading anchors and spans (highlighting: feed readers have no stylesheet for it); no
+run stops short of the next ``<``, so a line of unclosed tags is read once."""
+_FEED_ATTRS = re.compile(r'\s(?:data-copy|tabindex)="[^"<]*"')
 
 
 @lru_cache(maxsize=4096)
 def feed_html(html: str) -> str:
     """A post's HTML for a feed: what a feed reader can show, without page-only markup.
 
-    Keeps feeds several times smaller: highlighted code is mostly ``<span>`` tags."""
-    return _FEED_NOISE.sub("", html)
+    Keeps feeds several times smaller: highlighted code is mostly ``<span>`` tags. A
+    sidenote (a repeat of a footnote) goes from its first tag to its end mark: found by
+    splitting at the marks, as a pattern searching for the mark from each tag would take
+    time quadratic in a page of unclosed ones."""
+    *noted, rest = html.split(_SIDENOTE_END)
+    kept = []
+    for part in noted:
+        at = part.find(_SIDENOTE)
+        kept.append(part[:at] if at >= 0 else part + _SIDENOTE_END)
+    text = "".join([*kept, rest]).replace("</span>", "")
+    return _FEED_ATTRS.sub("", _FEED_TAGS.sub("", text))
 
 
 class _Environment(jinja2.Environment):
