@@ -184,14 +184,30 @@ def _collapsible(state: StateCore) -> None:
 
 SIDENOTE_END = "<!--/sidenote-->"
 """Marks where a sidenote ends, for whoever must take sidenotes out again (feeds)."""
-_FOOTNOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', re.S)
-_BACKREF = re.compile(r'(?<!\s)\s*<a href="#fnref[\d:]+" class="footnote-backref">.*?</a>')
+_FOOTNOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">|</li>')
+_BACKREF = re.compile(r'(?<!\s)\s*<a href="#fnref[\d:]+" class="footnote-backref">[^<]*</a>')
 """Tried once per run of spaces (the lookbehind), not once per space: linear in a long run."""
 _REF = re.compile(
     r'(<sup class="footnote-ref"><a href="#fn(\d+)" id="fnref\d+(?::\d+)?">'
     r"\[\d+\]</a></sup>)"
 )
 _BLOCK = re.compile(r"<(?!/?(p|em|strong|code|a|span|sub|sup|math|m\w+|br|del|s|img)\b)\w")
+
+
+def _footnote_items(html: str) -> list[tuple[str, str]]:
+    """Each footnote's number and HTML, to the first ``</li>`` after its tag: one pass
+    (a pattern searching for the end from each tag takes time quadratic in a page of
+    such tags written as raw HTML, and none closed)."""
+    items = []
+    number, start = None, 0
+    for m in _FOOTNOTE_ITEM.finditer(html):
+        if m.group(1) is not None:
+            if number is None:
+                number, start = m.group(1), m.end()
+        elif number is not None:
+            items.append((number, html[start : m.start()]))
+            number = None
+    return items
 
 
 def add_sidenotes(html: str) -> str:
@@ -201,7 +217,7 @@ def add_sidenotes(html: str) -> str:
     holds a list or a code block, the page keeps plain footnotes on every screen.
     """
     notes = {}
-    for number, body in _FOOTNOTE_ITEM.findall(html):
+    for number, body in _footnote_items(html):
         body = _BACKREF.sub("", body).strip()
         inner = re.sub(r"</p>\s*<p>", "<br>", body)
         inner = re.sub(r"^<p>|</p>$", "", inner.strip())
