@@ -703,6 +703,18 @@ def test_markdown_right_after_a_closing_html_tag_is_markdown(site):
     assert "moved.md:9: warning: cannot convert math" in err, err
 
 
+def test_an_opening_tag_whose_attributes_run_onto_the_next_lines_stays_one_block(site):
+    """Hugging Face's Spaces embed and prettier's HTML put each attribute on a line: the
+    tag name alone opens the element (it ended the block: the attributes became code)."""
+    iframe = '<iframe\n\tsrc="https://x.hf.space"\n\twidth="850"\n></iframe>'
+    html, err = build_one(
+        site, f'Before.\n\n{iframe}\n\n<div\n  class="c"\n>\n\n**bold** in.\n\n</div>\n'
+    )
+    assert iframe in html and '<div\n  class="c"\n>' in html, html
+    assert "<p><strong>bold</strong> in.</p>" in html
+    assert "<pre><code>src" not in html and "<blockquote" not in html and "warning" not in err
+
+
 def test_the_migration_reads_the_lines_after_a_closed_html_element_as_prose(site):
     """Where the parser ends an HTML block (``element_end``), the migration does too: a
     footnote tag on the caption line after ``</div>`` is a footnote, not raw text."""

@@ -97,7 +97,7 @@ def element_end(content: str) -> int | None:
     if first is None:
         return None
     name = re.escape(first.group(1))
-    tags = re.compile(rf"<{name}(?=[\s>])|(</{name}\s*>)", re.I)
+    tags = re.compile(rf"<{name}(?=[\s/>]|$)|(</{name}\s*>)", re.I)
     depth = 0
     for j, line in enumerate(lines[:-1]):
         depth += sum(-1 if m.group(1) else 1 for m in tags.finditer(line))
