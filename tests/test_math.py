@@ -133,6 +133,45 @@ def test_display_math_in_lists_and_blockquotes(site):
     assert "warning" not in err
 
 
+def test_a_matrix_inside_an_inline_formula_does_not_swallow_what_follows(site):
+    """An environment at the start of a line is a formula of its own only if its own
+    ``\\end`` ends a line and no ``$`` is open before it: else it took everything up to
+    the next line ending in its ``\\end`` (a section later), headings and code too."""
+    page, err = build_post(
+        site,
+        """
+        $\\lambda M =
+        \\begin{bmatrix}
+          a & b
+        \\end{bmatrix}$
+
+        ## Products
+
+        $E = A
+        \\begin{bmatrix}
+          1
+        \\end{bmatrix}
+        \\begin{bmatrix}
+          2
+        \\end{bmatrix}$
+
+        ```python
+        A @ D
+        ```
+
+        \\begin{bmatrix}
+          3
+        \\end{bmatrix}
+        """,
+    )
+    body = article(page)
+    paragraphs = re.findall(r"<p>(.*?)</p>", body, re.S)
+    assert [p.count('<math display="inline">') for p in paragraphs] == [1, 1], paragraphs
+    assert '<h2 id="products">' in body and '<span class="o">@</span>' in body
+    assert body.count('<math display="block">') == 1, "the matrix alone on its lines"
+    assert "\\begin" not in body and "$" not in body and "warning" not in err
+
+
 def test_labels_number_equations_and_references_link_to_them(site):
     page, err = build_post(
         site,

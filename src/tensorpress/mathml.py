@@ -22,7 +22,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from mdit_py_plugins.amsmath import amsmath_plugin
+from mdit_py_plugins.amsmath import RE_OPEN, amsmath_block, amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.texmath.index import make_inline_func
 from mdit_py_plugins.texmath.index import rules as texmath_rules
@@ -456,6 +456,36 @@ def _bracket_block(state: StateBlock, start: int, end: int, silent: bool) -> boo
     return True
 
 
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """amsmath's rule, for an environment that is a formula of its own: its first
+    ``\\end`` must end a line (``\\end{bmatrix}$`` closes an inline formula, and
+    the rule went on to the next line ending in ``\\end{bmatrix}``, sections later),
+    and it does not break into a paragraph whose ``$`` is open (``$\\lambda M =``
+    then ``\\begin{bmatrix}`` on the next line: one inline formula)."""
+    first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
+    opened = re.match(RE_OPEN, first)
+    if opened is None:
+        return False
+    closing = f"\\end{{{opened.group(1)}{opened.group(2)}}}"
+    for line in range(start, end):
+        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+        at = text.find(closing)
+        if at >= 0:
+            if text[at + len(closing) :].strip():
+                return False
+            break
+    if state.parentType == "paragraph":
+        top = start
+        while top > 0 and not state.isEmpty(top - 1):
+            top -= 1
+        if len(_DOLLAR.findall(state.getLines(top, start, 0, False))) % 2:
+            return False
+    return amsmath_block(state, start, end, silent)
+
+
 def _prose_ref(state: StateInline, silent: bool) -> bool:
     """``\\eqref{label}`` and ``\\ref{label}`` in prose: links once numbers are known."""
     m = _REF_RE.match(state.src, state.pos) if state.src[state.pos] == "\\" else None
@@ -724,6 +754,11 @@ def math_plugin(md: MarkdownIt, macros: Macros = ()) -> None:
     md.inline.ruler.before("escape", "math_ref", _prose_ref)
     md.block.ruler.before("fence", "math_bracket_block", _bracket_block)
     md.use(amsmath_plugin)
+    md.block.ruler.at(
+        "amsmath",
+        _amsmath,
+        {"alt": ["paragraph", "reference", "blockquote", "list", "footnote_def"]},
+    )
     md.core.ruler.push("math", partial(_convert_all, macros=macros))
     for name in (*DISPLAY, *INLINE, REF):
         md.add_render_rule(name, _render)
