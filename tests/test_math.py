@@ -172,6 +172,43 @@ def test_a_matrix_inside_an_inline_formula_does_not_swallow_what_follows(site):
     assert "\\begin" not in body and "$" not in body and "warning" not in err
 
 
+def test_a_post_defines_its_own_macros_as_mathjax_and_katex_let_it(site):
+    """``\\newcommand``, ``\\def`` and ``\\DeclareMathOperator`` in a post's formulas
+    (often a hidden block at the top) define macros for that post only; the formula that
+    only defines shows nothing."""
+    site.post("other.md", "Here $\\R$ is unknown.", title="Other", date="2024-02-01")
+    page, err = build_post(
+        site,
+        """
+        $$
+        \\newcommand{\\R}{\\mathbb{R}}
+        \\DeclareMathOperator*{\\argmax}{argmax}
+        \\DeclareMathOperator{\\Var}{V\\!ar}
+        \\def\\pair#1#2{(#1, #2)}
+        \\newcommand{\\given}[1][\\mid]{\\,#1\\,}
+        \\require{mathtools}
+        $$
+
+        Let $x \\in \\R^n$, $\\argmax_x \\Var f$, $\\pair{a}{b}$,
+        $p(a \\given b)$, $q(a \\given[\\Vert] b)$.
+
+        <div style="display: none">$\\newcommand{\\KL}{\\mathrm{KL}}$</div>
+
+        $$\\KL(p \\Vert q) \\newcommand{\\loop}{\\loop}$$
+        """,
+    )
+    body = article(page)
+    assert "&#x0211D;" in body and "<msub><mi>argmax</mi><mi>x</mi></msub>" in body
+    assert '<mi mathvariant="normal">V</mi><mspace width="-0.1667em" />' in body
+    assert "<mi>KL</mi>" in body
+    assert body.count('<math display="inline">') == 5 and body.count('<math display="block">') == 1
+    assert "newcommand" not in body and "math-error" not in body and "mathtools" not in body
+    assert "<mo>&#x02223;</mo>" in body and "&#x02016;" in body, "the default, then [\\Vert]"
+    assert f"content/m.md:{line_of(site, 'KL(p')}: warning: macro \\loop uses itself" in err
+    assert "content/m.md" not in err.replace(f"m.md:{line_of(site, 'KL(p')}:", ""), err
+    assert "content/other.md:" in err and "unknown command \\R" in err, "a post's own only"
+
+
 def test_labels_number_equations_and_references_link_to_them(site):
     page, err = build_post(
         site,

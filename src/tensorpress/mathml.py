@@ -40,6 +40,7 @@ DEFAULT_MACROS: Macros = (
     ("arg", r"\operatorname{arg}"),
     ("set", r"\{#1\}"),
     ("Set", r"\left\{#1\right\}"),
+    ("newline", r"\\"),
 )
 """Standard commands latex2mathml does not know (``\\set`` is KaTeX's, from braket); a
 site's macros override them."""
@@ -148,6 +149,26 @@ def _read_arg(tex: str, pos: int, name: str) -> tuple[str, int]:
     raise MathError(f"the argument of \\{name} is never closed")
 
 
+OPTIONAL = "\0"
+"""Opens and closes the default of a macro's optional first argument, before its body."""
+
+
+def _read_optional(tex: str, pos: int, default: str) -> tuple[str, int]:
+    """``[...]`` at ``pos`` (spaces skipped, brackets in braces kept), else ``default``."""
+    start = pos
+    while start < len(tex) and tex[start].isspace():
+        start += 1
+    if not tex.startswith("[", start):
+        return default, pos
+    depth = 0
+    for i in range(start + 1, len(tex)):
+        char = tex[i]
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "]" and depth == 0:
+            return tex[start + 1 : i], i + 1
+    return default, pos
+
+
 def _expand_once(tex: str, table: dict[str, str]) -> tuple[str, bool]:
     out: list[str] = []
     pos = 0
@@ -161,7 +182,12 @@ def _expand_once(tex: str, table: dict[str, str]) -> tuple[str, bool]:
         out.append(tex[pos : m.start()])
         body, pos = table[name], m.end()
         args = []
-        for _ in range(max((int(d) for d in _ARG.findall(body)), default=0)):
+        count = max((int(d) for d in _ARG.findall(body)), default=0)
+        if body.startswith(OPTIONAL):  # \newcommand{\f}[2][default]{...}: #1 is optional
+            default, _, body = body[1:].partition(OPTIONAL)
+            arg, pos = _read_optional(tex, pos, default)
+            args.append(arg)
+        for _ in range(count - len(args)):
             arg, pos = _read_arg(tex, pos, name)
             args.append(arg)
         body = _ARG.sub(lambda a, got=tuple(args): got[int(a.group(1)) - 1], body)
@@ -171,6 +197,82 @@ def _expand_once(tex: str, table: dict[str, str]) -> tuple[str, bool]:
         changed = True
     out.append(tex[pos:])
     return "".join(out), changed
+
+
+_DEFINITION = re.compile(
+    r"\\(?:(?:re|provide)?newcommand|DeclareMathOperator|def|require|definecolor)(?![A-Za-z])(\*?)"
+)
+"""What a post's formulas may define macros with (MathJax and KaTeX honour them)."""
+_NAME = re.compile(r"\s*(?:\{\s*\\([A-Za-z]+)\s*\}|\\([A-Za-z]+))")
+
+
+def _group(tex: str, pos: int) -> tuple[str, int] | None:
+    """The brace group at ``pos`` (spaces before it skipped): its text and where it ends."""
+    while pos < len(tex) and tex[pos].isspace():
+        pos += 1
+    if not tex.startswith("{", pos):
+        return None
+    depth = 0
+    for m in _BRACE.finditer(tex, pos):
+        depth += {"{": 1, "}": -1}.get(m.group(), 0)
+        if depth == 0:
+            return tex[pos + 1 : m.start()], m.end()
+    return None
+
+
+def _definition(tex: str, m: re.Match[str]) -> tuple[tuple[str, str] | None, int] | None:
+    """The macro a definition at ``m`` makes ((name, body), or None for ``\\require``)
+    and where it ends; None when it is not one we can read (left in the formula)."""
+    word = m.group().lstrip("\\").rstrip("*")
+    if word in ("require", "definecolor"):  # an extension, a colour: nothing to keep
+        end: int | None = m.end()
+        for _ in range(1 if word == "require" else 3):
+            found = _group(tex, end) if end is not None else None
+            end = found[1] if found else None
+        return (None, end) if end is not None else None
+    name = _NAME.match(tex, m.end())
+    if name is None:
+        return None
+    pos, arity, default = name.end(), 0, None
+    if word == "def":
+        params = re.match(r"(?:#[1-9])*", tex[pos:]).group()
+        pos, arity = pos + len(params), len(params) // 2
+    elif word != "DeclareMathOperator" and (count := re.match(r"\s*\[(\d)\]", tex[pos:])):
+        pos, arity = pos + count.end(), int(count.group(1))
+        if optional := re.match(r"\s*\[([^\]\0]*)\]", tex[pos:]):
+            pos, default = pos + optional.end(), optional.group(1)
+    body = _group(tex, pos)
+    if body is None:
+        return None
+    text, end = body
+    if word == "DeclareMathOperator":  # latex2mathml's \operatorname takes letters only
+        op = "operatorname" if re.fullmatch(r"[A-Za-z]+", text.strip()) else "mathrm"
+        text = f"\\{op}{{{text.strip()}}}"
+    elif arity and not re.search(f"#{arity}", text):  # an argument the body drops: read it
+        text += f"\\vphantom{{#{arity}}}"
+    if default is not None and arity:
+        text = f"{OPTIONAL}{default}{OPTIONAL}{text}"
+    return (name.group(1) or name.group(2), text), end
+
+
+def take_definitions(tex: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``tex`` without the macro definitions it makes (``\\newcommand``, ``\\def``,
+    ``\\DeclareMathOperator``; ``\\require`` goes too), and those definitions."""
+    if "\\" not in tex or _DEFINITION.search(tex) is None:
+        return tex, ()
+    out, found, pos = [], [], 0
+    while (m := _DEFINITION.search(tex, pos)) is not None:
+        read = _definition(tex, m)
+        if read is None:
+            out.append(tex[pos : m.end()])
+            pos = m.end()
+            continue
+        made, end = read
+        out.append(tex[pos : m.start()])
+        found += [made] if made else []
+        pos = end
+    out.append(tex[pos:])
+    return "".join(out), tuple(found)
 
 
 def expand_macros(tex: str, macros: Macros) -> str:
@@ -326,11 +428,26 @@ def _letters(text: str, variant: str) -> str | None:
     return "".join(out)
 
 
+_NAMED_SPACES = {
+    f"{word}{name}mathspace": f"{sign}{width}em"
+    for word, sign in (("", ""), ("negative", "-"))
+    for name, width in (("veryverythin", "0.0556"), ("verythin", "0.1111"), ("thin", "0.1667"),
+                        ("medium", "0.2222"), ("thick", "0.2778"), ("verythick", "0.3333"),
+                        ("veryverythick", "0.3889"))
+}  # fmt: skip
+"""MathML 3's named widths (latex2mathml's \\!), which MathML Core, and so browsers, lack."""
+_SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover"})
+_FIXED_ARITY = _SCRIPTED | {"mfrac", "mroot", "mmultiscripts"}
+"""Elements whose children are their arguments, one each: nothing may be put among them."""
+
+
 def _mathml_core(math: Element, display: bool) -> None:
     """Rewrite what latex2mathml leaves to MathML 3 features browsers do not implement."""
     from xml.etree.ElementTree import Element
 
     for element in math.iter():
+        if element.tag == "mspace" and element.get("width") in _NAMED_SPACES:
+            element.set("width", _NAMED_SPACES[element.get("width", "")])
         variant = element.attrib.get("mathvariant", "normal")
         if element.tag in ("mi", "mn") and variant in _ALPHABETS:
             letters = _letters(_text(element), variant)
@@ -352,13 +469,16 @@ def _mathml_core(math: Element, display: bool) -> None:
         elif element.tag == "mo" and text == "\u221e":
             element.tag = "mi"  # \infty is a symbol, not an operator: no gaps around it
     for parent in list(math.iter()):  # y \log x: TeX's thin spaces around a function name
+        if parent.tag in _FIXED_ARITY:  # \max_x: around the msub, never inside it
+            continue
         kids = list(parent)
         for i in reversed(range(len(kids))):
-            name = _text(kids[i])
-            if kids[i].tag != "mi" or len(name) < 2 or not name.isalpha():
+            head = kids[i][0] if kids[i].tag in _SCRIPTED and len(kids[i]) else kids[i]
+            name = _text(head)
+            if head.tag != "mi" or len(name) < 2 or not name.isalpha():
                 continue
-            if i + 1 < len(kids) and kids[i + 1].tag != "mo":
-                parent.insert(i + 1, Element("mspace", {"width": "0.1667em"}))
+            if i + 1 < len(parent) and parent[i + 1].tag not in ("mo", "mspace"):
+                parent.insert(i + 1, Element("mspace", {"width": "0.1667em"}))  # one gap
             if i > 0 and kids[i - 1].tag not in ("mo", "mspace"):
                 parent.insert(i, Element("mspace", {"width": "0.1667em"}))
     for parent in list(math.iter()):  # \mathrm{Attention}: one upright word, not 9 letters
@@ -618,6 +738,8 @@ def _html(
     if token.type == REF:
         return _ref_html(*token.meta["ref"], targets, line, warn)
     marks: Marks = token.meta["marks"]
+    if token.meta.get("defines") and not marks.tex.strip():
+        return ""  # definitions only: nothing to show
     display = token.type in DISPLAY
     converted = convert(marks.tex, display)
     if converted.error:
@@ -680,6 +802,9 @@ def _html_math(
 
     def formula(m: re.Match[str]) -> str:
         tex = unescape(next(group for group in m.groups() if group is not None))
+        tex, defined = take_definitions(tex)
+        if defined and not tex.strip():
+            return ""
         done = convert(tex, m.group(1) is not None or m.group(4) is not None)
         if done.error:
             warn(line, f"cannot convert math ({done.error}); the page shows its TeX source")
@@ -691,6 +816,31 @@ def _html_math(
         out += [content[last:start], _HTML_MATH.sub(formula, content[start:end])]
         last = end
     return "".join(out)
+
+
+def _post_macros(found: list[tuple[Token, int]], html: list[Token], warn: Warn) -> Macros:
+    """The macros a post's formulas define, each taken out of its formula (a formula of
+    definitions only, often in a hidden ``<div>``, shows nothing); in raw HTML they are
+    taken out as its formulas convert (``_html_math``)."""
+    defined: list[tuple[str, str]] = []
+    for token, line in found:
+        if token.type == REF:
+            continue
+        tex, made = take_definitions(token.content)
+        if made:
+            token.content, token.meta["defines"] = tex, True
+        for name, body in made:
+            problem = macro_problem(name, body)
+            if problem:
+                warn(line, f"{problem}: the definition is left out")
+            else:
+                defined.append((name, body))
+    for token in html:
+        for start, end in _html_text(token.content):
+            for m in _HTML_MATH.finditer(token.content[start:end]):
+                tex = unescape(next(group for group in m.groups() if group is not None))
+                defined += [d for d in take_definitions(tex)[1] if not macro_problem(*d)]
+    return tuple(defined)
 
 
 def _convert_all(state: StateCore, macros: Macros) -> None:
@@ -712,6 +862,7 @@ def _convert_all(state: StateCore, macros: Macros) -> None:
     def warn(line: int, message: str) -> None:
         diagnostics.append(warning(path, line, message))
 
+    macros = macros + _post_macros(found, html, warn)
     reuse = env.get("reuse", {})
     made = env.setdefault("made", [])
 
