@@ -448,6 +448,34 @@ def test_an_image_from_the_site_root_that_the_site_lacks_is_a_warning(site):
     assert "here.png" not in run.err and "/about/" not in run.err
 
 
+def test_links_from_the_site_root_to_what_the_site_has_become_relative_to_the_page(site):
+    """``/assets/a.png``, ``{{ 'x' | relative_url }}`` (Jekyll), ``/posts/b/``: relative
+    to the page once the site has them, so they hold under a sub-path and from
+    ``file://``, and images get their size; the base URL's own path is taken off."""
+    from .test_figures import _png
+
+    site.write("tensorpress.yaml", "base_url: https://example.org/blog/\n")
+    site.write("static/assets/img/a.png", _png(64, 48))
+    site.write("static/assets/html/demo.html", "<p>demo</p>")
+    site.post("b.md", "B.", title="B", date="2024-01-02")
+    site.post(
+        "a.md",
+        '![Loss](/assets/img/a.png) <img src="/blog/assets/img/a.png">\n\n'
+        "<iframe src=\"{{ 'assets/html/demo.html' | relative_url }}\"></iframe>\n\n"
+        "[b](/posts/b/#top), [home](/), [gone](/nope/x.html), [out](//cdn.example.org/x)\n",
+        title="A",
+        date="2024-01-01",
+    )
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err, run.err
+    body = site.page("posts/a/index.html").split('class="prose', 1)[1].split("</article>")[0]
+    assert body.count('<img width="64" height="48" ') == 2
+    assert body.count('src="../../assets/img/a.png"') == 2
+    assert '<iframe src="../../assets/html/demo.html">' in body
+    assert 'href="../../posts/b/#top"' in body and 'href="../../"' in body
+    assert 'href="/nope/x.html"' in body and 'href="//cdn.example.org/x"' in body
+
+
 def test_a_hugo_bundle_image_given_from_the_old_root_points_to_the_posts_own_file(site):
     site.post(
         "2023-03-26_flash/index.md",

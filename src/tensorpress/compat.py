@@ -95,7 +95,8 @@ _JEKYLL_LINK = re.compile(
 )
 """Jekyll's ways to write a link: ``{% post_url name %}`` is the post ``name`` (a link to
 its file, which the build resolves), ``{{ site.baseurl }}`` the site's root, and
-``{{ '/a.png' | relative_url }}`` the path itself. Their meaning needs no evaluation."""
+``{{ 'a.png' | relative_url }}`` the path from the root. Their meaning needs no
+evaluation."""
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
 _DOUBLED = re.compile(r"\\\\([()\[\]])")
 """``\\\\(x\\\\)``: kramdown posts double the backslash, since Markdown would eat one
@@ -416,8 +417,13 @@ def _footnote(m: re.Match[str]) -> str:
 
 
 def _jekyll_link(m: re.Match[str]) -> str:
-    """A Jekyll link idiom (``_JEKYLL_LINK``) as the link it stands for."""
-    return f"{m.group(1)}.md" if m.group(1) else m.group(3) or ""
+    """A Jekyll link idiom (``_JEKYLL_LINK``) as the link it stands for: a path given to
+    ``relative_url`` is from the site's root, as Jekyll makes it (the build then makes
+    it relative to the page); a URL with a scheme stays as it is."""
+    if m.group(1):
+        return f"{m.group(1)}.md"
+    path = m.group(3) or ""
+    return path if not path or re.match(r"[a-z][a-z0-9+.-]*:|[#/]", path, re.I) else f"/{path}"
 
 
 def _prose_line(

@@ -333,10 +333,15 @@ def _is_relative(url: str) -> bool:
     return bool(url) and not url.startswith(("/", "#", "?")) and ":" not in url.split("/")[0]
 
 
+def _is_rooted(url: str) -> bool:
+    """A link from the site's root (``/assets/a.png``), as Jekyll and Hugo posts give."""
+    return url.startswith("/") and not url.startswith("//")
+
+
 @lru_cache(maxsize=16384)
 def _links_local(links: tuple[tuple[str, int], ...]) -> bool:
     """Whether any link is ours (memoised: a post kept between rebuilds keeps its tuple)."""
-    return any(_is_relative(url) for url, _ in links)
+    return any(_is_relative(url) or _is_rooted(url) for url, _ in links)
 
 
 _LINK = re.compile(r'(\s(?:href|src)=")([^"#?:]*)((?:[#?][^"]*)?)"')
@@ -347,15 +352,17 @@ _SRC = re.compile(r'\ssrc="([^"]*)"')
 
 
 def _local_image(tag: str) -> str | None:
-    """The target of an ``<img>`` tag that points to a file of ours, else None."""
+    """The target of an ``<img>`` tag that may be a file of ours (relative to the post
+    or from the site's root), else None."""
     src = _SRC.search(tag)
     target = src.group(1).split("#")[0].split("?")[0] if src else ""
-    return target if _is_relative(target) else None
+    return target if _is_relative(target) or _is_rooted(target) else None
 
 
 def _local_link(target: str) -> bool:
-    """Whether an href/src target (``_LINK``'s second group) is relative to the post."""
-    return bool(target) and not target.startswith("/")
+    """Whether an href/src target (``_LINK``'s second group) may be ours: relative to
+    the post, or from the site's root."""
+    return bool(target) and not target.startswith("//")
 
 
 def local_refs(html: str) -> tuple[tuple[str, str], ...]:
@@ -382,9 +389,11 @@ class _Links:
         sources: set[str],
         sizes: Mapping[str, tuple[int, int]],
         warn: bool = True,
+        rooted: Rooted | None = None,
     ) -> None:
         self.post, self.by_source, self.sources, self.sizes = post, by_source, sources, sizes
         self.warn = warn
+        self.rooted = rooted or Rooted()
         self.base = posixpath.dirname(post.source)
         self.lines = {u.split("#")[0].split("?")[0]: n for u, n in reversed(post.links)}
         self.diags: list[Diagnostic] = []
@@ -394,7 +403,11 @@ class _Links:
             self.diags.append(diag)
 
     def image(self, target: str, sized: bool) -> tuple[int, int] | None:
-        """The size to add to an image (None: leave the tag); warns if it is missing."""
+        """The size to add to an image (None: leave the tag); warns if it is missing
+        (one from the root: ``_rooted_images``)."""
+        if _is_rooted(target):
+            path = self.rooted.path(target)
+            return None if sized or path is None else self.sizes.get(self.rooted.have[path])
         post, base = self.post, self.base
         resolved = posixpath.normpath(posixpath.join(base, target))
         made = resolved.startswith(base + "/") and resolved[len(base) + 1 :] in dict(post.files)
@@ -411,7 +424,11 @@ class _Links:
         return None if sized else self.sizes.get(resolved)
 
     def link(self, target: str) -> str | None:
-        """The site path a link leads to (None: leave it); warns for a missing post."""
+        """The site path a link leads to (None: leave it); warns for a missing post. One
+        from the site's root to a page or file of the site becomes relative to the page,
+        so that it holds under a sub-path (``base_url``) and from ``file://``."""
+        if _is_rooted(target):
+            return self.rooted.path(target)
         resolved = posixpath.normpath(posixpath.join(self.base, target))
         if resolved.endswith(POST_SUFFIXES):
             stem = resolved.rsplit(".", 1)[0]  # x.md finds x.markdown: Jekyll names no suffix
@@ -456,11 +473,43 @@ class _Links:
         return _LINK.sub(fix, _IMG.sub(size, html) if images else html)
 
 
+class Rooted:
+    """What a path from the site's root can lead to in this site: the files it copies and
+    makes (output path -> source, "" for a made file) and the posts' pages."""
+
+    def __init__(self, have: Mapping[str, str] | None = None, prefix: str = "") -> None:
+        self.have = dict(have or {})
+        self.prefix = prefix
+        """The path of ``base_url``, which old links may start with."""
+
+    def rel(self, target: str) -> str:
+        """Where ``target`` points in the site (``base_url``'s path taken off)."""
+        rel = unquote(target).lstrip("/")
+        if self.prefix and rel.startswith(self.prefix + "/"):
+            rel = rel[len(self.prefix) + 1 :]
+        return rel
+
+    def path(self, target: str) -> str | None:
+        """``target``'s path in the site, if the site has it there, else None."""
+        rel = self.rel(target)
+        return rel if rel in self.have else None
+
+
+def _rooted(posts: list[Post], config: SiteConfig, copied: Mapping[str, str]) -> Rooted:
+    have = {**copied, "": "", "index.html": ""}  # the home page too
+    for post in posts:
+        have.update((bundle_path(post, rel), rel) for rel in post.assets)
+        have.update((post.url + name, "") for name, _ in post.files)
+        have.update({post.url: "", post.url + "index.html": ""})
+    return Rooted(have, urlsplit(config.base_url).path.strip("/"))
+
+
 def _rewrite_links(
     post: Post,
     by_source: dict[str, Post],
     sources: set[str],
     sizes: Mapping[str, tuple[int, int]],
+    rooted: Rooted | None = None,
 ) -> tuple[Post, list[Diagnostic]]:
     """Relative links to ``x.md`` become the post's URL; other content files keep working;
     local images get their width and height, and missing ones a warning.
@@ -469,7 +518,7 @@ def _rewrite_links(
     rewritten only when a page shows it (``Deferred``), or at once if it is at hand."""
     if not _links_local(post.links):
         return post, []
-    links = _Links(post, by_source, sources, sizes)
+    links = _Links(post, by_source, sources, sizes, rooted=rooted)
     fates = [
         links.link(target) if kind == "link" else links.image(target, kind == "img-sized")
         for kind, target in post.local_refs
@@ -478,7 +527,7 @@ def _rewrite_links(
     if not any(fates) and summary == post.summary:
         return post, links.diags
     digest = hashlib.sha1(f"{post.digest}|{fates!r}|{summary}".encode()).hexdigest()
-    quiet = _Links(post, by_source, sources, sizes, warn=False)  # warnings given above
+    quiet = _Links(post, by_source, sources, sizes, False, rooted)  # warnings given above
     if isinstance(post.content, Deferred):
         deferred = post.content
         content: Markup | Deferred = Deferred(lambda: quiet.rewrite(str(deferred)))
@@ -493,30 +542,17 @@ def bundle_path(post: Post, rel: str) -> str:
     return post.url + rel[len(post.source.rsplit("/", 1)[0]) + 1 :]
 
 
-def _rooted_images(
-    posts: Iterable[Post], config: SiteConfig, copied: Iterable[str]
-) -> list[Diagnostic]:
+def _rooted_images(posts: Iterable[Post], rooted: Rooted) -> list[Diagnostic]:
     """A warning for each image a post gives from the site's root (``/assets/a.png``, as
     Hugo and Jekyll posts do) that the site will not have: no copied file and no post's
     file is there (the old site had it; here it goes under static/)."""
-    posts = list(posts)
-    have = set(copied)
-    for post in posts:
-        have.update(bundle_path(post, rel) for rel in post.assets)
-        have.update(post.url + name for name, _ in post.files)
-    prefix = urlsplit(config.base_url).path.strip("/")
     out = []
     for post in posts:
         for target, line in post.links:
-            if not target.startswith("/") or target.startswith("//"):
-                continue
             path = target.split("#")[0].split("?")[0]
-            if not path.lower().endswith(IMAGE_SUFFIXES):
-                continue
-            rel = unquote(path).strip("/")
-            if prefix and rel.startswith(prefix + "/"):
-                rel = rel[len(prefix) + 1 :]
-            if rel not in have:
+            image = _is_rooted(path) and path.lower().endswith(IMAGE_SUFFIXES)
+            if image and rooted.path(path) is None:
+                rel = rooted.rel(path).rstrip("/")
                 out.append(warning(post.source, line, _rooted_hint(post, target, rel)))
     return out
 
@@ -540,11 +576,12 @@ def assemble_site(
     config: SiteConfig,
     files: Iterable[str] = (),
     sizes: Mapping[str, tuple[int, int]] | None = None,
-    copied: Iterable[str] | None = None,
+    copied: Mapping[str, str] | None = None,
 ) -> tuple[Site, tuple[Diagnostic, ...]]:
     """Drafts out, newest first, topics gathered, URL collisions reported, links fixed.
     ``files``: the sources of the files copied into the site; ``copied``: their paths
-    there (with it, images given from the site's root are checked)."""
+    there, to their sources (with it, links and images from the site's root are made
+    relative to the page, and the images checked)."""
     kept = [p for p in posts if config.drafts or not p.draft]
     kept.sort(key=lambda p: (-p.date.timestamp(), p.title.lower(), p.source))
     diags: list[Diagnostic] = []
@@ -564,13 +601,14 @@ def assemble_site(
                     )
                 )
 
-    if copied is not None:
-        diags.extend(_rooted_images(kept, config, copied))
+    rooted = _rooted(kept, config, copied) if copied is not None else None
+    if rooted is not None:
+        diags.extend(_rooted_images(kept, rooted))
     by_source = {p.source: p for p in kept}
     file_set = set(files)
     fixed = []
     for post in kept:
-        post, link_diags = _rewrite_links(post, by_source, file_set, sizes or {})
+        post, link_diags = _rewrite_links(post, by_source, file_set, sizes or {}, rooted)
         fixed.append(post)
         diags.extend(link_diags)
 

@@ -78,11 +78,9 @@ def _assets(site: Site, bundled: dict[str, bytes]) -> list[Page]:
 
 
 def _image_sizes(inputs: Inputs, bundled: dict[str, bytes]) -> dict[str, tuple[int, int]]:
-    """Sizes of the images under content/ (copied files and bundle assets), by path."""
-    found = [
-        *((p.source, p.data) for p in inputs.files if p.source.startswith("content/")),
-        *bundled.items(),
-    ]
+    """Sizes of the images the site copies (static/ and content/ files, bundle assets),
+    by source path."""
+    found = [*((p.source, p.data) for p in inputs.files), *bundled.items()]
     sizes = {}
     for rel, data in found:
         size = image_size(data, rel) if rel.lower().endswith(IMAGE_SUFFIXES) else None
@@ -383,7 +381,7 @@ def make(
         config,
         (p.source for p in inputs.files),
         _image_sizes(inputs, bundled),
-        (p.path for p in inputs.files),
+        {p.path: p.source for p in inputs.files},
     )
     diags.extend(site_diags)
 
