@@ -605,6 +605,13 @@ def test_a_post_url_to_a_missing_post_is_a_broken_link_warning(site):
     assert "moved.md:6: warning: link to '2001-01-01-gone.md' points to no post" in err, err
 
 
+def test_a_subscript_of_slices_is_math_not_a_kramdown_attribute_list():
+    """``{:,j}`` after ``_`` is a subscript (NumPy slicing in a formula); kramdown's
+    attribute lists name a class, an id or a key: ``**b**{: .red}``."""
+    moved = migrate("$C_{:,j}$ and $B_{:}$, *em*{: .c} **b**{:#x} _i_{:lang=py}\n", "p.md", 1)
+    assert moved.text == "$C_{:,j}$ and $B_{:}$, *em* **b** _i_\n"
+
+
 def test_kramdown_habits_with_html_and_math_in_lists(site):
     """What kramdown read as a paragraph stays one: an anchor written ``<a name=x />``
     (HTML would leave it open, CommonMark swallow the lines after it as raw HTML) and a

@@ -52,7 +52,7 @@ _RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
 _LONE_VOID = re.compile(r" {0,3}<(?:br|img|wbr)\b[^<>]*>\s*")
 """``<br/>`` on a line of its own: CommonMark takes it and the lines after it for raw HTML;
 kramdown (and the author) for the start of a paragraph."""
-_SPAN_IAL = re.compile(r"(?<=[*_`])\{:[^{}]*\}")
+_SPAN_IAL = re.compile(r"(?<=[*_`])\{:\s*(?:[.#][\w-]|[\w-]+=)[^{}]*\}")
 """kramdown's attributes on an emphasis or code span (``**x**{:.red}``); those after an
 image or a link are applied to it when the post is parsed (``figures``)."""
 _CONTAINER = re.compile(r"\s*(?:(?:[-*+]|\d{1,9}[.)])\s+|>\s?)*")
