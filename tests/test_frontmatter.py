@@ -234,3 +234,23 @@ def test_an_image_mapping_of_hugo_themes_is_read_not_refused(site):
     run = site.build()
     assert run.code == 0, run.err
     assert "cover.png" in site.page("posts/b/index.html")
+
+
+def test_text_that_yaml_read_as_a_list_is_taken_as_text_with_a_warning(site):
+    """``description: [This post discusses X, Y]`` is a YAML list; Jekyll themes print
+    it anyway: one post of two QA blogs stopped the whole site with an error."""
+    site.post("a.md", "Body.\n", title="[A, B]", date="2024-01-05", description="[Text, more]")
+    site.post("b.md", "Body.\n", title="B", date="2024-01-06", series="{a: 1}")
+    run = site.build()
+    assert run.code == 1
+    assert "content/a.md:2: warning: 'title' is a list, as YAML reads [...]: taken as the " in (
+        run.err
+    )
+    assert "content/b.md:4: error: 'series': expected text, got dict: write it in quotes" in (
+        run.err
+    )
+    site.write("content/b.md", "---\ntitle: B\ndate: 2024-01-06\n---\nBody.\n")
+    run = site.build()
+    assert run.code == 0, run.err
+    page = site.page("posts/a/index.html")
+    assert "<title>A, B" in page and '<meta name="description" content="Text, more">' in page

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from tensorpress.diagnostics import Diagnostic, error
+from tensorpress.diagnostics import Diagnostic, error, warning
 
 KNOWN = {"title", "date", "updated", "topics", "summary", "draft", "slug", "authors", "image",
          "series", "aliases"}  # fmt: skip
@@ -359,6 +359,10 @@ def parse_date(value: Any) -> datetime | None:
     return None
 
 
+def _scalars(values: list[Any]) -> bool:
+    return all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in values)
+
+
 def _strings(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, str):
         return tuple(s.strip() for s in value.split(",") if s.strip())
@@ -450,8 +454,9 @@ def validate(
         if key not in KNOWN:
             extra[name] = value
             continue
-        if name in ("description", "excerpt"):
-            extra[name] = value  # kept as written too, e.g. for meta descriptions
+        if name in ("description", "excerpt"):  # kept as written too, for meta descriptions
+            joined = isinstance(value, list) and _scalars(value)
+            extra[name] = ", ".join(map(str, value)) if joined else value
             if "summary" in data or "summary" in values:
                 continue
         if name == "published" and isinstance(value, bool):
@@ -467,8 +472,18 @@ def validate(
         if key in ("title", "summary", "image", "series"):
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 values[key] = str(value)
+            elif key != "image" and isinstance(value, list) and _scalars(value):
+                values[key] = ", ".join(map(str, value))  # [text, more]: YAML made a list
+                diags.append(
+                    warning(
+                        path,
+                        lines.get(name, 1),
+                        f"'{name}' is a list, as YAML reads [...]: taken as the text "
+                        f"{values[key]!r}; put it in quotes to keep the brackets",
+                    )
+                )
             else:
-                bad(f"expected text, got {type(value).__name__}")
+                bad(f"expected text, got {type(value).__name__}: write it in quotes")
         elif key in ("date", "updated"):
             parsed = parse_date(value)
             if parsed is None:
