@@ -612,6 +612,17 @@ def test_a_subscript_of_slices_is_math_not_a_kramdown_attribute_list():
     assert moved.text == "$C_{:,j}$ and $B_{:}$, *em* **b** _i_\n"
 
 
+def test_an_anchor_left_open_or_self_closed_on_its_own_line_keeps_what_follows(site):
+    """``<a name="x">`` (never closed) or ``<a name="x" />`` on a line of its own, in a
+    post with no other syntax to migrate: the heading or text after it is Markdown
+    (CommonMark took it for raw HTML: ``## Appendix`` was shown as written)."""
+    html, err = build_one(
+        site, 'Text.\n\n<a name="appendix">\n## Appendix\n\n<a id="q" />\n**Q**\n'
+    )
+    assert '<a name="appendix"></a>' in html and '<h2 id="appendix">Appendix' in html
+    assert '<a id="q"></a>\n<strong>Q</strong>' in html and "##" not in html, html
+
+
 def test_kramdown_habits_with_html_and_math_in_lists(site):
     """What kramdown read as a paragraph stays one: an anchor written ``<a name=x />``
     (HTML would leave it open, CommonMark swallow the lines after it as raw HTML) and a

@@ -64,6 +64,8 @@ _SELF_CLOSED = re.compile(
 """``<a name="x" />`` alone on a line: HTML reads it as an open tag (only void elements
 close themselves) and CommonMark as a block of raw HTML that swallows the lines after it
 (kramdown, where it was written, as the start of a paragraph)."""
+_OPEN_ANCHOR = re.compile(r"^( {0,3})<(a)(\s[^<>]*?\b(?:name|id)\s*=[^<>]*?)\s*>\s*$", re.I)
+"""``<a name="x">`` alone on a line, never closed: the same, for the same authors."""
 _JEKYLL_OPEN = re.compile(r"( {0,3})\{%-?\s*highlight\s+([\w+#.-]+)(.*?)-?%\}")
 _JEKYLL_CLOSE = re.compile(r"^ {0,3}\{%-?\s*endhighlight\s*-?%\}\s*$")
 _HUGO_OPEN = re.compile(r"( {0,3})\{\{<\s*highlight\s+([\w+#.-]+)(.*?)>\}\}")
@@ -508,7 +510,7 @@ def _prose_line(
 
 def migrate(body: str, path: str, first_line: int) -> Migrated:
     """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is."""
-    if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\", "===")):
+    if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\", "===", "<")):
         return Migrated(body, ())
     lines = body.split("\n")
     tagged = "highlight" in body  # the one-pass indexes only where they can find something
@@ -602,7 +604,7 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
         elif (raw := _RAW_HTML.match(line)) is not None:
             tag = raw.group(1).lower()
             raw_html = None if f"</{tag}" in line.lower() else tag
-        elif (closed := _SELF_CLOSED.match(line)) is not None:
+        elif (closed := _SELF_CLOSED.match(line) or _OPEN_ANCHOR.match(line)) is not None:
             indent, name, attrs = closed.groups()
             lines[i] = f"{indent}<{name}{attrs}></{name}>"  # an anchor, and the paragraph on
         elif _LONE_VOID.fullmatch(line) and i + 1 < len(lines) and lines[i + 1].strip():
