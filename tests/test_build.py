@@ -476,6 +476,24 @@ def test_links_from_the_site_root_to_what_the_site_has_become_relative_to_the_pa
     assert 'href="/nope/x.html"' in body and 'href="//cdn.example.org/x"' in body
 
 
+def test_images_and_links_in_raw_html_are_checked_and_resolved_like_markdowns(site):
+    site.post("b.md", "B.", title="B", date="2024-01-02")
+    site.post(
+        "a.md",
+        '<div class="row">\n  <img src="gone.png">\n  <a href="b.md">B</a>\n</div>\n\n'
+        'Text <a href="b.md">inline</a>.\n',
+        title="A",
+        date="2024-01-01",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    text = (site.root / "content/a.md").read_text().splitlines()
+    line = next(n for n, t in enumerate(text, 1) if "gone.png" in t)
+    assert f"content/a.md:{line}: warning: image 'gone.png' not found" in run.err, run.err
+    page = site.page("posts/a/index.html")
+    assert page.count('href="../../posts/b/"') >= 2, "raw HTML's links lead to the post too"
+
+
 def test_a_hugo_bundle_image_given_from_the_old_root_points_to_the_posts_own_file(site):
     site.post(
         "2023-03-26_flash/index.md",

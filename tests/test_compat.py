@@ -494,6 +494,28 @@ def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden
     assert main(["check", "-s", str(site.root)]) == 0 and check.is_file()
 
 
+def test_al_folio_figures_in_rows_of_html_are_figures_too(site):
+    """al-folio lays figures out in ``<div class="row">``: raw HTML, where Markdown is not
+    read, so the include becomes the ``<figure>`` in HTML (it was shown as written)."""
+    site.write("static/assets/img/a.png", _png(64, 48))
+    html, err = build_one(
+        site,
+        """\
+        <div class="row mt-3">
+            <div class="col-sm mt-3 mt-md-0">
+                {% include figure.html path="assets/img/a.png" class="img-fluid" caption="A <b>" %}
+            </div>
+        </div>
+        """,
+    )
+    assert "{%" not in html and "warning" not in err, err
+    assert (
+        '        <figure class="figure"><img width="64" height="48" src="../../assets/img/a.png" '
+        'alt="A &lt;b&gt;" loading="lazy" decoding="async"><figcaption>A &lt;b&gt;</figcaption>'
+        "</figure>\n"
+    ) in html
+
+
 def test_heading_attributes_set_the_id_and_classes(site):
     """``## Title {#id .class}`` (Pandoc, Quarto, kramdown, Hugo, MkDocs): the id links
     resolve to, in the table of contents and for the check; text ending in braces that
@@ -621,6 +643,7 @@ def test_an_anchor_left_open_or_self_closed_on_its_own_line_keeps_what_follows(s
     )
     assert '<a name="appendix"></a>' in html and '<h2 id="appendix">Appendix' in html
     assert '<a id="q"></a>\n<strong>Q</strong>' in html and "##" not in html, html
+    assert "warning" not in err, err
 
 
 def test_kramdown_habits_with_html_and_math_in_lists(site):
@@ -688,6 +711,7 @@ def test_fastpages_footnotes_and_toc_false(site):
 
 
 def test_jekyll_links_inside_raw_html_are_made_too(site):
+    site.write("static/assets/swa.png", _png(64, 48))
     html, err = build_one(
         site,
         """\
@@ -699,7 +723,7 @@ def test_jekyll_links_inside_raw_html_are_made_too(site):
         """,
     )
     assert "warning" not in err, err
-    assert '<img src="/assets/swa.png" width="100%">' in html
+    assert '<img src="../../assets/swa.png" width="100%">' in html, "its own width kept"
     assert 'const root = "{{ site.url }}";' in html, "a script is the author's own code"
 
 

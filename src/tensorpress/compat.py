@@ -32,6 +32,7 @@ Nothing else is evaluated: ``{{``, ``{%`` and ``{#`` are text to tensorpress. Co
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from bisect import bisect_right
@@ -195,13 +196,23 @@ def _highlight_block(
     return None
 
 
-def _figure(line: str) -> tuple[str, str | None] | None:
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    """What a Hugo or al-folio figure line says."""
+
+    indent: str
+    src: str
+    caption: str
+    alt: str
+    note: str | None
+    """When a ``link`` is dropped: what to tell the author."""
+
+
+def _figure_of(line: str) -> _Figure | None:
     """A line that is only Hugo's ``{{< figure src=.. caption=.. >}}`` or al-folio's
-    ``{% include figure.liquid path=.. caption=.. %}`` -> a Markdown image with the
-    caption as its title (our figure), and a note when a ``link`` is dropped; None for
-    any other line. ``width``, ``class`` and the like are the theme's business and go;
-    ``title`` serves as the caption when there is none. al-folio's ``path`` is from the
-    site's root."""
+    ``{% include figure.liquid path=.. caption=.. %}``; None for any other line.
+    ``width``, ``class`` and the like are the theme's business and go; ``title`` serves
+    as the caption when there is none. al-folio's ``path`` is from the site's root."""
     bare = line.rstrip()  # the patterns have no trailing \s*: linear on any line
     m = (_HUGO_FIGURE.fullmatch(bare) or _ALFOLIO_FIGURE.fullmatch(bare)) if "{" in bare else None
     if m is None:
@@ -221,11 +232,32 @@ def _figure(line: str) -> tuple[str, str | None] | None:
         src = f"/{src}"
     caption = (params.get("caption") or params.get("title") or "").strip()
     alt = params.get("alt") or directives.plain(caption)
-    image = m.group(1) + directives.image_line(alt, src, caption)
     link = params.get("link")
     origin = "al-folio" if liquid else "Hugo"
     note = f"{origin} figure read as an image; its link to {link} is not kept" if link else None
-    return image, note
+    return _Figure(m.group(1), src, caption, alt, note)
+
+
+def _figure(line: str) -> tuple[str, str | None] | None:
+    """A figure line (``_figure_of``) as a Markdown image with the caption as its title
+    (our figure), and a note when a ``link`` is dropped."""
+    found = _figure_of(line)
+    if found is None:
+        return None
+    return found.indent + directives.image_line(found.alt, found.src, found.caption), found.note
+
+
+def _html_figure(line: str) -> str | None:
+    """A figure line inside raw HTML (al-folio's rows of figures in ``<div>``s), where no
+    Markdown is read: the ``<figure>`` it stands for, in HTML."""
+    text = line.lstrip()
+    found = _figure_of(text)  # indented as deep as the HTML it is in
+    if found is None:
+        return None
+    src, alt = html.escape(found.src), html.escape(found.alt)
+    caption = f"<figcaption>{html.escape(found.caption)}</figcaption>" if found.caption else ""
+    image = f'<img src="{src}" alt="{alt}" loading="lazy" decoding="async">'
+    return f'{line[: len(line) - len(text)]}<figure class="figure">{image}{caption}</figure>'
 
 
 _CODEHILITE = re.compile(r"(?: {4}|\t)(?::::[ \t]*|#!)([\w+#.-]+)[ \t]*")
@@ -395,8 +427,10 @@ def _replace_outside_code(
 
 
 def _html_links(line: str) -> str:
-    """A line of raw HTML with Jekyll's links made (``<img src="{{ site.url }}/a.png">``);
-    nothing else in it is touched."""
+    """A line of raw HTML with Jekyll's links made (``<img src="{{ site.url }}/a.png">``)
+    and a figure line as HTML (``_html_figure``); nothing else in it is touched."""
+    if "{" in line and (figure := _html_figure(line)) is not None:
+        return figure
     if "url" not in line or not _JEKYLL_LINK.search(line):
         return line
     return _replace_outside_code(line, line, _JEKYLL_LINK, _jekyll_link)

@@ -88,6 +88,10 @@ def _heading_attrs(state: StateCore) -> None:
 _BLOCK_TAG = re.compile(r"<(" + "|".join(block_names) + r")(?=[\s/>]|$)", re.I)
 
 
+_HTML_TARGET = re.compile(r'\s(?:href|src)="([^"<>]*)"')
+"""Links and images in raw HTML, for the link rewrite and the checks (as Markdown's)."""
+
+
 def element_end(content: str) -> int | None:
     """The line of an HTML block on which the element it opens with closes, when Markdown
     follows on the next line (``</div>`` then ``**Figure 5**. ...``): kramdown, where
@@ -223,6 +227,14 @@ def render(
                 target = child.attrs.get("href") or child.attrs.get("src")
                 if child.type in ("link_open", "image") and isinstance(target, str):
                     links.append((target, line))
+                elif child.type == "html_inline" and "=" in child.content:
+                    links.extend((m.group(1), line) for m in _HTML_TARGET.finditer(child.content))
+        elif token.type == "html_block" and "=" in token.content:
+            line = first_line + (token.map[0] if token.map else 0)
+            links.extend(
+                (m.group(1), line + token.content.count("\n", 0, m.start()))
+                for m in _HTML_TARGET.finditer(token.content)
+            )
         if token.type == "paragraph_open" and token.level == 0 and first_paragraph is None:
             first_paragraph = (i, i + 2)
 
