@@ -96,6 +96,23 @@ def test_a_formula_with_spaces_inside_is_math_when_it_looks_like_tex(site):
     assert "It is $ 5 each, or $ 20 for all." in body
 
 
+def test_dollars_pair_as_mathjax_and_pandoc_pair_them(site):
+    """A formula may start after a digit (``2$\\times$``), not end before one; a pair that
+    holds prose is no formula, and what follows its first dollar is read on: a link after
+    it stays a link, a formula after it stays a formula."""
+    page, err = build_post(
+        site,
+        "A 2$\\times$ speedup, then 10$\\times$.\n\n"
+        "Set $x = $0.02 and see [the docs](https://example.org/a_b) for $y$.\n\n"
+        "A price of $5, and $z$ is a formula.\n",
+    )
+    body = article(page)
+    paragraphs = re.findall(r"<p>(.*?)</p>", body, re.S)
+    assert [p.count("<math") for p in paragraphs] == [2, 1, 1], paragraphs
+    assert 'Set $x = $0.02 and see <a href="https://example.org/a_b">the docs</a>' in body
+    assert "A price of $5, and <math" in body and "warning" not in err
+
+
 def test_code_spans_and_fences_keep_their_dollars(site):
     page, _ = build_post(site, "Code `$x$` and `\\(y\\)`.\n\n```text\n$$ z $$ and \\[ w \\]\n```\n")
     body = article(page)

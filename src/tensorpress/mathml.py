@@ -24,6 +24,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import RE_OPEN, amsmath_block, amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.dollarmath.index import math_inline_dollar
 from mdit_py_plugins.texmath.index import make_inline_func
 from mdit_py_plugins.texmath.index import rules as texmath_rules
 
@@ -622,10 +623,40 @@ def _prose_ref(state: StateInline, silent: bool) -> bool:
 _TEX_MARK = re.compile(r"[\\^_{}=]")
 
 
+_MARKDOWN_LINK = re.compile(r"\]\([^()\s]*\)")
+
+
+def _prose(text: str) -> bool:
+    """What was read between two dollars is prose: spaced (``$ 5 each, or $``: MathJax
+    reads ``$ \\bar{L} $``) with no TeX in it, or holding a Markdown link."""
+    if text == text.strip():
+        return False
+    return ("\n" not in text and not _TEX_MARK.search(text)) or bool(_MARKDOWN_LINK.search(text))
+
+
+def _dollars(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    """The dollar rule, as MathJax and Pandoc pair dollars: after a digit a formula may
+    start (``2$\\times$``), before one it may not end (``$5 and $10``), and a formula of
+    prose (``_prose``) is no formula: its first dollar is text, and what follows it is
+    read on (a link after ``$0.02 and see [the docs](...)`` stays a link)."""
+
+    def dollars(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        if not rule(state, True):
+            return False
+        end, state.pos = state.pos, start
+        double = state.src.startswith("$$", start)
+        inner = state.src[start + (2 if double else 1) : end - (2 if double else 1)]
+        if state.src[end : end + 1].isdigit() or (not double and _prose(inner)):
+            return False
+        return rule(state, silent)
+
+    return dollars
+
+
 def _prose_delimiters(state: StateCore) -> None:
-    """Formulas that are prose: ``$ 5 each, or $`` (read as one only because spaces are
-    allowed inside) stays text, dollars and all; ``\\[CLS\\]`` inside a sentence with no
-    TeX in it is Markdown's escaped brackets, ``[CLS]``, its inside read as Markdown."""
+    """``\\[CLS\\]`` inside a sentence with no TeX in it is Markdown's escaped brackets,
+    ``[CLS]``, its inside read as Markdown."""
     for token in state.tokens:
         if not token.children:
             continue
@@ -633,9 +664,7 @@ def _prose_delimiters(state: StateCore) -> None:
         for child in token.children:
             text = child.content
             plain = "\n" not in text and not _TEX_MARK.search(text)
-            if child.type in INLINE and child.markup == "$" and text != text.strip() and plain:
-                child.type, child.content, child.markup = "text", f"${text}$", ""
-            elif child.type == "math_inline_double" and child.markup == "\\[" and plain:
+            if child.type == "math_inline_double" and child.markup == "\\[" and plain:
                 inner = state.md.parseInline(text, state.env)[0].children or []
                 children += [_text_token("["), *inner, _text_token("]")]
                 continue
@@ -898,7 +927,8 @@ def math_plugin(md: MarkdownIt, macros: Macros = ()) -> None:
     ``$5 and $10`` stays prose: no digit may follow the closing dollar, and a formula
     with a space inside (``$ \\bar{L} $``, as MathJax takes it) must look like TeX.
     """
-    md.use(dollarmath_plugin, allow_space=True, allow_digits=False, double_inline=True)
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
+    md.inline.ruler.at("math_inline", _dollars(math_inline_dollar(True, True, True)))
     paren = make_inline_func(texmath_rules["brackets"]["inline"][0])
     md.inline.ruler.before("escape", "math_paren", paren)
     md.inline.ruler.before("escape", "math_bracket", make_inline_func(_INLINE_DISPLAY))
