@@ -438,6 +438,99 @@ def test_missing_front_matter_is_inferred_with_warnings(site):
     assert "topics/cnn/" in site.page("posts/bare/index.html")
 
 
+DATED = {**KERNEL, "tensorpress": {"date": "2024-01-05", "topics": ["numpy"]}}
+"""Metadata with all front matter but the title: the title is the one thing inferred."""
+
+
+def test_a_bold_first_line_titles_a_notebook_over_a_generic_first_heading(site):
+    """handson-ml3 opens with a bold line, then ``# Setup``: the bold line is the title
+    (and is not repeated under it, nor as the summary); Setup stays a section."""
+    rel = write_nb(
+        site,
+        "03_classification.ipynb",
+        [
+            new_markdown_cell(
+                "**Chapter 3 \u2013 Classification**\n\n"
+                "_This notebook contains the code of chapter 3._"
+            ),
+            new_markdown_cell("# Setup"),
+            new_code_cell("import sys", execution_count=1),
+            new_markdown_cell("# MNIST\n\nLet's load the data."),
+        ],
+        DATED,
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    line = line_of(site, rel, '"**Chapter 3')
+    assert run.lines == [
+        f"{rel}:{line}: warning: no title in front matter; using 'Chapter 3 \u2013 Classification' "
+        f"from the bold first line (line {line}): add 'title:' to pin it"
+    ]
+    page = site.page("posts/03-classification/index.html")
+    assert '<h1 class="post-title">Chapter 3 \u2013 Classification</h1>' in page
+    html = body(site, "03-classification")
+    assert "<strong>" not in html and "<em>This notebook contains" in html
+    assert '<h1 id="setup">Setup' in html and 'href="#setup">Setup</a>' in page  # in the TOC
+    index = site.page("index.html")
+    assert ">Chapter 3 \u2013 Classification</a></h2>" in index
+    assert '<div class="summary prose"><p><em>This notebook contains' in index
+
+
+@pytest.mark.parametrize(
+    ("first", "title", "origin"),
+    [
+        # generic first headings yield to the file name, and the note says why
+        ("# Setup\n\n# MNIST", "03 classification", "the file name (the first heading, "),
+        ("## 1. Imports\n\n## Data", "03 classification", "the file name (the first heading, "),
+        ("# Getting started:\n\n# Data", "03 classification", "the file name (the first heading, "),
+        # ...unless it is the one top heading: it titles the page
+        ("# Installation\n\n## With pip\n\n## With conda", "Installation", "the first heading"),
+        # bold lines that are not titles: a label, a sentence, a generic name, text after it
+        ("**Note:**\n\n# Training a CNN", "Training a CNN", "the first heading"),
+        ("**Note**\n\n# Training a CNN", "Training a CNN", "the first heading"),
+        ("**Run every cell in order.**\n\n# Training a CNN", "Training a CNN", "the first heading"),
+        ("**Setup**\n\n# Training a CNN", "Training a CNN", "the first heading"),
+        ("**Warning:** slow.\n\n# Training a CNN", "Training a CNN", "the first heading"),
+        ("**A** and **B**\n\n# Training a CNN", "Training a CNN", "the first heading"),
+        ("**" + "word " * 16 + "end**\n\n# Training a CNN", "Training a CNN", "the first heading"),
+        # bold titles: underscores, escapes, code and a line of text after it
+        ("__Tools \\- `NumPy`__\n\n# Arrays", "Tools - NumPy", "the bold first line"),
+        ("**Math: Linear Algebra**\nVectors and matrices.", "Math: Linear Algebra", "the bold"),
+    ],
+)
+def test_which_line_titles_a_notebook_without_one(site, first, title, origin):
+    write_nb(site, "03_classification.ipynb", [new_markdown_cell(first)], DATED)
+    run = site.build()
+    assert run.code == 0, run.err
+    assert f"no title in front matter; using {title!r} from {origin}" in run.err, run.err
+    page = site.page("posts/03-classification/index.html")
+    assert f'<h1 class="post-title">{title}</h1>' in page
+
+
+def test_a_markdown_post_takes_its_title_by_the_same_rule(site):
+    """One inference serves Markdown posts and notebooks alike."""
+    site.write(
+        "content/2024-03-01-adam.md",
+        "---\ndate: 2024-03-01\ntopics: [training]\n---\n\n"
+        "**Adam, step by step**\n\nMomentum and scale, derived.\n\n## Setup\n\nText.\n",
+    )
+    site.write("content/2024-03-02-sgd.md", "## Setup\n\nText.\n\n## The update\n\nMore.\n")
+    run = site.build()
+    assert run.code == 0, run.err
+    assert (
+        "content/2024-03-01-adam.md:6: warning: no title in front matter; using "
+        "'Adam, step by step' from the bold first line (line 6)" in run.err
+    )
+    assert (
+        "content/2024-03-02-sgd.md:1: warning: no title in front matter; using 'Sgd' from the "
+        "file name (the first heading, 'Setup' (line 1), names a section)" in run.err
+    )
+    html = site.page("posts/adam/index.html")
+    assert '<h1 class="post-title">Adam, step by step</h1>' in html
+    assert "<strong>Adam" not in html and "<p>Momentum and scale, derived.</p>" in html
+    assert '<div class="summary prose"><p>Momentum and scale' in site.page("index.html")
+
+
 # ---------------------------------------------------------------- links and the rest of the site
 
 

@@ -43,6 +43,7 @@ from tensorpress.notebook import (
     NotebookBody,
     Output,
     front_matter,
+    is_markdown,
     multiline,
     read,
 )
@@ -453,9 +454,7 @@ def render_body(data: bytes, path: str, md: MarkdownIt) -> NotebookBody | None:
     for cell in front.cells:
         if "remove-cell" in cell.tags:
             continue
-        if cell.kind == "markdown" or (
-            cell.kind == "raw" and cell.raw_format in ("text/markdown", "text/x-markdown")
-        ):
+        if is_markdown(cell):
             # read as a post's body is: fastpages published notebooks with Jekyll, so
             # \\(x\\) math and {% post_url %} links are in their cells too
             moved = migrate(close_fences(_with_attachments(cell)), path, 1)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -35,18 +35,25 @@ from tensorpress.output import NOTEBOOK, POST_SUFFIXES, is_notebook
 from tensorpress.search import entry, plain_text
 from tensorpress.versions import PIPELINE
 
-GENERIC_HEADINGS = {
-    "introduction",
-    "overview",
-    "background",
-    "summary",
-    "abstract",
-    "conclusion",
-    "tl;dr",
-    "tldr",
-    "contents",
-    "table of contents",
-}
+GENERIC_HEADINGS = frozenset({
+    "introduction", "overview", "background", "summary", "abstract", "conclusion", "tl;dr",
+    "tldr", "contents", "table of contents", "setup", "set up", "set-up", "imports",
+    "import", "installation", "install", "installing", "getting started", "prerequisites",
+    "requirements", "dependencies", "preliminaries", "environment", "environment setup",
+    "configuration", "libraries", "setup and imports", "imports and setup",
+    "install dependencies", "installing dependencies", "load libraries", "loading libraries",
+})  # fmt: skip
+"""Headings that name a section any post may have, not what this one is about."""
+LABELS = frozenset({
+    "note", "notes", "warning", "important", "tip", "caution", "update", "disclaimer",
+    "info", "attention", "todo", "edit", "hint", "draft",
+})  # fmt: skip
+"""Bold words that open a callout, not a title (``**Note**`` on a line of its own)."""
+MAX_TITLE_WORDS = 15
+"""A bold first line of more words is a sentence set in bold, not a title."""
+_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[ivx]+\.)\s+")
+_BOLD_LINE = re.compile(r" {0,3}(\*\*|__)(?=\S)(.+?)(?<=\S)\1\s*")
+_BOLD_LEAD = re.compile(r"\s*<p><strong>([^<]*)</strong></p>\n?")
 _DATE_PREFIX = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})-(.+)")
 
 
@@ -158,29 +165,100 @@ def _topic_refs(names: Iterable[str], config: SiteConfig) -> tuple[TopicRef, ...
     return tuple(refs.values())
 
 
-def _title(body: Body, name: str, path: str) -> tuple[str, int, str]:
-    """(title, line, where from) when the front matter gives none."""
+def _plain_name(text: str) -> str:
+    """A heading or bold line as compared with the generic names: lower case, without its
+    numbering (``1. Setup``) or closing punctuation, ``&`` read as "and"."""
+    text = " ".join(text.replace("&", " and ").split()).lower()
+    return _NUMBERING.sub("", text).rstrip(" :.!")
+
+
+def is_generic(text: str) -> bool:
+    """A heading such as "Setup" or "1. Imports": a section every post may have."""
+    return _plain_name(text) in GENERIC_HEADINGS
+
+
+def bold_title(line: str) -> str | None:
+    """The text of a line that is wholly bold and short, as notebooks write a title
+    (``**Chapter 3 - Classification**``, a paragraph and not a heading); None for any
+    other line, a sentence or a label (``**Note:**``), or a generic name (``**Setup**``)."""
+    if len(line) > 300 or not (m := _BOLD_LINE.fullmatch(line)):
+        return None
+    inner = m.group(2)
+    if m.group(1) in inner or "[" in inner or "<" in inner:  # two spans, a link, HTML
+        return None
+    if len(inner) > 2 and inner[0] == inner[-1] and inner[0] in "*_":  # ***bold italic***
+        inner = inner[1:-1]
+    text = unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", inner.replace("`", ""))).strip()
+    words = text.split()
+    if not words or len(words) > MAX_TITLE_WORDS or text[-1] in ".:;,":
+        return None
+    name = _plain_name(text)
+    return None if name in GENERIC_HEADINGS or name in LABELS else text
+
+
+def _at(line: int) -> str:
+    return f" (line {line})" if line else ""
+
+
+def _title(body: Body, name: str, lead: tuple[str, int]) -> tuple[str, int, str]:
+    """(title, line, where from) when the front matter gives none: a wholly bold first
+    line, else the first heading unless it is generic, else an echoed prompt's subject,
+    else a generic first heading that is the page's only top heading (``# Installation``
+    over ``##`` sections), else the file name. ``lead``: the first line of the body (of
+    its first markdown cell, in a notebook) and its file line."""
+    text, line = lead
+    if bold := bold_title(text):
+        return bold, line, f"the bold first line{_at(line)}"
     headings = body.rendered.headings
-    first = headings[0] if headings else None
-    if first and first.text and first.text.strip().lower() not in GENERIC_HEADINGS:
-        return first.text, first.line, f"the first heading (line {first.line})"
+    first = headings[0] if headings and headings[0].text else None
+    if first and not is_generic(first.text):
+        return first.text, first.line, f"the first heading{_at(first.line)}"
     if body.prompt_subject:
         return body.prompt_subject, 1, "the prompt echoed on the first line"
-    if first and first.text:
-        return first.text, first.line, f"the first heading (line {first.line})"
+    if first and all(h.level > first.level for h in headings[1:]):
+        return first.text, first.line, f"the first heading{_at(first.line)}"
+    if first:
+        why = f"the first heading, {first.text!r}{_at(first.line)}, names a section"
+        return readable(name), 1, f"the file name ({why})"
     return readable(name), 1, "the file name"
 
 
+def first_line(text: str, line: int) -> tuple[str, int]:
+    """The first non-blank line of ``text`` (whose first line is file line ``line``) and
+    its file line: where a title may be written in bold."""
+    at = len(text) - len(text.lstrip())  # no split: a body may be megabytes
+    if at == len(text):
+        return "", 0
+    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+    return text[start : end if end >= 0 else len(text)], line + text.count("\n", 0, at)
+
+
+def _title_paragraph(html: str, title: str) -> int:
+    """Where a first paragraph that is only the title in bold ends in ``html``, or 0."""
+    m = _BOLD_LEAD.match(html)
+    return m.end() if m and unescape(m.group(1)).strip() == title else 0
+
+
 def post_html(rendered: Rendered, title: str) -> str:
-    """A post's HTML: the body without a first ``<h1>`` that repeats the title (the page
-    template shows the title already)."""
+    """A post's HTML without what repeats the title, which the page template shows
+    already: a first ``<h1>``, or a first paragraph of the title in bold."""
     html = rendered.html
-    if not rendered.headings or rendered.headings[0].level != 1:
-        return html
-    if rendered.headings[0].text != title:
-        return html
-    m = re.match(r"\s*<h1\b[^>]*>.*?</h1>\n?", html, re.S)
-    return html[m.end() :] if m else html
+    first = rendered.headings[0] if rendered.headings else None
+    if first and first.level == 1 and first.text == title:
+        m = re.match(r"\s*<h1\b[^>]*>.*?</h1>\n?", html, re.S)
+        if m:
+            return html[m.end() :]
+    return html[_title_paragraph(html, title) :]
+
+
+def post_summary(rendered: Rendered, title: str) -> str:
+    """The summary, or the paragraph after it when it is the title in bold (which the
+    page leaves out, and a list shows above it)."""
+    end = _title_paragraph(rendered.html, title)
+    if not end or rendered.summary_html.strip() != rendered.html[:end].strip():
+        return rendered.summary_html
+    after = re.match(r"\s*(<p>.*?</p>)", rendered.html[end:], re.S)
+    return after.group(1) + "\n" if after else ""
 
 
 def load_post(
@@ -207,6 +285,7 @@ def load_post(
         data, _lines = dict(nb_front.data), dict(nb_front.lines)
         out = list(nb_front.diagnostics)
         has_front, empty = nb_front.found, notebook.is_empty(nb_front)
+        lead = notebook.first_line(nb_front.cells)
     else:
         text, diags = decode(source.data, path)
         if text is None:
@@ -215,6 +294,7 @@ def load_post(
         data, _lines, load_diags = load_front(sp, path)
         out = [*split_diags, *load_diags]
         has_front, empty = sp.kind is not None, not sp.body.strip()
+        lead = first_line(sp.body, sp.body_line)
     fm, fm_diags = validate(data, _lines, path)
     out.extend(fm_diags)
     if has_errors(out):
@@ -234,7 +314,7 @@ def load_post(
 
     title = fm.title
     if title is None:
-        title, line, origin = _title(body, name, path)
+        title, line, origin = _title(body, name, lead)
         out.append(
             warning(
                 path,
@@ -278,8 +358,8 @@ def load_post(
     slug = slugify(fm.slug or name)
     rendered = body.rendered
     html = post_html(rendered, title)
-    summary = (
-        Markup(f"<p>{escape(fm.summary)}</p>") if fm.summary else Markup(rendered.summary_html)
+    summary = Markup(
+        f"<p>{escape(fm.summary)}</p>" if fm.summary else post_summary(rendered, title)
     )
     topics = _topic_refs(topic_names, config)
     fields = Post(

@@ -462,6 +462,25 @@ def _fastpages(source: str) -> str | None:
     return "\n".join(out) if seen in ("summary", "keys") else None
 
 
+def is_markdown(cell: Cell) -> bool:
+    """A cell read as Markdown: a markdown cell, or a raw cell in a Markdown format."""
+    return cell.kind == "markdown" or (
+        cell.kind == "raw" and cell.raw_format in ("text/markdown", "text/x-markdown")
+    )
+
+
+def first_line(cells: tuple[Cell, ...]) -> tuple[str, int]:
+    """The first line of the first markdown cell a page shows, and its file line: where
+    a notebook writes its title when it is not a heading (handson-ml3's
+    ``**Chapter 3 - Classification**``)."""
+    for cell in cells:
+        if is_markdown(cell) and "remove-cell" not in cell.tags and cell.source.strip():
+            lines = cell.source.split("\n")
+            i = next(k for k, line in enumerate(lines) if line.strip())
+            return lines[i], cell.file_line(i)
+    return "", 0
+
+
 def is_empty(front: Front) -> bool:
     return not any(c.source.strip() or c.outputs for c in front.cells)
 
