@@ -691,7 +691,7 @@ def test_kernel_language_drives_highlighting_and_its_absence_is_a_warning(site):
 # ---------------------------------------------------------------- hostile notebooks
 
 
-def test_unknown_mime_types_and_widgets_are_skipped_with_a_warning(site):
+def test_unknown_mime_types_are_skipped_with_a_warning_and_widgets_show_their_text(site):
     rel = write_nb(
         site,
         "mime.ipynb",
@@ -725,8 +725,8 @@ def test_unknown_mime_types_and_widgets_are_skipped_with_a_warning(site):
     assert run.code == 0, run.err
     line = line_of(site, rel, '"w"')
     assert (
-        f"{rel}:{line}: warning: cell 2, output 1: an interactive widget needs a live kernel"
-        in run.err
+        f"{rel}:{line}: warning: cell 2: a widget output shown as the text saved with it, "
+        "as nbconvert does" in run.err
     )
     assert (
         f"{rel}:{line}: warning: cell 2, output 2: output of type "
@@ -734,8 +734,86 @@ def test_unknown_mime_types_and_widgets_are_skipped_with_a_warning(site):
     )
     assert "output 3: output of type application/javascript skipped" in run.err
     html = body(site, "mime")
-    assert "abc123" not in html and "SECRETJSON" not in html and "IntSlider" not in html
+    assert '<pre class="nb-result" tabindex="0">IntSlider(value=0)</pre>' in html
+    assert "abc123" not in html and "SECRETJSON" not in html
     assert "alert(1)" not in html
+
+
+def _widget(text: str | None, model: str, **more: str) -> dict:
+    """A widget's display output, as ipywidgets saves it, with its text form if any."""
+    data = {"application/vnd.jupyter.widget-view+json": {"model_id": model}, **more}
+    return new_output("display_data", data={**data, "text/plain": text} if text else data)
+
+
+def test_widgets_show_their_text_with_one_warning_per_cell(site):
+    """tqdm.notebook and ipywidgets save a text form beside the widget; the page shows it,
+    as nbconvert and GitHub do, and says so once per cell, not once per bar."""
+    bars = [f"Epoch {i}/3:   0%|          | 0/362 [00:00<?, ?it/s]" for i in (1, 2, 3)]
+    rel = write_nb(
+        site,
+        "bars.ipynb",
+        [
+            new_raw_cell(FRONT),
+            new_code_cell(
+                "for epoch in trange(3): train()",
+                execution_count=1,
+                outputs=[
+                    *(_widget(bar, f"m{i}") for i, bar in enumerate(bars)),
+                    _widget(None, "m9"),
+                    new_output("stream", name="stdout", text="done\n"),
+                ],
+            ),
+            new_code_cell(
+                "slider",
+                execution_count=2,
+                outputs=[
+                    new_output(
+                        "execute_result",
+                        data={
+                            "application/vnd.jupyter.widget-view+json": {"model_id": "s1"},
+                            "text/plain": "IntSlider(value=3, max=10)",
+                        },
+                        execution_count=2,
+                    )
+                ],
+            ),
+            new_code_cell(
+                "fig",
+                execution_count=3,
+                outputs=[_widget("FigureWidget()", "f1", **{"text/html": "<b>a static plot</b>"})],
+            ),
+            new_code_cell(
+                "trange(5)",
+                execution_count=4,
+                outputs=[_widget("0%| | 0/5", "r1")],
+                metadata={"tags": ["remove-output"]},
+            ),
+        ],
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    first, second = line_of(site, rel, '"for epoch'), line_of(site, rel, '"slider"')
+    assert run.lines == [
+        f"{rel}:{first}: warning: cell 2: 3 widget outputs shown as the text saved with them, "
+        "as nbconvert does; a widget output with no text skipped (a page cannot run widgets, "
+        "and a progress bar's text is its first state): use tqdm's text mode "
+        "(from tqdm import tqdm) for progress bars, or tag the cell remove-output",
+        f"{rel}:{second}: warning: cell 3: a widget output shown as the text saved with it, "
+        "as nbconvert does (a page cannot run widgets, and a progress bar's text is its first "
+        "state): use tqdm's text mode (from tqdm import tqdm) for progress bars, or tag the "
+        "cell remove-output",
+    ]
+    html = body(site, "bars")
+    for bar in bars:
+        assert f'<pre class="nb-result" tabindex="0">{bar.replace("<", "&lt;")}</pre>' in html
+    assert html.index("Epoch 3/3") < html.index('data-label="stdout">done</pre>')  # in order
+    assert (
+        '<div class="nb-prompt">Out [2]:</div><pre class="nb-result" tabindex="0">'
+        "IntSlider(value=3, max=10)</pre>" in html
+    )
+    assert '<div class="nb-html"><b>a static plot</b></div>' in html  # HTML beats the text
+    assert "FigureWidget()" not in html and "0/5" not in html
+    assert "model_id" not in html and "m9" not in html
 
 
 @pytest.mark.parametrize(

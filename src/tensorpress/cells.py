@@ -50,18 +50,38 @@ from tensorpress.notebook import (
 
 
 def _choose(out: Output) -> tuple[str | None, str | None]:
-    """The representation to show, or None and why it cannot be shown."""
+    """The representation to show (a widget's is its text, as nbconvert shows a widget
+    whose state it lacks), or None and why it cannot be shown (None for a widget with no
+    text: the cell's ``_widget_note`` tells)."""
     known = [m for m in ORDER if m in out.data and isinstance(out.data[m], str)]
-    best = known[0] if known else None
-    if WIDGET in out.data and best in (None, "text/plain"):
-        return None, "an interactive widget needs a live kernel; its output is skipped"
-    if best is None:
-        kinds = ", ".join(sorted(out.data)) or "nothing"
-        return None, (
-            f"output of type {kinds} skipped: pages show text, HTML, Markdown, LaTeX, "
-            "PNG, JPEG, GIF and SVG"
-        )
-    return best, None
+    if known or WIDGET in out.data:
+        return (known[0] if known else None), None
+    kinds = ", ".join(sorted(out.data)) or "nothing"
+    return None, (
+        f"output of type {kinds} skipped: pages show text, HTML, Markdown, LaTeX, "
+        "PNG, JPEG, GIF and SVG"
+    )
+
+
+def _widgets(count: int) -> str:
+    return "a widget output" if count == 1 else f"{count} widget outputs"
+
+
+def _widget_note(cell: Cell, texts: list[bool]) -> str:
+    """One note for a cell's widgets, whatever their number (a tqdm loop makes one per
+    bar), each shown as its text (``texts``: True) or skipped for having none."""
+    shown, gone = sum(texts), len(texts) - sum(texts)
+    parts = []
+    if shown:
+        them = "it" if shown == 1 else "them"
+        parts.append(f"{_widgets(shown)} shown as the text saved with {them}, as nbconvert does")
+    if gone:
+        parts.append(f"{_widgets(gone)} with no text skipped")
+    return (
+        f"cell {cell.number}: {'; '.join(parts)} (a page cannot run widgets, and a progress "
+        "bar's text is its first state): use tqdm's text mode (from tqdm import tqdm) for "
+        "progress bars, or tag the cell remove-output"
+    )
 
 
 def _image_bytes(payload: str, mime: str) -> bytes | None:
@@ -212,9 +232,10 @@ def _image(out: Output, mime: str, cell: Cell, index: int) -> str:
 def _data(out: Output, cell: Cell, index: int, ctx: _Ctx) -> str:
     mime, problem = _choose(out)
     if mime is None:
-        ctx.diagnostics.append(
-            warning(ctx.path, cell.line, f"cell {cell.number}, output {index}: {problem}")
-        )
+        if problem:
+            ctx.diagnostics.append(
+                warning(ctx.path, cell.line, f"cell {cell.number}, output {index}: {problem}")
+            )
         return ""
     payload = out.data[mime]
     if mime in IMAGES:
@@ -285,7 +306,10 @@ def _merged(outputs: tuple[Output, ...]) -> list[tuple[int, Output]]:
 
 def _outputs(cell: Cell, ctx: _Ctx) -> str:
     parts = []
+    widgets: list[bool] = []  # per widget shown as text or not at all: has it text?
     for index, out in _merged(cell.outputs):
+        if WIDGET in out.data and (mime := _choose(out)[0]) in (None, "text/plain"):
+            widgets.append(mime is not None)
         if out.kind == "stream":
             name = "stderr" if out.name == "stderr" else "stdout"
             html = _text_block(out.text, cell, "output", f"nb-stream nb-{name}", ctx, name)
@@ -302,6 +326,8 @@ def _outputs(cell: Cell, ctx: _Ctx) -> str:
             count = cell.count if cell.count is not None else " "
             prompt = f'<div class="nb-prompt">Out [{count}]:</div>'
         parts.append(f'<div class="nb-output">{prompt}{html}</div>')
+    if widgets:
+        ctx.diagnostics.append(warning(ctx.path, cell.line, _widget_note(cell, widgets)))
     return "".join(parts)
 
 
