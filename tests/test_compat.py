@@ -759,6 +759,20 @@ def test_an_opening_tag_whose_attributes_run_onto_the_next_lines_stays_one_block
     assert "<pre><code>src" not in html and "<blockquote" not in html and "warning" not in err
 
 
+def test_kramdowns_markdown_1_makes_an_elements_content_markdown(site):
+    """``<aside markdown="1">``: kramdown reads what the element holds as Markdown (the
+    first paragraph stayed raw, ``**`` and link syntax shown as written)."""
+    html, err = build_one(
+        site,
+        '<aside class="note" markdown="1">\n**Note:** see [it](https://example.org).\n\n'
+        '- an item\n</aside>\n\n<div markdown="1">\n*em* here\n</div>\n',
+    )
+    assert '<aside class="note">\n<p><strong>Note:</strong> see <a href' in html, html
+    assert "<li>an item</li>\n</ul>\n</aside>" in html
+    assert "<div>\n<p><em>em</em> here</p>\n</div>" in html and "markdown=" not in html
+    assert "warning" not in err, err
+
+
 def test_the_migration_reads_the_lines_after_a_closed_html_element_as_prose(site):
     """Where the parser ends an HTML block (``element_end``), the migration does too: a
     footnote tag on the caption line after ``</div>`` is a footnote, not raw text."""

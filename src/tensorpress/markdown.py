@@ -111,9 +111,13 @@ def element_end(content: str) -> int | None:
     return None
 
 
+_MARKDOWN_INSIDE = re.compile(r"""\smarkdown=(["']?)(?:1|block)\1(?=[\s/>])""", re.I)
+
+
 def _html_ends(state: StateCore) -> None:
     """Top-level HTML blocks end where their element does, when Markdown follows
-    (``element_end``): the rest of the block is parsed as the Markdown it is."""
+    (``element_end``), or after their first tag when it says ``markdown="1"``: the
+    rest of the block is parsed as the Markdown it is."""
     tokens: list[Token] = []
     pending = list(reversed(state.tokens))
     while pending:
@@ -121,7 +125,12 @@ def _html_ends(state: StateCore) -> None:
         tokens.append(token)
         end = None
         if token.type == "html_block" and token.level == 0 and token.map:
-            end = element_end(token.content)
+            first, _, _ = token.content.partition("\n")
+            if _MARKDOWN_INSIDE.search(first) and _BLOCK_TAG.match(first.lstrip()):
+                token.content = _MARKDOWN_INSIDE.sub("", token.content, count=1)
+                end = 0  # kramdown's markdown="1": what the element holds is Markdown
+            else:
+                end = element_end(token.content)
         if end is None:
             continue
         lines = token.content.split("\n")
