@@ -254,3 +254,11 @@ def test_text_that_yaml_read_as_a_list_is_taken_as_text_with_a_warning(site):
     assert run.code == 0, run.err
     page = site.page("posts/a/index.html")
     assert "<title>A, B" in page and '<meta name="description" content="Text, more">' in page
+
+
+def test_a_thumbnail_is_the_image_unless_an_image_is_given():
+    fm, diags = meta("---\ntitle: A\nthumbnail: /blog/assets/t.png\n---\n")
+    assert not diags
+    assert fm.image == "/blog/assets/t.png"
+    fm, _ = meta("---\ntitle: A\nthumbnail: t.png\nimage: i.png\n---\n")
+    assert fm.image == "i.png" and fm.extra["thumbnail"] == "t.png"

@@ -25,7 +25,8 @@ ALIASES = {
     "tags": "topics", "categories": "topics", "author": "authors", "lastmod": "updated",
     "last_modified_at": "updated", "modified": "updated", "excerpt": "summary",
     "description": "summary", "published": "draft", "category": "topics",
-    "redirect_from": "aliases",
+    "redirect_from": "aliases", "thumbnail": "image", "featured_image": "image",
+    "feature_image": "image", "cover_image": "image",
 }  # fmt: skip
 """Keys of Jekyll, Hugo, Pelican and Quarto posts, read as ours so posts move over as they are."""
 
@@ -463,6 +464,9 @@ def validate(
             value = not value
         if name in ("tags", "categories") and isinstance(value, str) and "," not in value:
             value = value.split()  # Jekyll: space-separated
+        if key == "image" and name.lower() != "image" and "image" in data:
+            extra[name] = value  # the Hugging Face blog's thumbnail, when image is there too
+            continue
         if key == "image" and isinstance(value, dict):  # Wowchemy: {filename, caption..}
             extra[name] = value
             found = [value.get(k) for k in ("filename", "src", "path", "url", "image")]
