@@ -226,6 +226,31 @@ def test_a_post_defines_its_own_macros_as_mathjax_and_katex_let_it(site):
     assert "content/other.md:" in err and "unknown command \\R" in err, "a post's own only"
 
 
+def test_macros_in_a_hidden_div_with_blank_lines_define_and_swallow_nothing(site):
+    """al-folio posts keep MathJax macros in ``<div style="display: none">$$ ... $$</div>``
+    with blank lines between them (kramdown kept the block whole): the closing ``$$``
+    opened a formula that swallowed the headings and prose after it."""
+    page, err = build_post(
+        site,
+        """
+        <div style="display: none">
+        $$
+        \\newcommand{\\R}{\\mathbb{R}}
+
+        \\def\\czero{0}
+        $$
+        </div>
+
+        ## Overview
+
+        Let $x \\in \\R$ and $\\czero$.
+        """,
+    )
+    body = article(page)
+    assert '<h2 id="overview">' in body and body.count('<math display="inline">') == 2
+    assert "&#x0211D;" in body and "$$" not in body and "warning" not in err, err
+
+
 def test_labels_number_equations_and_references_link_to_them(site):
     page, err = build_post(
         site,

@@ -415,6 +415,25 @@ def _html_last(lines: list[str], i: int, end: re.Pattern[str]) -> int:
     return blank - 1 if closed is None else i + closed
 
 
+def _math_gaps(lines: list[str], i: int, last: int) -> bool:
+    """A ``$$`` formula opened in the block of raw HTML at ``i`` .. ``last`` and closed
+    after a blank line (MathJax macros in a hidden ``<div>``, as kramdown kept the block
+    whole): its blank lines become ``{}``, an empty group, so that the block runs on to
+    the formula's end; else its closing ``$$`` opened display math that swallowed the
+    post. Whether there was such a formula."""
+    if sum(lines[k].strip() == "$$" for k in range(i, last + 1)) % 2 == 0:
+        return False
+    close = next(
+        (k for k in range(last + 1, min(len(lines), last + 500)) if lines[k].strip() == "$$"), None
+    )
+    if close is None:
+        return False
+    for k in range(last + 1, close):
+        if not lines[k].strip():
+            lines[k] = "{}"
+    return True
+
+
 def _replace_outside_code(
     line: str, masked: str, pattern: re.Pattern[str], repl: str | Callable[[re.Match[str]], str]
 ) -> str:
@@ -645,6 +664,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             lines[i] = line.rstrip() + "<!---->"  # two tags: the paragraph goes on
         elif (end := _html_block(line, blank)) is not None:
             html_last = _html_last(lines, i, end)
+            if end.pattern == "^$" and _math_gaps(lines, i, html_last):
+                html_last = _html_last(lines, i, end)
             lines[i] = _html_links(line)
         elif line.startswith(("    ", "\t")) and blank and (coded := _indented_block(lines, i)):
             i = coded[0]  # CodeHilite's marker: now a fenced block, skipped like one

@@ -767,7 +767,7 @@ def _html(
     if token.type == REF:
         return _ref_html(*token.meta["ref"], targets, line, warn)
     marks: Marks = token.meta["marks"]
-    if token.meta.get("defines") and not marks.tex.strip():
+    if token.meta.get("defines") and not marks.tex.replace("{}", "").strip():
         return ""  # definitions only: nothing to show
     display = token.type in DISPLAY
     converted = convert(marks.tex, display)
@@ -832,7 +832,7 @@ def _html_math(
     def formula(m: re.Match[str]) -> str:
         tex = unescape(next(group for group in m.groups() if group is not None))
         tex, defined = take_definitions(tex)
-        if defined and not tex.strip():
+        if defined and not tex.replace("{}", "").strip():
             return ""
         done = convert(tex, m.group(1) is not None or m.group(4) is not None)
         if done.error:
