@@ -251,6 +251,39 @@ def test_macros_in_a_hidden_div_with_blank_lines_define_and_swallow_nothing(site
     assert "&#x0211D;" in body and "$$" not in body and "warning" not in err, err
 
 
+def test_environments_in_raw_html_are_math_and_their_labels_are_known(site):
+    """MathJax finds ``\\begin{equation}`` in a page's text: one on its own line in a
+    ``<p>`` is numbered like any other (its label referenced), one deeper in the HTML is
+    shown unnumbered; a ``\\label`` in a formula of raw HTML goes."""
+    page, err = build_post(
+        site,
+        """
+        <p>
+        \\begin{equation}\\label{eq:loss}
+        L = x^2
+        \\end{equation}
+        </p>
+
+        See \\eqref{eq:loss}.
+
+        <p class="framed">
+            <b>Update:</b>
+            \\begin{equation*}
+            w = w - \\eta g
+            \\end{equation*}
+        </p>
+
+        <div>$$ y \\label{eq:b} $$</div>
+        """,
+    )
+    body = article(page)
+    assert '<div class="math-display" id="eq-loss">' in body and '<span class="eq-no">(1)' in body
+    assert '<a class="eqref" href="#eq-loss">(1)</a>' in body
+    prose = body.split('<section class="cite"')[0]
+    assert "\\begin" not in prose and "\\label" not in prose and "<pre" not in prose
+    assert body.count('<math display="block">') == 3 and "warning" not in err, err
+
+
 def test_labels_number_equations_and_references_link_to_them(site):
     page, err = build_post(
         site,

@@ -12,6 +12,7 @@ from markdown_it.common.html_blocks import block_names
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.amsmath import RE_OPEN
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -111,6 +112,18 @@ def element_end(content: str) -> int | None:
     return None
 
 
+def _environment_inside(content: str) -> int | None:
+    """The line of an HTML block (of a block-level element) that opens an amsmath
+    environment (``<p>`` then ``\\begin{equation}\\label{..}``): MathJax found it in the
+    page's text; parsed as Markdown, it is numbered and its label known."""
+    lines = content.split("\n")
+    if "\\begin" not in content or not _BLOCK_TAG.match(lines[0].lstrip()):
+        return None
+    return next(
+        (j for j in range(1, len(lines)) if re.match(f" {{0,3}}{RE_OPEN}", lines[j])), None
+    )  # indented four spaces, it would be code: left to the HTML's formulas (mathml)
+
+
 _MARKDOWN_INSIDE = re.compile(r"""\smarkdown=(["']?)(?:1|block)\1(?=[\s/>])""", re.I)
 
 
@@ -131,6 +144,9 @@ def _html_ends(state: StateCore) -> None:
                 end = 0  # kramdown's markdown="1": what the element holds is Markdown
             else:
                 end = element_end(token.content)
+            formula = _environment_inside(token.content)
+            if formula is not None and (end is None or formula <= end):
+                end = formula - 1  # the environment and what follows: Markdown again
         if end is None:
             continue
         lines = token.content.split("\n")

@@ -22,6 +22,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.amsmath import ENVIRONMENTS as AMS_ENVIRONMENTS
 from mdit_py_plugins.amsmath import RE_OPEN, amsmath_block, amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
@@ -798,12 +799,16 @@ _HTML_SKIPPED = frozenset({"pre", "code", "script", "style", "textarea", "math",
 """Elements whose text is code or markup of its own: no formula is looked for in them."""
 _HTML_MATH = re.compile(
     r"\$\$((?:(?!\$\$).)+?)\$\$|(?<![\\$\w])\$(?![\s$])((?:[^$\\\n]|\\.)+?)(?<!\s)\$(?![\d$])"
-    r"|\\\(((?:(?!\\\().)+?)\\\)|\\\[((?:(?!\\\[).)+?)\\\]",
+    r"|\\\(((?:(?!\\\().)+?)\\\)|\\\[((?:(?!\\\[).)+?)\\\]"
+    r"|(\\begin\{(" + "|".join(AMS_ENVIRONMENTS) + r")\*?\}(?:(?!\\begin\{\6).)+?\\end\{\6\*?\})",
     re.S,
 )
 """Formulas in the text of raw HTML (``<td>$x$</td>``): MathJax finds them anywhere. No
 formula runs past the next opener of its kind, so text of unclosed openers is scanned in
 linear time."""
+
+
+_HTML_MARKS = ("$", "\\(", "\\[", "\\begin")
 
 
 def _html_text(content: str) -> Iterator[tuple[int, int]]:
@@ -834,7 +839,8 @@ def _html_math(
         tex, defined = take_definitions(tex)
         if defined and not tex.replace("{}", "").strip():
             return ""
-        done = convert(tex, m.group(1) is not None or m.group(4) is not None)
+        tex = take_marks(tex).tex  # a label here names no number: it goes
+        done = convert(tex, m.group(2) is None and m.group(3) is None)
         if done.error:
             warn(line, f"cannot convert math ({done.error}); the page shows its TeX source")
             return m.group()
@@ -881,7 +887,7 @@ def _convert_all(state: StateCore, macros: Macros) -> None:
     html = [
         t
         for t in state.tokens
-        if t.type == "html_block" and ("$" in t.content or "\\(" in t.content or "\\[" in t.content)
+        if t.type == "html_block" and any(mark in t.content for mark in _HTML_MARKS)
     ]
     if not found and not html:
         return
