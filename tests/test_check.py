@@ -9,6 +9,7 @@ import pytest
 from tensorpress.cli import main
 from tensorpress.codecheck import stray_code
 from tensorpress.findings import Finding, dedupe, split_hint
+from tensorpress.markdown import make_parser
 
 from .conftest import REPO, Run
 
@@ -120,7 +121,7 @@ def test_fences_left_open_and_code_outside_fences_are_pointed_at(site):
 
 def test_code_pasted_as_prose_is_reported_with_its_lines():
     body = "Intro.\n\nimport numpy as np\nx = np.zeros(3)\nprint(x)\n\nMore prose here.\n"
-    [finding] = stray_code("content/a.md", body, 10)
+    [finding] = stray_code("content/a.md", body, 10, make_parser())
     assert finding.line == 12
     assert finding.message.startswith("lines 12-14 look like Python code outside any code block")
     assert "```python" in finding.hint
@@ -134,7 +135,66 @@ def test_prose_and_lone_code_looking_lines_are_not_code():
         "\\begin{align}\na &= b + c \\\\\nd &= e\n\\end{align}\n\n"
         "| x = 1 |\n| y = f(x) |\n"
     )
-    assert stray_code("content/a.md", body, 1) == []
+    assert stray_code("content/a.md", body, 1, make_parser()) == []
+
+
+def test_what_markdown_keeps_raw_is_not_code_outside_a_block(site):
+    """``<script>``, ``<style>``, ``<pre>`` and ``<textarea>`` blocks run to their end tag
+    over blank lines (CommonMark's HTML block 1): their text is no prose to fence. The
+    same lines in prose are, and the hint names the language the message names."""
+    site.post(
+        "a.md",
+        """\
+        <script type="text/bibliography">
+        @article{a,
+          title={Feature visualization},
+          year={2017},
+        }
+
+        @article{b,
+          title={Feature visualization},
+          year={2017},
+        }
+        </script>
+
+        <style>
+        pre { margin: 0; }
+
+        x = f(y)
+        z = g(x)
+        </style>
+
+        <pre>
+        model = Net()
+
+        model.fit(x)
+        </pre>
+
+        <textarea>
+        a = b(c)
+
+        d = e(f)
+        </textarea>
+
+        Pasted as prose:
+
+        title={Feature visualization},
+        year={2017},
+
+        And Python:
+
+        import torch
+        x = torch.ones(3)
+        """,
+        title="A",
+        date="2024-01-01",
+    )
+    assert [f"{f['path']}:{f['line']}: {f['message']}: {f['hint']}" for f in findings(site)] == [
+        "content/a.md:39: lines 39-40 look like code outside any code block; Markdown shows "
+        "them as prose: put them between a ``` line naming their language and a ``` line",
+        "content/a.md:44: lines 44-45 look like Python code outside any code block; Markdown "
+        "shows them as prose: put them between a ```python line and a ``` line",
+    ]
 
 
 def test_python_that_does_not_parse_is_reported_at_its_file_line(site):

@@ -95,7 +95,7 @@ def parse_source(source: Source, md: MarkdownIt) -> Parsed | None:
     front, front_lines, _ = load_front(sp, source.path)
     first = sp.body_line
     # The author's structure: compat's conversions, but no repair.
-    stray = stray_code(source.path, migrate(sp.body, source.path, first).text, first)
+    stray = stray_code(source.path, migrate(sp.body, source.path, first).text, first, md)
     fixed = prepare(sp.body, source.path, first, has_front_matter=sp.kind is not None)
     env: dict[str, Any] = {"diagnostics": [], "path": source.path, "first": first}
     tokens = md.parse(fixed.text, env)

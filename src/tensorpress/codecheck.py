@@ -11,8 +11,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 from tensorpress.findings import Finding
 from tensorpress.highlight import guess_language
+from tensorpress.markdown import block_tokens
 
 PYTHON = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3", "sage"})
 
@@ -59,66 +63,40 @@ def _looks_like_code(line: str) -> bool:
     return not (len(words) >= 10 and s.endswith(".") and "(" not in s)
 
 
-def _outside_lines(lines: Sequence[str]) -> tuple[list[bool], list[tuple[int, int | None]]]:
-    """Which lines are outside code as CommonMark reads them, and every fence (open, close)."""
+def _raw_lines(
+    lines: Sequence[str], tokens: Sequence[Token]
+) -> tuple[list[bool], list[tuple[int, int | None]]]:
+    """Which lines Markdown shows as prose, and every fence (open, close or None).
+
+    The parser decides: a line is raw when a leaf block covers it (a fence, indented
+    code, an HTML block, which runs to ``</script>`` or ``</pre>`` whatever blank lines
+    it holds, display math); only an ``inline`` token is read as Markdown."""
     outside = [True] * len(lines)
     fences: list[tuple[int, int | None]] = []
-    i, blank = 0, True
-    while i < len(lines):
-        line = lines[i]
-        m = FENCE.match(line)
-        if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
-            marker = m.group(2)
-            close = next(
-                (
-                    j
-                    for j in range(i + 1, len(lines))
-                    if (c := FENCE.match(lines[j]))
-                    and c.group(2)[0] == marker[0]
-                    and len(c.group(2)) >= len(marker)
-                    and not c.group(3).strip()
-                ),
-                None,
+    for token in tokens:
+        if token.nesting or token.type == "inline" or not token.map:
+            continue
+        start, end = token.map
+        for k in range(start, min(end, len(lines))):
+            outside[k] = False
+        if token.type == "fence":
+            last = min(end, len(lines)) - 1
+            c = FENCE.match(lines[last]) if last > start else None
+            closed = (
+                c is not None
+                and c.group(2)[0] == token.markup[0]
+                and len(c.group(2)) >= len(token.markup)
+                and not c.group(3).strip()
             )
-            end = len(lines) - 1 if close is None else close
-            for k in range(i, end + 1):
-                outside[k] = False
-            fences.append((i, close))
-            i, blank = end + 1, True
-            continue
-        if blank and (line.startswith("\t") or line.startswith("    ")):
-            outside[i] = False  # indented code
-            i += 1
-            continue
-        math = re.match(r"^ {0,3}(\\\[|\\begin\{)", line)
-        if math:
-            end_mark = "\\]" if math.group(1) == "\\[" else "\\end{"
-            j = i
-            while j < len(lines):
-                outside[j] = False
-                rest = lines[j][len(math.group(0)) :] if j == i else lines[j]
-                j += 1
-                if end_mark in rest:
-                    break
-            i, blank = j, False
-            continue
-        if re.match(r"^ {0,3}(<[A-Za-z/!?]|\$\$)", line):
-            j = i
-            while j < len(lines) and lines[j].strip():
-                outside[j] = False
-                j += 1
-            i, blank = j, False
-            continue
-        blank = not line.strip()
-        i += 1
+            fences.append((start, last if closed else None))
     return outside, fences
 
 
-def stray_code(path: str, body: str, first_line: int) -> list[Finding]:
-    """Runs of code-looking lines outside any fence, as the author wrote the file: what a
-    fence that closed too early (or never opened) leaves in the prose."""
+def stray_code(path: str, body: str, first_line: int, md: MarkdownIt) -> list[Finding]:
+    """Runs of code-looking lines that ``md`` reads as prose, in the text as the author
+    wrote it: what a fence that closed too early (or never opened) leaves in the prose."""
     lines = body.split("\n")
-    outside, fences = _outside_lines(lines)
+    outside, fences = _raw_lines(lines, block_tokens(md, body))
     kinds = []
     for i, line in enumerate(lines):
         if not outside[i]:
@@ -159,11 +137,12 @@ def stray_code(path: str, body: str, first_line: int) -> list[Finding]:
         if strong < 2:
             continue
         lang = guess_language("\n".join(lines[start : end + 1]))
-        lang = "Python" if lang == "python" else lang
+        named = {"python": "Python", "text": ""}.get(lang, lang)
         before = start - 1
         while before >= 0 and not lines[before].strip():
             before -= 1
-        span = f"lines {first_line + start}-{first_line + end} look like {lang} code"
+        what = f"{named} code" if named else "code"
+        span = f"lines {first_line + start}-{first_line + end} look like {what}"
         if before in closes:
             opened = closes[before]
             marker = lines[before].strip()
@@ -178,7 +157,8 @@ def stray_code(path: str, body: str, first_line: int) -> list[Finding]:
             )
         else:
             message = f"{span} outside any code block; Markdown shows them as prose"
-            hint = "put them between a ```python line and a ``` line"
+            opener = f"```{lang} line" if named else "``` line naming their language"
+            hint = f"put them between a {opener} and a ``` line"
         out.append(
             Finding(path, first_line + start, "warning", message, hint, "stray-code", str(start))
         )

@@ -10,7 +10,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.html_blocks import block_names
 from markdown_it.renderer import RendererHTML
-from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import StateCore, block, normalize
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import RE_OPEN
 from mdit_py_plugins.anchors import anchors_plugin
@@ -159,6 +159,17 @@ def _html_ends(state: StateCore) -> None:
         token.map = [token.map[0], start]
         pending.extend(reversed(rest))
     state.tokens = tokens
+
+
+def block_tokens(md: MarkdownIt, text: str) -> list[Token]:
+    """The blocks of ``text`` as ``md`` reads them (its block rules and ``_html_ends``),
+    without the inline parse or the math a full parse makes: cheap, for the linter to
+    see what Markdown keeps raw (fences, HTML blocks to ``</script>``, math)."""
+    state = StateCore(text, md, {})
+    normalize(state)
+    block(state)
+    _html_ends(state)
+    return state.tokens
 
 
 def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> MarkdownIt:
