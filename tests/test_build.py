@@ -4,6 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tensorpress.cli import main
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -429,6 +431,43 @@ def test_a_broken_link_is_reported_at_its_own_line_in_a_paragraph(site):
     )
     run = site.build()
     assert "content/a.md:8: warning: link to 'nowhere.md' points to no post" in run.err, run.err
+
+
+def test_a_link_to_a_file_in_static_is_no_missing_post_and_each_warning_counts_once(site):
+    """static/ and content/ both fill the site's root: ``assets/html/demo.ipynb`` from a
+    post at content/ finds static/assets/html/demo.ipynb (a file, not a post) and leads
+    to it from the page. A broken link in the first paragraph, which is also the
+    summary, is one warning, counted once."""
+    site.write("static/assets/html/demo.ipynb", "{}")
+    site.write("static/assets/html/demo.html", "<p>demo</p>")
+    site.post(
+        "a.md",
+        "[the notebook](assets/html/demo.ipynb), [root](/assets/html/demo.ipynb),\n"
+        "[the page](assets/html/demo.html), [gone](assets/html/none.ipynb).\n",
+        title="A",
+        date="2024-01-01",
+    )
+    run = site.build()
+    assert run.lines == [
+        "content/a.md:7: warning: link to 'assets/html/none.ipynb' points to no post in "
+        "content/: fix the path"
+    ]
+    assert run.out.endswith("; 1 warning(s)\n"), run.out
+    page = site.page("posts/a/index.html")
+    assert (
+        '<a href="../../assets/html/demo.ipynb">the notebook</a>, '
+        '<a href="/assets/html/demo.ipynb">root</a>,\n'
+        '<a href="../../assets/html/demo.html">the page</a>, '
+        '<a href="assets/html/none.ipynb">gone</a>.'
+    ) in page
+    site.capsys.readouterr()
+    assert main(["check", "-s", str(site.root)]) == 0
+    out, err = site.capsys.readouterr()
+    assert out.splitlines() == [
+        "content/a.md:7: warning: link to 'assets/html/none.ipynb' points to no post in "
+        "content/: fix the path"
+    ]
+    assert err.endswith("0 error(s), 1 warning(s), 0 note(s)\n"), err
 
 
 def test_an_image_from_the_site_root_that_the_site_lacks_is_a_warning(site):

@@ -222,6 +222,8 @@ def link_problems(
         resolved = posixpath.normpath(posixpath.join(base, target))
         if resolved.endswith(MARKDOWN) or resolved.endswith(".ipynb"):
             linked = by_source.get(resolved)
+            if linked is None and resolved in files:
+                continue  # a notebook (or page) in static/: a file, not a post
             if linked is None:
                 out.append(
                     Finding(
@@ -364,9 +366,8 @@ def check_site(config: SiteConfig, *, pyflakes: bool = False) -> Report:
     inputs, _ = read_sources(config, theme_dir())
     md = make_parser(*parser_options(config))
     parsed = [p for s in inputs.posts if (p := parse_source(s, md)) is not None]
-    files = {
-        *(p.source for p in inputs.files if p.source.startswith("content/")),
-        *(s.path for s in inputs.posts),
+    files = {  # static/ and content/ both fill the site's root, as links find them
+        *("content/" + p.path for p in inputs.files),
         *(a for s in inputs.posts for a in s.assets),
     }
     posts = result.site.posts if result.site is not None else ()

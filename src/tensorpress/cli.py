@@ -27,6 +27,7 @@ and static/. Run 'tensorpress COMMAND --help' for the options of a command."""
 
 
 def _print_diagnostics(diags: Sequence[Diagnostic], quiet: bool) -> None:
+    """Each diagnostic once, sorted (callers count ``set(diags)``, what is printed)."""
     ordered = sorted(set(diags), key=lambda d: (d.path, d.line, d.severity, d.message))
     for d in ordered:
         if quiet and not d.is_error:
@@ -56,7 +57,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     result = build(
         config, strict=args.strict, disk_cache=not args.no_cache, jobs=args.jobs, keep=False
     )
-    diags = (*config_diags, *result.diagnostics)
+    diags = tuple(dict.fromkeys((*config_diags, *result.diagnostics)))  # as printed: once
     _print_diagnostics(diags, args.quiet)
     errors = sum(d.is_error for d in diags)
     warnings = len(diags) - errors

@@ -518,6 +518,8 @@ class _Links:
                 *(f"{stem}/index{suffix}" for suffix in POST_SUFFIXES),
             )
             linked = next((self.by_source[f] for f in tried if f in self.by_source), None)
+            if linked is None and resolved in self.sources:
+                return resolved[len("content/") :]  # a notebook in static/, not a post
             if linked is None:
                 self._warn(
                     warning(
@@ -603,11 +605,12 @@ def _rewrite_links(
         links.link(target) if kind == "link" else links.image(target, kind == "img-sized")
         for kind, target in post.local_refs
     ]
-    summary = Markup(links.rewrite(str(post.summary), images=False))
+    # The summary is the content's start (or front-matter text): warned about above.
+    quiet = _Links(post, by_source, sources, sizes, False, rooted)
+    summary = Markup(quiet.rewrite(str(post.summary), images=False))
     if not any(fates) and summary == post.summary:
         return post, links.diags
     digest = hashlib.sha1(f"{post.digest}|{fates!r}|{summary}".encode()).hexdigest()
-    quiet = _Links(post, by_source, sources, sizes, False, rooted)  # warnings given above
     if isinstance(post.content, Deferred):
         deferred = post.content
         content: Markup | Deferred = Deferred(lambda: quiet.rewrite(str(deferred)))
@@ -685,7 +688,9 @@ def assemble_site(
     if rooted is not None:
         diags.extend(_rooted_images(kept, rooted))
     by_source = {p.source: p for p in kept}
-    file_set = set(files)
+    # static/ and content/ both fill the site's root: a link that resolves to
+    # content/assets/x finds the copy of static/assets/x there.
+    file_set = {*files, *("content/" + path for path in copied or ())}
     fixed = []
     for post in kept:
         post, link_diags = _rewrite_links(post, by_source, file_set, sizes or {}, rooted)
