@@ -355,6 +355,27 @@ def test_front_matter_keys_typos_warn_others_are_notes_that_never_fail(site):
     assert run.code == 0 and "note:" in run.out, "a note informs, never fails"
 
 
+def test_toc_is_a_key_of_ours_as_a_flag_or_al_folios_list_of_sections(site):
+    """``toc: false`` leaves the contents out, al-folio's ``toc:`` list of sections keeps
+    them (made from the headings), neither is a note; text is neither true nor false."""
+    body = "## One\n\na\n\n## Two\n\nb\n"
+    site.post("off.md", body, title="Hidden", date="2024-01-01", toc="false")
+    site.write(
+        "content/folio.md",
+        "---\ntitle: Folio\ndate: 2024-01-02\ntoc:\n  - name: One\n  - name: Two\n"
+        "    subsections:\n      - name: Deeper\n---\n\n" + body,
+    )
+    site.post("text.md", body, title="Text", date="2024-01-03", toc='"false"')
+    assert [str(Finding(**f)) for f in findings(site, "--strict")] == [
+        "content/text.md:4: warning: 'toc': 'false' is neither true nor false, so the post "
+        "shows its table of contents: write toc: false to leave it out"
+    ]
+    assert site.build().code == 0
+    assert "has-toc" not in site.page("posts/off/index.html")
+    assert "has-toc" in site.page("posts/folio/index.html")
+    assert "has-toc" in site.page("posts/text/index.html")
+
+
 def test_math_that_fails_to_render_comes_from_the_build(site):
     site.post("a.md", "Bad $\\unknowncmd x$ math.", title="A", date="2024-01-01")
     out = check(site).out

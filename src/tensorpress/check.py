@@ -32,7 +32,7 @@ from tensorpress.content import parser_options
 from tensorpress.drafts import prepare
 from tensorpress.fences import parse_info
 from tensorpress.findings import Finding, Report, dedupe, from_diagnostic
-from tensorpress.frontmatter import ALIASES, KNOWN, decode, load_front, split
+from tensorpress.frontmatter import ALIASES, KNOWN, THEME_KEYS, decode, load_front, split
 from tensorpress.highlight import guess_language
 from tensorpress.markdown import slugify as heading_id
 from tensorpress.models import Post, Source
@@ -271,15 +271,29 @@ def link_problems(
 
 # -- front matter and the site as a whole -------------------------------------------------
 
-_OURS = {*KNOWN, *ALIASES}
+_OURS = {*KNOWN, *ALIASES, *THEME_KEYS}
 
 
 def front_matter_problems(parsed: Parsed) -> list[Finding]:
     """Keys we do not know: a warning when it looks like a typo of one we do, else a note
-    (the key is passed to templates as ``post.extra``; never a failure, even strict)."""
+    (the key is passed to templates as ``post.extra``; never a failure, even strict);
+    a ``toc`` the theme cannot read as shown or not."""
     out = []
-    for key in parsed.front:
+    for key, value in parsed.front.items():
         name = str(key)
+        if name == "toc" and not isinstance(value, bool | list):
+            out.append(
+                Finding(
+                    parsed.path,
+                    parsed.front_lines.get(name, 1),
+                    "warning",
+                    f"'toc': {value!r} is neither true nor false, so the post shows its "
+                    "table of contents",
+                    "write toc: false to leave it out",
+                    "front-key",
+                    name,
+                )
+            )
         if name.lower() in _OURS:
             continue
         line = parsed.front_lines.get(name, 1)
