@@ -142,6 +142,53 @@ def test_url_collision_is_an_error_naming_both_files(site):
     assert not site.out.exists()
 
 
+def test_a_url_shared_by_many_posts_is_one_error_naming_each_once(site):
+    """However many posts share a URL, one error names them all, at the one whose
+    ``slug:`` made the clash (else the first); the page they would all be written to is
+    not reported again. A page an alias shares with a post is one error too."""
+    for folder in ("a", "b", "c"):
+        site.post(f"{folder}/notes.md", "Text.", title=folder.upper(), date="2024-01-01")
+    site.post("d.md", "D.", title="D", date="2024-01-02", slug="notes")
+    site.post("e.md", "E.", title="E", date="2024-01-03", aliases="[/posts/d/]")
+    site.post("f.md", "F.", title="F", date="2024-01-04", aliases="[/posts/d/]")
+    run = site.build()
+    assert run.code == 1
+    assert [ln for ln in run.lines if "error" in ln] == [
+        "content/d.md:1: error: URL /posts/notes/ is shared by content/a/notes.md, "
+        "content/b/notes.md, content/c/notes.md, content/d.md: give all but one of them a "
+        "'slug:' in front matter, or rename the files",
+        "content/e.md:1: error: two files would be written to posts/d/index.html, for "
+        "content/e.md, content/f.md: rename one",
+        f"build failed with 2 error(s); the previous site in {site.out} is unchanged",
+    ]
+
+
+def test_a_readme_is_its_folders_page_as_on_github(site):
+    """``README.md`` (any case) takes its URL and date from its folder, like a bundle's
+    ``index.md``; it is no bundle: the files beside it stay where they are in the site,
+    for the other posts of the folder too. Two folders of one name still clash."""
+    site.post("ch01/README.md", "![Plot](fig.png)\n\n[next](../ch02/readme.md)\n",
+              title="One", date="2024-01-01")  # fmt: skip
+    site.post("ch01/part.md", "![Plot](fig.png)\n", title="Part", date="2024-01-02")
+    site.write("content/ch01/fig.png", b"\x89PNG\r\n\x1a\n")
+    site.post("ch02/readme.md", "[back](../ch01/README.md)\n", title="Two", date="2024-01-03")
+    site.post("2024-02-01-dated/README.md", "Text.", title="Dated")
+    assert site.build().lines == []
+    one = site.page("posts/ch01/index.html")
+    assert '<img src="../../ch01/fig.png" alt="Plot"' in one
+    assert '<a href="../../posts/ch02/">next</a>' in one
+    assert '<img src="../../ch01/fig.png" alt="Plot"' in site.page("posts/part/index.html")
+    assert '<a href="../../posts/ch01/">back</a>' in site.page("posts/ch02/index.html")
+    assert (site.out / "ch01/fig.png").exists() and not (site.out / "posts/ch01/fig.png").exists()
+    assert "2024-02-01" in site.page("posts/dated/index.html")
+    site.post("part2/ch01/README.md", "Text.", title="Other one", date="2024-01-04")
+    assert [ln for ln in site.build().lines if ": error:" in ln] == [
+        "content/ch01/README.md:1: error: URL /posts/ch01/ is shared by content/ch01/README.md, "
+        "content/part2/ch01/README.md: give all but one of them a 'slug:' in front matter, "
+        "or rename the files"
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [

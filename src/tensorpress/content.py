@@ -91,9 +91,11 @@ def readable(stem: str) -> str:
 
 
 def post_name(path: str) -> str:
-    """The name a post's slug and date come from: the file stem, or a bundle's folder."""
+    """The name a post's slug and date come from: the file stem, or the folder of an
+    ``index`` (a bundle) or a ``README`` (the folder's page, as GitHub shows it)."""
     p = PurePosixPath(path)
-    return p.parent.name if p.stem == "index" and p.parent.name != "content" else p.stem
+    named_by_folder = p.stem == "index" or p.stem.lower() == "readme"
+    return p.parent.name if named_by_folder and p.parent.name != "content" else p.stem
 
 
 def parser_options(config: SiteConfig) -> tuple[Any, ...]:
@@ -654,6 +656,31 @@ def _rooted_hint(post: Post, target: str, rel: str) -> str:
     )
 
 
+def _shared_urls(posts: Iterable[Post]) -> list[Diagnostic]:
+    """One error per URL that more than one post has, naming each of them once: at the
+    first (by path) whose ``slug:`` made the clash, else at the first."""
+    by_url: dict[str, list[Post]] = defaultdict(list)
+    for post in posts:
+        by_url[post.url].append(post)
+    out = []
+    for url, same in by_url.items():
+        if len(same) > 1:
+            names = sorted(p.source for p in same)
+            named = min(
+                same,
+                key=lambda p: (p.slug == slugify(date_prefix(post_name(p.source))[1]), p.source),
+            )
+            out.append(
+                error(
+                    named.source,
+                    1,
+                    f"URL /{url} is shared by {', '.join(names)}: give all but one of them "
+                    "a 'slug:' in front matter, or rename the files",
+                )
+            )
+    return out
+
+
 def assemble_site(
     posts: Iterable[Post],
     config: SiteConfig,
@@ -669,20 +696,7 @@ def assemble_site(
     kept.sort(key=lambda p: (-p.date.timestamp(), p.title.lower(), p.source))
     diags: list[Diagnostic] = []
 
-    by_url: dict[str, list[Post]] = defaultdict(list)
-    for post in kept:
-        by_url[post.url].append(post)
-    for url, same in by_url.items():
-        if len(same) > 1:
-            names = ", ".join(p.source for p in same)
-            for post in same:
-                diags.append(
-                    error(
-                        post.source,
-                        1,
-                        f"URL /{url} is shared by {names}: give each a different 'slug:'",
-                    )
-                )
+    diags.extend(_shared_urls(kept))
 
     rooted = _rooted(kept, config, copied) if copied is not None else None
     if rooted is not None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -98,16 +98,29 @@ def _discard(page: Page) -> None:
     """The sink of a build that writes nothing: pages are made for their diagnostics."""
 
 
-def _collisions(pages: list[Page]) -> list[Diagnostic]:
-    """Two pages at one path, or a page where another needs a folder (``feed.xml`` and
-    ``feed.xml/index.html``): an error for each page that has a source to name."""
+def _collisions(pages: list[Page], posts: Iterable[Post] = ()) -> list[Diagnostic]:
+    """Two pages at one path, once per path, at the first source it names; or a page where
+    another needs a folder (``feed.xml`` and ``feed.xml/index.html``), for each page that
+    has a source. Posts' own pages that share a path are left to ``assemble_site``, which
+    named their shared URL."""
     counts = Counter(p.path for p in pages)
+    own = Counter(f"{post.url}index.html" for post in posts)
     files = set(counts)
-    out = [
-        error(p.source or p.path, 0, f"two files would be written to {p.path}: rename one")
-        for p in pages
-        if counts[p.path] > 1 and p.source
-    ]
+    sources: dict[str, list[str]] = defaultdict(list)
+    for p in pages:
+        if counts[p.path] > 1 and own[p.path] < counts[p.path] and p.source:
+            sources[p.path].append(p.source)
+    out = []
+    for path, named in sources.items():
+        named = sorted(set(named))
+        line = 1 if named[0].startswith("content/") else 0
+        out.append(
+            error(
+                named[0],
+                line,
+                f"two files would be written to {path}, for {', '.join(named)}: rename one",
+            )
+        )
     for page in pages:
         parts = page.path.split("/")
         folders = ("/".join(parts[:n]) for n in range(1, len(parts)))
@@ -415,7 +428,7 @@ def make(
             stage.add(page)
         pages.append(replace(page, data=b""))
     del copies
-    diags.extend(_collisions(pages))
+    diags.extend(_collisions(pages, site.posts))
 
     failed = _failed(diags, strict)
     written: tuple[str, ...] = ()
