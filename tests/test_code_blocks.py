@@ -13,7 +13,7 @@ PYTHON = "import torch\nx = torch.ones(3)\ny = x * 2\nz = y.sum()\nprint(z)\n"
 
 def _blocks(html: str) -> list[str]:
     """Each code block's HTML, from its outer div to the end of its ``<pre>``."""
-    return re.findall(r'<div class="highlight".*?</pre>', html, re.S)
+    return re.findall(r'<div class="highlight[" ].*?</pre>', html, re.S)
 
 
 def _text(html: str) -> str:
@@ -183,6 +183,27 @@ def test_sessions_carry_their_commands_without_prompts_or_output(site):
     assert (
         'data-lang="console" data-copy="ls"' in session and '<span class="gp">$ </span>' in session
     )
+
+
+def test_pandoc_classes_are_the_blocks_and_an_unknown_attribute_is_said_once_per_post(site):
+    """d2l's ``{.python .input  n=1}`` on every fence: ``.input`` is a class of the
+    block (Pandoc's), ``.numberLines`` with ``startFrom`` numbers it, and ``n``, which
+    nothing reads, is one warning for the post, at its first fence."""
+    body = (
+        _fence("{.python .input  n=1}")
+        + _fence("{.python .input  n=2}")
+        + _fence("{.python .input}")
+        + _fence('{.python .numberLines startFrom="10"}', "a = 1\nb = 2\n")
+    )
+    blocks, err = _build_one(site, body)
+    assert err.splitlines() == [
+        "content/code.md:8: warning: unknown code fence attribute 'n' is ignored; known "
+        "attributes: fold, hl_lines, linenos, linenums, title"
+    ]
+    assert len(blocks) == 4
+    assert all(b.startswith('<div class="highlight input" data-lang="python">') for b in blocks[:3])
+    assert blocks[3].startswith('<div class="highlight" data-lang="python">')
+    assert [n for _, n, _ in _lines(blocks[3])] == ["10", "11"]
 
 
 def test_bad_attributes_warn_with_file_and_line(site):

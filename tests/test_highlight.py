@@ -89,6 +89,9 @@ def test_info_string_forms():
         ('linenums="7"', Attrs(numbered=True, start=7)),
         ("linenums=off", Attrs(numbered=False)),
         ("linenos=false", Attrs(numbered=False)),
+        ("{.input .no-copy .input}", Attrs(classes=("input", "no-copy"))),
+        ('.numberLines startFrom="10"', Attrs(numbered=True, start=10)),
+        (".number-lines", Attrs(numbered=True)),
     ],
 )
 def test_fence_attributes(text, attrs):
@@ -96,9 +99,9 @@ def test_fence_attributes(text, attrs):
 
 
 def test_fence_attributes_not_understood_are_named():
-    attrs, notes = parse_attrs('.numberLines colour=red title="open')
+    attrs, notes = parse_attrs('annotate colour=red title="open')
     assert attrs.title == "open"
-    assert "unknown code fence attribute '.numberLines'" in notes[0]
+    assert "unknown code fence attribute 'annotate'" in notes[0]
     assert "unknown code fence attribute 'colour'" in notes[1]
     assert "'title' has no closing quote" in notes[2]
     assert "'title' needs a value" in parse_attrs("title")[1][0]

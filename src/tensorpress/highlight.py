@@ -303,9 +303,11 @@ def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:
     lang, rest = parse_info(info)
     attrs, attr_notes = parse_attrs(rest)
     notes = list(attr_notes)
+    classes = "".join(f" {escape(c)}" for c in attrs.classes)
     if lang in DIAGRAMS:  # for a script the site adds (extra_js) to draw; readable without
         pre = f'<pre class="{lang}" tabindex="0">{escape(code)}</pre>'
-        return Fence(f'<div class="diagram" data-lang="{lang}">{pre}</div>\n', lang, tuple(notes))
+        html = f'<div class="diagram{classes}" data-lang="{lang}">{pre}</div>\n'
+        return Fence(html, lang, tuple(notes))
     if not lang:
         lang = guess_language(code)
         notes.insert(
@@ -345,7 +347,7 @@ def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:
     else:
         inner = f'<div class="code-title">{name}</div>{pre}' if name else pre
     data = f' data-copy="{escape(copy)}"' if copy is not None else ""
-    html = f'<div class="highlight" data-lang="{lang}"{data}>{inner}</div>\n'
+    html = f'<div class="highlight{classes}" data-lang="{lang}"{data}>{inner}</div>\n'
     return Fence(html, lang, tuple(notes))
 
 

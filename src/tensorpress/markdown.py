@@ -19,7 +19,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from tensorpress import fragments
 from tensorpress.diagnostics import warning
-from tensorpress.fences import Fence
+from tensorpress.fences import Fence, once_per_post
 from tensorpress.figures import add_sidenotes, attr_list, figures_plugin
 from tensorpress.fragments import Taken
 from tensorpress.mathml import Macros, child_lines, math_plugin
@@ -41,7 +41,8 @@ def slugify(text: str, fallback: str = "section") -> str:
 
 
 def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-    """Pygments in a single ``<pre>``; the fence's notes become warnings at its line.
+    """Pygments in a single ``<pre>``; the fence's notes become warnings at its line (an
+    unknown attribute once per post: ``once_per_post``).
     ``options["line_numbers"]`` is the site default for numbering lines."""
     token = tokens[idx]
     numbered = bool(options.get("line_numbers"))
@@ -56,7 +57,13 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, 
     env["made"].append((name, fence.html, (fence.lang, *fence.notes)))
     if token.map:
         line = env["first"] + token.map[0]
-        env["diagnostics"].extend(warning(env["path"], line, note) for note in fence.notes)
+        said = env.setdefault("said", set())
+        for note in fence.notes:
+            if once_per_post(note):
+                if note in said:
+                    continue
+                said.add(note)
+            env["diagnostics"].append(warning(env["path"], line, note))
     env["code_lines"] += token.content.count("\n")
     return fence.html
 
