@@ -503,7 +503,7 @@ def test_a_link_to_a_file_in_static_is_no_missing_post_and_each_warning_counts_o
     page = site.page("posts/a/index.html")
     assert (
         '<a href="../../assets/html/demo.ipynb">the notebook</a>, '
-        '<a href="/assets/html/demo.ipynb">root</a>,\n'
+        '<a href="../../assets/html/demo.ipynb">root</a>,\n'
         '<a href="../../assets/html/demo.html">the page</a>, '
         '<a href="assets/html/none.ipynb">gone</a>.'
     ) in page
