@@ -580,6 +580,32 @@ def test_images_and_links_in_raw_html_are_checked_and_resolved_like_markdowns(si
     assert page.count('href="../../posts/b/"') >= 2, "raw HTML's links lead to the post too"
 
 
+def test_a_summarys_links_lead_where_they_led_from_every_page_that_lists_it(site):
+    """Relative to the post's page in the post; on the home page (not as deep) and the
+    topic pages they must lead to the same files, under a sub-path too."""
+    from .test_figures import _png
+
+    site.write("tensorpress.yaml", "base_url: https://example.org/blog/\n")
+    site.post("b.md", "B.", title="B", date="2024-01-02")
+    site.post(
+        "a/index.md",
+        "See [B](../b.md), ![plot](plot.png), [part two](#two) and [home](/).\n\n## Two\n",
+        title="A",
+        date="2024-01-01",
+        topics="[gan]",
+    )
+    site.write("content/a/plot.png", _png(8, 8))
+    assert site.build().code == 0
+    home, topic = site.page("index.html"), site.page("topics/gan/index.html")
+    for page, root in ((home, ""), (topic, "../../")):
+        cards = page.split('<div class="summary prose">')[1:]
+        summary = next(c for c in cards if "See" in c).split("</div>", 1)[0]
+        assert f'href="{root}posts/b/"' in summary, summary
+        assert f'src="{root}posts/a/plot.png"' in summary
+        assert f'href="{root}posts/a/#two"' in summary
+        assert f'href="{root or "./"}"' in summary
+
+
 def test_a_hugo_bundle_image_given_from_the_old_root_points_to_the_posts_own_file(site):
     site.post(
         "2023-03-26_flash/index.md",

@@ -28,6 +28,7 @@ so what a template can see decides what an edit re-renders: keep contexts small.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -123,6 +124,30 @@ def _root_for(path: str, config: SiteConfig) -> str:
 @pass_context
 def _url(ctx: Any, target: str) -> str:
     return f"{ctx['root']}{target}" or "./"
+
+
+_TARGET = re.compile(r'(\s(?:href|src)=")([^"]*)"')
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
+
+
+@pass_context
+def _summary(ctx: Any, post: Post) -> Markup:
+    """A post's summary for a page that lists it: its relative links and images were
+    relative to the post's page; here they lead to the same place from this page (the
+    home page is not as deep: under a sub-path, ``../../x`` from it left the site)."""
+
+    def move(m: re.Match[str]) -> str:
+        target = m.group(2)
+        if not target or target.startswith("/") or _SCHEME.match(target):
+            return m.group(0)
+        path, mark, rest = target.partition("#")
+        moved = posixpath.normpath(post.url + path) + (
+            "/" if path.endswith("/") or not path else ""
+        )
+        site_path = "" if moved in ("./", ".") else moved  # the site's root
+        return f'{m.group(1)}{ctx["root"]}{site_path}{mark}{rest}"'.replace('=""', '="./"')
+
+    return Markup(_TARGET.sub(move, str(post.summary)))
 
 
 # Filters that read the config take it from the context, never from a closure: Jinja
@@ -230,6 +255,7 @@ def make_env(config: SiteConfig, bytecode: bool = False) -> jinja2.Environment:
         date=_date,
         iso=_iso,
         feed_html=lambda html: feed_html(str(html)),
+        summary=_summary,
         bibtex=_bibtex,
         jsonld=_jsonld,
         citation_authors=_citation_authors,
