@@ -318,6 +318,48 @@ def test_an_output_folder_full_of_foreign_files_is_left_alone(site):
     assert left == foreign, "everything we wrote is gone, nothing else"
 
 
+def test_a_symbolic_link_in_the_output_folder_is_never_written_or_deleted_through(
+    site, tmp_path, capsys
+):
+    """A checked-in ``public/`` whose ``posts`` links elsewhere, and a manifest that
+    names a file there: build refuses (the last site stays), neither build nor clean
+    creates or deletes anything outside the output folder."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("precious")
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    site.out.mkdir()
+    (site.out / "posts").symlink_to(victim)
+    manifest = {"version": 2, "files": {"posts/precious.txt": ["k", 1, 1]}}
+    (site.out / output.MANIFEST).write_text(json.dumps(manifest))
+    run = site.build()
+    assert run.code == 1 and "a folder on the way that is a symbolic link" in run.err
+    assert main(["clean", "-s", str(site.root)]) == 0
+    assert sorted(p.name for p in victim.iterdir()) == ["precious.txt"]
+    assert (site.out / "posts").is_symlink()
+
+
+def test_clean_refuses_what_build_refuses_and_never_deletes_sources(site, tmp_path, capsys):
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    (site.root / output.MANIFEST).write_text(json.dumps(["content/a.md", "tensorpress.yaml"]))
+    assert main(["clean", "-s", str(site.root), "-o", str(site.root)]) == 1
+    assert main(["clean", "-s", str(site.root), "-o", str(site.root / "content")]) == 1
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["clean", "-s", str(site.root), "-o", str(afile)]) == 1
+    err = capsys.readouterr().err
+    assert "error: the output folder is the site folder or contains it" in err
+    assert "error: the output folder is inside content/" in err
+    assert "error: the output folder is a file" in err
+    assert (site.root / "content/a.md").is_file() and afile.read_text() == "x"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep").write_text("k")
+    (site.root / output.CACHE_DIR).symlink_to(elsewhere)
+    assert main(["clean", "-s", str(site.root)]) == 0
+    assert (elsewhere / "keep").is_file() and not (site.root / output.CACHE_DIR).exists()
+
+
 # -- big inputs: time and memory ------------------------------------------------------------
 
 MEASURE = (

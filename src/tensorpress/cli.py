@@ -162,17 +162,30 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    from tensorpress.output import CACHE_DIR, clean_output
+    """The output files the last build wrote and the build cache go; nothing else: the
+    output folder is checked as ``build`` checks it, and no link is followed."""
+    import shutil
+
+    from tensorpress.output import CACHE_DIR, check_output_folder, clean_output
 
     root = Path(args.source).resolve()
     output = Path(args.output).resolve() if args.output else root / "public"
-    removed = clean_output(output)
+    refused = check_output_folder(output, root)
+    if refused is not None:
+        print(refused, file=sys.stderr)
+        return 1
     cache = root / CACHE_DIR
-    if cache.is_dir():
-        import shutil
-
-        shutil.rmtree(cache)
-        removed += 1
+    try:
+        removed = clean_output(output)
+        if cache.is_symlink():
+            cache.unlink()  # the link, never what it leads to
+        elif cache.is_dir():
+            shutil.rmtree(cache)
+            removed += 1
+    except OSError as exc:
+        where = exc.filename or output
+        print(f"{where}:0: error: cannot delete: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"removed {removed} file(s) written by tensorpress and the build cache")
     return 0
 

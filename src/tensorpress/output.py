@@ -318,7 +318,13 @@ def read_asset(root: Path, rel: str) -> bytes | None:
 
 def check_output(config: SiteConfig) -> Diagnostic | None:
     """Refuse an output folder that is, or holds, the source folder."""
-    out, root = config.output, config.root
+    return check_output_folder(config.output, config.root)
+
+
+def check_output_folder(out: Path, root: Path) -> Diagnostic | None:
+    """``check_output`` for a folder and a site folder (``clean`` has no config)."""
+    if out.exists() and not out.is_dir():
+        return error(str(out), 0, "the output folder is a file; choose another with --output")
     if out == root or _inside(root, out):
         return error(
             str(out),
@@ -344,10 +350,22 @@ def _safe_rel(rel: str) -> bool:
     )
 
 
-def _safe_target(output: Path, rel: str) -> Path | None:
-    """``output/rel`` if ``rel`` stays inside the output folder, else None."""
+def _safe_target(output: Path, rel: str, folders: dict[str, bool] | None = None) -> Path | None:
+    """``output/rel`` if ``rel`` stays inside the output folder, else None: no ``..``,
+    and no folder on the way that is a symbolic link (a ``posts`` linked elsewhere in a
+    checked-in ``public/``), which writing and deleting would go through. ``folders``
+    remembers the folders found plain, for the next path."""
     if not _safe_rel(rel):
         return None
+    seen = folders if folders is not None else {}
+    parts = rel.split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        folder = "/".join(parts[:i])
+        linked = seen.get(folder)
+        if linked is None:
+            linked = seen[folder] = os.path.islink(os.path.join(output, folder))
+        if linked:
+            return None
     return Path(f"{output}{os.sep}{rel}") if os.sep == "/" else output.joinpath(*rel.split("/"))
 
 
@@ -430,6 +448,8 @@ class Staging:
         self.temps: list[tuple[Path, Path, Page]] = []
         self.failure: Diagnostic | None = None
         self.existed = output.is_dir()
+        self.folders: dict[str, bool] = {}
+        """Folders of the output checked for symbolic links (``_safe_target``)."""
 
     def add(self, page: Page) -> None:
         if self.failure is not None:
@@ -451,12 +471,13 @@ class Staging:
         if page.reused and prev and prev[0] == page.key:  # checked by intact_keys
             self.entries[page.path] = prev
             return
-        target = _safe_target(self.output, page.path)
+        target = _safe_target(self.output, page.path, self.folders)
         if target is None:
             self.failure = error(
                 page.source or page.path,
                 0,
-                f"refusing to write {page.path!r} outside the output folder",
+                f"refusing to write {page.path!r} outside the output folder (a path with "
+                "'..', or a folder on the way that is a symbolic link: remove the link)",
             )
             return
         if prev and page.key and prev[0] == page.key and (page.reused or _stat(target) == prev[1:]):
@@ -517,7 +538,7 @@ class Staging:
         for name in self.old:
             if name in entries:
                 continue
-            target = _safe_target(output, name)
+            target = _safe_target(output, name, self.folders)
             if target is None or not target.is_file():
                 continue
             try:
@@ -566,19 +587,25 @@ def _swap_in(temps: list[tuple[Path, Path, Page]]) -> OSError | None:
 
 
 def clean_output(output: Path) -> int:
-    """Delete the files the manifest says we wrote, and the manifest; keep the rest."""
+    """Delete the files the manifest says we wrote, and the manifest; keep the rest
+    (never through a symbolic link). OSError for what cannot be deleted."""
     removed = 0
+    folders: dict[str, bool] = {}
     for name in read_manifest(output).files:
-        target = _safe_target(output, name)
+        target = _safe_target(output, name, folders)
         if target is not None and target.is_file():
             target.unlink()
             removed += 1
             _prune_empty(target.parent, output)
-    (output / MANIFEST).unlink(missing_ok=True)
+    manifest = output / MANIFEST
+    if manifest.is_file() or manifest.is_symlink():
+        manifest.unlink()
     return removed
 
 
 def _prune_empty(folder: Path, stop: Path) -> None:
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+    while (
+        folder != stop and folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir())
+    ):
         folder.rmdir()
         folder = folder.parent
