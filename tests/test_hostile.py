@@ -546,6 +546,28 @@ def test_the_passes_over_a_pages_html_are_linear_on_unclosed_tags():
     assert run.stdout.strip() == "done", run.stderr
 
 
+def test_macros_that_double_and_headings_that_repeat_stay_in_bounds():
+    """A post's macro that uses its argument twice, nested 30 deep, would be a gigabyte
+    (it is a warning past 20,000 characters); 50,000 headings of one name took the
+    anchors plugin quadratic time to number (minutes)."""
+    code = (
+        "from tensorpress.content import compute_body\n"
+        "from tensorpress.markdown import make_parser\n"
+        "from tensorpress.models import Source\n"
+        "md = make_parser()\n"
+        "tex = '\\\\dup{' * 30 + 'x' + '}' * 30\n"
+        "body = '$$\\\\newcommand{\\\\dup}[1]{#1 #1}$$\\n\\nHi $' + tex + '$.\\n'\n"
+        "made = compute_body(Source('p.md', body.encode(), 0.0), md)\n"
+        "assert any('more than 20,000' in d.message for d in made.rendered.diagnostics)\n"
+        "body = '\\n\\n'.join(['## Results'] * 50000)\n"
+        "made = compute_body(Source('p.md', body.encode(), 0.0), md)\n"
+        "assert made.rendered.headings[-1].id == 'results-49999'\n"
+        "print('done')\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "done", run.stderr
+
+
 # -- properties -----------------------------------------------------------------------------
 
 FRAGMENTS = [

@@ -171,9 +171,9 @@ def _read_optional(tex: str, pos: int, default: str) -> tuple[str, int]:
     return default, pos
 
 
-def _expand_once(tex: str, table: dict[str, str]) -> tuple[str, bool]:
+def _expand_once(tex: str, table: dict[str, str], limit: int) -> tuple[str, bool]:
     out: list[str] = []
-    pos = 0
+    pos = size = 0
     changed = False
     while m := _CONTROL.search(tex, pos):
         name = m.group(1)
@@ -196,6 +196,9 @@ def _expand_once(tex: str, table: dict[str, str]) -> tuple[str, bool]:
         if re.search(r"\\[A-Za-z]+$", body) and tex[pos : pos + 1].isalpha():
             body += " "  # \eps x -> "\epsilon x", not the unknown "\epsilonx"
         out.append(body)
+        size += len(body)
+        if size > limit:
+            raise MathError(f"the macros expand to more than {limit:,} characters")
         changed = True
     out.append(tex[pos:])
     return "".join(out), changed
@@ -281,8 +284,9 @@ def expand_macros(tex: str, macros: Macros) -> str:
     """Replace each ``\\name`` of ``macros`` by its TeX: whole control words only, so a
     macro ``R`` leaves ``\\Rightarrow`` alone; ``#1``..``#9`` take arguments."""
     table = dict(macros)
+    limit = max(20_000, 20 * len(tex))  # a macro that doubles its argument, nested
     for _ in range(32):
-        tex, changed = _expand_once(tex, table)
+        tex, changed = _expand_once(tex, table, limit)
         if not changed:
             return tex
     raise MathError("the macros expand without end: does one use another that uses it?")
