@@ -211,6 +211,39 @@ def test_symlinks_out_of_content_are_warned_and_not_followed(site, tmp_path):
     assert not (site.out / "posts" / "config").exists()
 
 
+def test_a_site_folder_that_is_a_link_out_of_the_site_is_not_followed(site, tmp_path):
+    """A cloned site whose ``static`` (or ``content``) is a link to ``/etc``: nothing of
+    it is published."""
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "shadow").write_text("SECRET-KEY-123")
+    site.post("a.md", "Alpha.", title="A", date="2024-01-01")
+    (site.root / "static").symlink_to(secret)
+    run = site.build()
+    assert run.code == 0, run.err
+    assert "static/: warning: symbolic link to a folder outside the site; not followed" in run.err
+    assert not (site.out / "shadow").exists()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "content").symlink_to(secret)
+    assert main(["build", "-s", str(other), "-q"]) == 1
+    assert not (other / "public" / "shadow").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_in_the_site_is_skipped_not_waited_on(site):
+    """Opening a pipe blocks until a writer comes: build, check and serve hung."""
+    site.post("a.md", "Alpha.", title="A", date="2024-01-01")
+    (site.root / "static").mkdir()
+    os.mkfifo(site.root / "static/pipe.css")
+    os.mkfifo(site.root / "content/pipe.md")
+    command = [sys.executable, "-m", "tensorpress", "build", "-s", str(site.root)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    for name in ("static/pipe.css", "content/pipe.md"):
+        assert f"{name}: warning: not a regular file (a pipe, a device); skipped" in run.stderr
+
+
 def test_a_file_removed_while_building_is_skipped_with_a_warning(site, monkeypatch):
     site.post("a.md", "Alpha.", title="A", date="2024-01-01")
     site.post("b.md", "Beta.", title="B", date="2024-01-02")

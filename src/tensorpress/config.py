@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from tensorpress.diagnostics import Diagnostic, error, warning
+from tensorpress.files import read_bytes
 from tensorpress.frontmatter import load_yaml
 
 CONFIG_NAME = "tensorpress.yaml"
@@ -292,7 +293,7 @@ def load_config(
 def _read_file(path: Path, rel: str, config: SiteConfig) -> tuple[SiteConfig, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_bytes(path).decode("utf-8-sig")
         raw, lines0 = load_yaml(text)
         lines = {k: v + 1 for k, v in lines0.items()}
     except UnicodeDecodeError as exc:

@@ -22,6 +22,7 @@ from typing import Any
 
 from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error, warning
+from tensorpress.files import NotAFile, read_bytes, read_regular
 from tensorpress.models import EMPTY, Page, Source, digest_bytes
 
 NOTEBOOK = ".ipynb"
@@ -86,6 +87,9 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
     found: list[str] = []
     top_s = str(top)
     where = label if top == root else "the site"
+    if top != root and not _inside(top, root):  # static/ itself a link to /etc
+        diags.append(warning(label, 0, f"symbolic link to a folder outside {where}; not followed"))
+        return found
     for dirpath, dirnames, filenames in os.walk(top_s):
         rel_dir = os.path.relpath(dirpath, top_s).replace(os.sep, "/")
         prefix = "" if rel_dir == "." else rel_dir + "/"
@@ -209,13 +213,15 @@ def _stamp(path: Path | str) -> Stamp | None:
 
 def _read(path: str, rel: str, diags: list[Diagnostic]) -> tuple[bytes, float] | None:
     try:
-        with open(path, "rb") as f:
-            return f.read(), os.fstat(f.fileno()).st_mtime
+        return read_regular(path)
     except FileNotFoundError:
         # Gone between listing and reading (an editor's temporary file, a file deleted
         # mid-build): build without it rather than fail.
         why = "broken symbolic link" if os.path.islink(path) else "removed while reading"
         diags.append(warning(rel, 0, f"{why}; skipped"))
+        return None
+    except NotAFile:
+        diags.append(warning(rel, 0, "not a regular file (a pipe, a device); skipped"))
         return None
     except OSError as exc:
         diags.append(error(rel, 0, f"cannot read: {exc.strerror or exc}"))
@@ -256,7 +262,11 @@ def read_sources(
             ),
         )
     base = str(content) + os.sep
-    rels = _walk(content, content, "content/", diags)
+    rels = _walk(content, content, "content/", diags) if _inside(content, root) else []
+    if not _inside(content, root):  # a cloned site whose content/ leads to /etc
+        diags.append(
+            error("content/", 0, "content/ is a link to a folder outside the site; not followed")
+        )
     bundles = {
         r.rpartition("/")[0]
         for r in rels
@@ -311,7 +321,7 @@ def asset_stamp(root: Path, rel: str) -> tuple[int, int] | None:
 
 def read_asset(root: Path, rel: str) -> bytes | None:
     try:
-        return (root / rel).read_bytes()
+        return read_bytes(root / rel)
     except OSError:
         return None
 

@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from tensorpress.config import SiteConfig
+from tensorpress.files import read_bytes
 
 
 def theme_dir() -> Path:
@@ -28,5 +29,5 @@ def templates_digest(config: SiteConfig) -> str:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
+                digest.update(read_bytes(path))
     return digest.hexdigest()
