@@ -244,6 +244,38 @@ def test_a_named_pipe_in_the_site_is_skipped_not_waited_on(site):
         assert f"{name}: warning: not a regular file (a pipe, a device); skipped" in run.stderr
 
 
+BIG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("a.md", f"---\ntitle: A\nweight: {BIG}\n---\nHi.\n", "a number of more than 4,300"),
+        ("b.md", f"+++\ntitle = {BIG}\n+++\nHi.\n", "a number of more than 4,300"),
+        ("c.md", f'---\ntitle: C\n---\n```python hl_lines="{BIG}"\nx = 1\n```\n', "hl_lines"),
+        ("d.md", f'---\ntitle: D\n---\n```python linenums="{BIG}"\nx = 1\n```\n', "linenums"),
+    ],
+)
+def test_numbers_past_pythons_digit_limit_are_messages(site, name, text, expected):
+    """Python refuses to read an int of more than 4,300 digits: it was an internal error
+    wherever YAML, TOML or a fence attribute held one."""
+    site.write(f"content/{name}", text)
+    run = site.build()
+    assert "internal error" not in run.err and expected in run.err, run.err
+    assert all(len(line) < 400 for line in run.err.splitlines()), "messages stay readable"
+
+
+@pytest.mark.parametrize(
+    "svg", ['width="1.2.3" height="4"', 'viewBox="0 0 1e400 10"', 'width="inf" height="9"']
+)
+def test_an_svg_whose_size_is_no_number_has_no_size(site, svg):
+    site.write("static/logo.svg", f'<svg xmlns="http://www.w3.org/2000/svg" {svg}></svg>')
+    site.post("a.md", "![logo](/logo.svg)\n", title="A", date="2024-01-01")
+    run = site.build()
+    assert run.code == 0 and "internal error" not in run.err, run.err
+    assert '<img src="../../logo.svg"' in site.page("posts/a/index.html")
+
+
 def test_a_file_removed_while_building_is_skipped_with_a_warning(site, monkeypatch):
     site.post("a.md", "Alpha.", title="A", date="2024-01-01")
     site.post("b.md", "Beta.", title="B", date="2024-01-02")

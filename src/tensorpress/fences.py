@@ -99,7 +99,7 @@ def line_spec(text: str) -> frozenset[int] | None:
     """``"1 3-5"`` or ``"1,3-5"`` -> {1, 3, 4, 5}; None when it is not such a list."""
     lines: set[int] = set()
     for part in re.split(r"[\s,]+", text.strip()):
-        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        m = re.fullmatch(r"(\d{1,9})(?:-(\d{1,9}))?", part)
         if m is None:
             return None
         first, last = int(m[1]), int(m[2] or m[1])
@@ -157,7 +157,7 @@ def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
             spec = line_spec(value or "")
             if spec is None:
                 notes.append(
-                    f'hl_lines="{value or ""}" is not a list of lines; '
+                    f'hl_lines="{_cut(value or "")}" is not a list of lines; '
                     'write line numbers and ranges such as hl_lines="1 3-5"'
                 )
             else:
@@ -168,11 +168,11 @@ def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
                 numbered = True
             elif word in _OFF:
                 numbered = False
-            elif word.isdecimal():
+            elif word.isdecimal() and len(word) <= 9:
                 numbered, start = True, int(word)
             else:
                 notes.append(
-                    f'{key}="{value}" is not a first line number; '
+                    f'{key}="{_cut(value or "")}" is not a first line number; '
                     f'write {key}="1" to number lines from 1, or {key}="off"'
                 )
         else:
@@ -181,6 +181,11 @@ def parse_attrs(text: str) -> tuple[Attrs, tuple[str, ...]]:
 
 
 _UNKNOWN = "unknown code fence attribute"
+
+
+def _cut(value: str) -> str:
+    """A value quoted in a message, cut short: a message is one readable line."""
+    return value if len(value) <= 40 else value[:40] + "..."
 
 
 def _unknown(name: str) -> str:

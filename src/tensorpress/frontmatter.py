@@ -242,6 +242,9 @@ def _check_size(root: yaml.Node) -> None:
         )
 
 
+_LONG_NUMBER = "a number of more than 4,300 digits: put it in quotes to keep it as text"
+
+
 def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
     """Safe YAML (libyaml when present), parsed once: the data and top-level key -> 0-based line.
 
@@ -257,6 +260,10 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
         data = loader.construct_document(node) if node is not None else None
     except RecursionError:  # the pure-Python parser, or the alias check, deep down
         raise Refused(_DEEP) from None
+    except ValueError as exc:  # Python's limit on the digits of an int read from text
+        if "digits" not in str(exc):
+            raise
+        raise Refused(_LONG_NUMBER) from None
     finally:
         loader.dispose()
     if too_deep(data):
@@ -319,6 +326,8 @@ def _load_toml(front: str, path: str) -> tuple[dict[str, Any], dict[str, int], l
         m = re.search(r"line (\d+)", str(exc))
         line = 1 + int(m.group(1)) if m else 1 + len(front.split("\n"))
         return {}, {}, [error(path, line, f"invalid TOML front matter: {exc}")]
+    except ValueError:  # an int past Python's limit on digits
+        return {}, {}, [error(path, 2, f"invalid TOML front matter: {_LONG_NUMBER}")]
     if deep:
         return {}, {}, [error(path, 2, f"invalid TOML front matter: {_DEEP}")]
     return data, {k: v + 2 for k, v in _toml_lines(front).items()}, []

@@ -37,20 +37,25 @@ def _svg(data: bytes) -> tuple[int, int] | None:
         return None
     attrs = dict(re.findall(r'\b(width|height|viewBox)\s*=\s*["\']([^"\']*)["\']', tag.group(0)))
 
-    def number(value: str) -> float | None:
-        m = re.fullmatch(r"\s*([\d.]+)\s*(px)?\s*", value)
-        return float(m.group(1)) if m else None
-
-    width, height = number(attrs.get("width", "")), number(attrs.get("height", ""))
+    width, height = _length(attrs.get("width", "")), _length(attrs.get("height", ""))
     if width and height:
-        return round(width), round(height)
+        return width, height
     box = attrs.get("viewBox", "").replace(",", " ").split()
     if len(box) == 4:
-        try:
-            return round(float(box[2])), round(float(box[3]))
-        except ValueError:
-            return None
+        width, height = _length(box[2]), _length(box[3])
+        if width and height:
+            return width, height
     return None
+
+
+_LENGTH = re.compile(r"\s*(\d{1,6}(?:\.\d*)?|\.\d+)\s*(?:px)?\s*")
+"""A length in pixels as SVG writes it, of six digits at most: not "1.2.3", "1e400" or
+a number too big to round ("inf"), which crashed build and check."""
+
+
+def _length(value: str) -> int | None:
+    m = _LENGTH.fullmatch(value)
+    return round(float(m.group(1))) if m else None
 
 
 def image_size(data: bytes, name: str) -> tuple[int, int] | None:
