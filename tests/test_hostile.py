@@ -276,6 +276,23 @@ def test_an_svg_whose_size_is_no_number_has_no_size(site, svg):
     assert '<img src="../../logo.svg"' in site.page("posts/a/index.html")
 
 
+def test_a_sites_templates_run_in_jinjas_sandbox(site, tmp_path):
+    """A site's templates are code from wherever the site came from: Jinja's sandbox
+    refuses Python's internals (this ran a shell command) and huge ranges."""
+    pwned = tmp_path / "pwned"
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    site.write(
+        "templates/post.html",
+        f"{{{{ cycler.__init__.__globals__.os.system('touch {pwned}') }}}}",
+    )
+    run = site.build()
+    assert run.code == 1 and not pwned.exists()
+    assert "templates/post.html:1: error: template error" in run.err and "SecurityError" in run.err
+    site.write("templates/post.html", "{% for i in range(10**12) %}x{% endfor %}")
+    run = site.build()
+    assert run.code == 1 and "Range too big" in run.err, run.err
+
+
 def test_a_file_removed_while_building_is_skipped_with_a_warning(site, monkeypatch):
     site.post("a.md", "Alpha.", title="A", date="2024-01-01")
     site.post("b.md", "Beta.", title="B", date="2024-01-02")

@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import pass_context
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from tensorpress import __version__
@@ -205,7 +206,7 @@ def feed_html(html: str) -> str:
     return _FEED_ATTRS.sub("", _FEED_TAGS.sub("", text))
 
 
-class _Environment(jinja2.Environment):
+class _Environment(SandboxedEnvironment):
     """Templates see a post's deferred HTML as the ``Markup`` it stands for, made only
     when a template reads it: listings that show summaries never make it."""
 
@@ -218,8 +219,8 @@ class _Environment(jinja2.Environment):
         return Markup(value) if type(value) is Deferred else value
 
 
-_GETATTR = jinja2.Environment.getattr
-_GETITEM = jinja2.Environment.getitem
+_GETATTR = SandboxedEnvironment.getattr
+_GETITEM = SandboxedEnvironment.getitem
 
 
 SYNTAX = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
