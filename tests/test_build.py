@@ -410,6 +410,16 @@ def test_feeds_carry_readable_content_without_page_only_markup(site):
     assert content.count("Source.") == 1, "the footnote, not its sidenote twin"
 
 
+def test_control_characters_never_make_a_feed_ill_formed(site):
+    """XML 1.0 refuses C0 controls even escaped: a title written "\\x1b" in YAML or
+    terminal colours pasted into a post made the whole feed unreadable."""
+    site.post("a.md", "Output: \x1b[31mred\x1b[0m.\n", title='"A\\x1b title"', date="2024-01-01")
+    assert site.build().code == 0
+    for feed in ("feed.xml", "sitemap.xml"):
+        ET.parse(site.out / feed)  # well-formed
+    assert "A title" in (site.out / "feed.xml").read_text()
+
+
 def test_topic_pages_are_paginated_like_the_index(site):
     site.write("tensorpress.yaml", "posts_per_page: 2\n")
     for i in range(5):

@@ -293,6 +293,43 @@ def test_a_sites_templates_run_in_jinjas_sandbox(site, tmp_path):
     assert run.code == 1 and "Range too big" in run.err, run.err
 
 
+def test_series_that_slugify_alike_get_pages_of_their_own(site):
+    """ "Foo", "Foo?" and "Foo!" all made series/foo/: one staged over the other, and a
+    failed swap left temporaries in the site."""
+    for i, name in enumerate(["Foo", "Foo?", "Foo!"], 1):
+        site.post(f"p{i}.md", "Hi.", title=f"P{i}", date=f"2024-01-0{i}", series=f'"{name}"')
+    assert site.build().code == 0
+    pages = [site.page(f"series/{slug}/index.html") for slug in ("foo", "foo-2", "foo-3")]
+    assert ["posts/p1/" in pages[0], "posts/p3/" in pages[1], "posts/p2/" in pages[2]] == [
+        True
+    ] * 3, "in the order of their names: Foo, Foo!, Foo?"
+    assert not [p for p in site.out.rglob("*") if ".tp-" in p.name]
+
+
+def test_file_names_at_the_limits_build_or_say_what_to_rename(site):
+    """A 245-byte name is legal, and so is its page: the temporary beside it must be too.
+    A backslash is legal on POSIX but no URL can hold it as written."""
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    long = "f" * 241 + ".png"
+    site.write(f"content/{long}", b"\x89PNG\r\n\x1a\n")
+    assert site.build().code == 0 and (site.out / long).is_file()
+    site.write("content/plot\\v2.png", b"x")
+    run = site.build()
+    assert run.code == 1
+    assert "its name has a backslash, which URLs read as a folder: rename the file" in run.err
+
+
+def test_the_cache_folder_is_no_output_folder_and_serve_ports_are_checked(site, capsys):
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    cache = site.root / output.CACHE_DIR
+    assert main(["build", "-s", str(site.root), "-o", str(cache)]) == 1
+    assert "the output folder is inside .tensorpress-cache/" in capsys.readouterr().err
+    for port in ("99999", "-1", "x"):
+        with pytest.raises(SystemExit):
+            main(["serve", "-s", str(site.root), "-p", port])
+        assert "is not a port: give a number from 0 to 65535" in capsys.readouterr().err
+
+
 def test_a_file_removed_while_building_is_skipped_with_a_warning(site, monkeypatch):
     site.post("a.md", "Alpha.", title="A", date="2024-01-01")
     site.post("b.md", "Beta.", title="B", date="2024-01-02")

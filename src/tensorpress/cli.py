@@ -190,6 +190,13 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    """A TCP port for ``serve -p``: a number from 0 (any free port) to 65535."""
+    if not text.isdecimal() or not int(text[:6]) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 0 to 65535")
+    return int(text)
+
+
 SAMPLE_CONFIG = """\
 # tensorpress site configuration. Every key is optional.
 title: "{title}"
@@ -383,7 +390,7 @@ def _parser() -> argparse.ArgumentParser:
     sv.add_argument(
         "-p",
         "--port",
-        type=int,
+        type=_port,
         metavar="N",
         help="port (default: 8000, or the next free one; a given port must be free)",
     )

@@ -732,13 +732,28 @@ def assemble_site(
     for post in fixed:
         if post.series:
             parts[post.series].append(post)
+    slugs = _unique_slugs(sorted(parts, key=str.lower))
     series = tuple(
         Series(
-            slugify(name),
+            slugs[name],
             name,
-            f"series/{slugify(name)}/",
-            tuple(sorted(posts, key=lambda p: (p.date.timestamp(), p.title, p.source))),
+            f"series/{slugs[name]}/",
+            tuple(sorted(parts[name], key=lambda p: (p.date.timestamp(), p.title, p.source))),
         )
-        for name, posts in sorted(parts.items(), key=lambda kv: kv[0].lower())
+        for name in sorted(parts, key=str.lower)
     )
     return Site(config, tuple(fixed), topics, series), tuple(diags)
+
+
+def _unique_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Each name's slug, ``-2``, ``-3``... after the first of those that slugify alike
+    ("Foo", "Foo?": two series at one page, and one staged over the other)."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        slug, n = slugify(name), 2
+        while slug in used:
+            slug, n = f"{slugify(name)}-{n}", n + 1
+        used.add(slug)
+        out[name] = slug
+    return out

@@ -342,7 +342,7 @@ def check_output_folder(out: Path, root: Path) -> Diagnostic | None:
             "the output folder is the site folder or contains it; "
             "choose another with --output (default: public/)",
         )
-    for sub in ("content", "templates", "static"):
+    for sub in ("content", "templates", "static", CACHE_DIR):
         if _inside(out, root / sub):
             return error(
                 str(out), 0, f"the output folder is inside {sub}/; choose another with --output"
@@ -477,17 +477,25 @@ class Staging:
         )
 
     def _add(self, page: Page) -> None:
+        if page.path in self.entries:  # two pages at one path: never stage one over another
+            self.failure = error(
+                page.source or page.path, 0, f"two pages would be written to {page.path}"
+            )
+            return
         prev = self.old.get(page.path)
         if page.reused and prev and prev[0] == page.key:  # checked by intact_keys
             self.entries[page.path] = prev
             return
         target = _safe_target(self.output, page.path, self.folders)
         if target is None:
+            why = (
+                "its name has a backslash, which URLs read as a folder: rename the file"
+                if "\\" in page.path
+                else "outside the output folder (a path with '..', or a folder on the way "
+                "that is a symbolic link: remove the link)"
+            )
             self.failure = error(
-                page.source or page.path,
-                0,
-                f"refusing to write {page.path!r} outside the output folder (a path with "
-                "'..', or a folder on the way that is a symbolic link: remove the link)",
+                page.source or page.path, 0, f"refusing to write {page.path!r}: {why}"
             )
             return
         if prev and page.key and prev[0] == page.key and (page.reused or _stat(target) == prev[1:]):
@@ -499,7 +507,8 @@ class Staging:
         if target.is_dir():
             raise IsADirectoryError(21, "a folder is in the way", str(target))
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(f".{target.name}.tp-{os.getpid()}.tmp")
+        temp = target.with_name(f".tp-{os.getpid()}-{len(self.temps)}.tmp")  # short: a
+        # name near the 255-byte limit would be over it with a longer prefix
         temp.write_bytes(page.data)
         # A rename keeps size and time: record them now. The bytes are not kept.
         self.temps.append((temp, target, Page(page.path, b"", page.source, page.key)))
@@ -567,7 +576,7 @@ def _swap_in(temps: list[tuple[Path, Path, Page]]) -> OSError | None:
     done: list[tuple[Path, Path | None]] = []
     try:
         for temp, target, _ in temps:
-            keep: Path | None = target.with_name(f".{target.name}.tp-{os.getpid()}.old")
+            keep: Path | None = target.with_name(f".tp-{os.getpid()}-{len(done)}.old")
             try:
                 os.link(target, keep)  # type: ignore[arg-type]
             except FileNotFoundError:

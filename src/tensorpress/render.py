@@ -475,6 +475,11 @@ FLAT = (PageInfo, Pagination, PostLink, TopicLink)
 """Records of plain values only: their ``repr`` says everything about them."""
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 does not allow even escaped (a pasted ESC[31m, a title's \\x1b):
+one made a feed that feed readers reject whole."""
+
+
 @lru_cache(maxsize=64)
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dc_fields(cls))
@@ -605,6 +610,8 @@ def render_pages(
                 )
             )
             continue
+        if plan.template.endswith(".xml"):
+            text = _NOT_XML.sub("", text)
         page = Page(plan.info.path, text.encode("utf-8"), plan.source, key)
         if sink is not None:
             sink(page)
