@@ -617,6 +617,24 @@ def test_a_summarys_links_lead_where_they_led_from_every_page_that_lists_it(site
         assert f'href="{root or "./"}"' in summary
 
 
+def test_files_with_spaces_in_their_names_are_found_and_linked(site):
+    """Markdown percent-encodes a target (``<loss curve.png>`` is ``loss%20curve.png``):
+    it was compared with the file's name as written, warned about, and left broken."""
+    site.write("content/loss curve.png", b"\x89PNG\r\n\x1a\n")
+    site.write("content/other post.md", "---\ntitle: Other\ndate: 2024-01-01\n---\nHi.\n")
+    site.post(
+        "a.md",
+        "![loss](<loss curve.png>) and [the other](other%20post.md).\n",
+        title="A",
+        date="2024-01-02",
+    )
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err, run.err
+    page = site.page("posts/a/index.html")
+    assert 'src="../../loss%20curve.png"' in page and 'href="../../posts/other-post/"' in page
+    assert (site.out / "loss curve.png").is_file()
+
+
 def test_a_hugo_bundle_image_given_from_the_old_root_points_to_the_posts_own_file(site):
     site.post(
         "2023-03-26_flash/index.md",

@@ -17,7 +17,7 @@ from functools import lru_cache
 from html import escape, unescape
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -491,7 +491,7 @@ class _Links:
             path = self.rooted.path(target)
             return None if sized or path is None else self.sizes.get(self.rooted.have[path])
         post, base = self.post, self.base
-        resolved = posixpath.normpath(posixpath.join(base, target))
+        resolved = posixpath.normpath(posixpath.join(base, unquote(target)))  # my%20plot
         made = resolved.startswith(base + "/") and resolved[len(base) + 1 :] in dict(post.files)
         if resolved not in self.sources and resolved not in post.assets and not made:
             self._warn(
@@ -511,7 +511,7 @@ class _Links:
         so that it holds under a sub-path (``base_url``) and from ``file://``."""
         if _is_rooted(target):
             return self.rooted.path(target)
-        resolved = posixpath.normpath(posixpath.join(self.base, target))
+        resolved = posixpath.normpath(posixpath.join(self.base, unquote(target)))
         if resolved.endswith(POST_SUFFIXES):
             stem = resolved.rsplit(".", 1)[0]  # x.md finds x.markdown: Jekyll names no suffix
             tried = (  # and x/index.md, a bundle: Hugo's ref names its folder
@@ -552,7 +552,7 @@ class _Links:
         def fix(m: re.Match) -> str:
             target, tail = m.group(2), m.group(3)
             to = self.link(target) if _local_link(target) else None
-            return m.group(0) if to is None else f'{m.group(1)}../../{to}{tail}"'
+            return m.group(0) if to is None else f'{m.group(1)}../../{quote(to)}{tail}"'
 
         return _LINK.sub(fix, _IMG.sub(size, html) if images else html)
 
