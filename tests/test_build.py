@@ -635,6 +635,19 @@ def test_files_with_spaces_in_their_names_are_found_and_linked(site):
     assert (site.out / "loss curve.png").is_file()
 
 
+def test_the_files_of_drafts_stay_out_with_their_posts(site):
+    """content/_drafts/ holds drafts: their images and notes were published anyway."""
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    site.write("content/_drafts/embargo.md", "---\ntitle: E\ndate: 2024-01-01\n---\n![](b.png)\n")
+    site.write("content/_drafts/b.png", b"\x89PNG\r\n\x1a\nEMBARGOED")
+    site.write("content/_drafts/notes.txt", "reviewer 2")
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err, run.err
+    assert not (site.out / "_drafts").exists()
+    assert main(["build", "-s", str(site.root), "--drafts", "-q"]) == 0
+    assert (site.out / "_drafts/b.png").is_file() and (site.out / "posts/embargo").is_dir()
+
+
 def test_a_hugo_bundle_image_given_from_the_old_root_points_to_the_posts_own_file(site):
     site.post(
         "2023-03-26_flash/index.md",

@@ -287,6 +287,8 @@ def read_sources(
                 sources.append((rel, *read))
         elif bundle is not None:
             assets[bundle].append("content/" + rel)
+        elif "/_drafts/" in f"/{rel}" and not config.drafts:
+            continue  # a draft's images and notes: published with it, by --drafts
         else:
             copy = reader(base + rel, "content/" + rel, diags)
             if copy and copy[0] is not None:
