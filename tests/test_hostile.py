@@ -330,6 +330,26 @@ def test_the_cache_folder_is_no_output_folder_and_serve_ports_are_checked(site, 
         assert "is not a port: give a number from 0 to 65535" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "https://example.org/\nDisallow: /",
+        "http://exa mple.org/",
+        "https://x.org/?a=1",
+        "ftp://x.org/",
+    ],
+)
+def test_a_base_url_that_no_page_can_use_is_an_error(site, url, capsys):
+    """It goes into canonical links, feeds, the sitemap and robots.txt: a line break in it
+    wrote a rule into robots.txt; an unclosed address was an internal error."""
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    assert main(["build", "-s", str(site.root), "--base-url", url]) == 1
+    err = capsys.readouterr().err
+    assert "--base-url: error: base_url" in err and "internal error" not in err
+    assert not site.out.exists()
+
+
 def test_a_file_removed_while_building_is_skipped_with_a_warning(site, monkeypatch):
     site.post("a.md", "Alpha.", title="A", date="2024-01-01")
     site.post("b.md", "Beta.", title="B", date="2024-01-02")

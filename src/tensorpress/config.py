@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -278,16 +279,30 @@ def load_config(
         config = replace(config, base_url=base_url)
     if not config.base_url.endswith("/"):
         config = replace(config, base_url=config.base_url + "/")
-    if not re.match(r"^https?://[^/\s]+", config.base_url):
+    if not _good_base_url(config.base_url):
         diags.append(
             error(
-                rel,
+                "--base-url" if base_url is not None else rel,
                 0,
-                f"base_url {config.base_url!r} must be an absolute http(s) "
-                "URL such as https://example.org/blog/",
+                f"base_url {config.base_url!r} must be an absolute http(s) URL without "
+                "spaces, a query or a fragment, such as https://example.org/blog/",
             )
         )
     return config, tuple(diags)
+
+
+def _good_base_url(url: str) -> bool:
+    """An http(s) URL every page can put its paths after: it ends up in canonical links,
+    feeds, the sitemap and robots.txt (a line break there added a rule to robots.txt)."""
+    if re.search(r"[\s\x00-\x1f\x7f\"'<>\\]", url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # http://[::1 (an unclosed address)
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not (
+        parts.query or parts.fragment or "?" in url or "#" in url
+    )
 
 
 def _read_file(path: Path, rel: str, config: SiteConfig) -> tuple[SiteConfig, list[Diagnostic]]:
