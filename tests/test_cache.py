@@ -699,3 +699,30 @@ def test_a_stale_stamp_in_a_running_process_is_read_again(site, tmp_path):
     (out / MANIFEST).unlink()
     again = build(config, replace(served.cache, posts={}, bodies={}))
     assert again.ok and "Txet" in (out / "posts/p2/index.html").read_text()
+
+
+def test_a_cache_or_output_folder_from_another_machine_never_reaches_a_page(site, tmp_path):
+    """A site shipped with its .tensorpress-cache/ and public/ (a cloned repository):
+    anyone can compute keys made of versions and digests, so an edited body in the cache,
+    or an edited page kept with its manifest entry, was published as it was. Keys mix in
+    a secret of the user on this machine: another's cache and pages are made again."""
+    import subprocess
+    import sys
+
+    site.post("a.md", "Hello.", title="A", date="2024-01-01")
+
+    def build(home: str) -> None:
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / home)}
+        command = [sys.executable, "-m", "tensorpress", "build", "-s", str(site.root), "-q"]
+        assert subprocess.run(command, env=env, capture_output=True).returncode == 0
+
+    build("attacker")
+    for body in (site.root / CACHE_DIR).glob("*/*.json"):
+        body.write_text(body.read_text().replace("Hello.", "Hello.<script>X</script>"))
+    page = site.out / "posts/a/index.html"
+    stat = page.stat()
+    page.write_text(page.read_text().replace("Hello.", "Hello.<script>Y</script>"))
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as the manifest has it
+    build("victim")
+    assert "<script>" not in page.read_text()
+    assert (tmp_path / "victim/tensorpress/key").stat().st_mode & 0o777 == 0o600

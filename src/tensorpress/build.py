@@ -26,7 +26,7 @@ from tensorpress.output import (
     save_stamps,
 )
 from tensorpress.templates import templates_digest, theme_dir
-from tensorpress.versions import PIPELINE
+from tensorpress.versions import PIPELINE, machine_key
 
 if TYPE_CHECKING:
     import jinja2
@@ -81,7 +81,7 @@ class Memo:
 def _inputs_digest(config: SiteConfig, inputs: Inputs, templates: str, flags: str) -> str:
     """Everything a build reads, digested: sources, copied files, templates, config, and
     the flags that change what it leaves behind (a ``--no-cache`` build fills no cache)."""
-    digest = hashlib.sha1(f"{PIPELINE}|{config!r}|{templates}|{flags}".encode())
+    digest = hashlib.sha1(f"{PIPELINE}|{machine_key()}|{config!r}|{templates}|{flags}".encode())
     for source in inputs.posts:
         digest.update(f"\0{source.path}\0{source.mtime}\0{source.assets}\0{source.digest}".encode())
         for rel in source.assets:  # bundle files are copied later: their stamp is enough

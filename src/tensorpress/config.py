@@ -300,8 +300,10 @@ def _good_base_url(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:  # http://[::1 (an unclosed address)
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not (
-        parts.query or parts.fragment or "?" in url or "#" in url
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not (parts.query or parts.fragment or "?" in url or "#" in url)
     )
 
 

@@ -33,7 +33,7 @@ from tensorpress.markdown import slugify as heading_slug
 from tensorpress.models import Deferred, Post, Rendered, Series, Site, Source, Topic, TopicRef
 from tensorpress.output import NOTEBOOK, POST_SUFFIXES, is_notebook
 from tensorpress.search import entry, plain_text
-from tensorpress.versions import PIPELINE
+from tensorpress.versions import PIPELINE, machine_key
 
 GENERIC_HEADINGS = frozenset({
     "introduction", "overview", "background", "summary", "abstract", "conclusion", "tl;dr",
@@ -105,7 +105,7 @@ def parser_options(config: SiteConfig) -> tuple[Any, ...]:
 
 def body_key(source: Source, options: tuple[Any, ...] = ()) -> str:
     """The cache key of a source's body: pipeline version, parser options, path, bytes."""
-    text = f"{PIPELINE}\0{options!r}\0{source.path}\0{source.digest}"
+    text = f"{PIPELINE}\0{machine_key()}\0{options!r}\0{source.path}\0{source.digest}"
     return hashlib.blake2b(text.encode()).hexdigest()
 
 

@@ -53,6 +53,7 @@ from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error
 from tensorpress.models import Deferred, Page, Post, PostLink, Site, Topic, TopicLink
 from tensorpress.templates import template_dirs, templates_digest, theme_dir
+from tensorpress.versions import machine_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,7 +554,8 @@ def render_pages(
     search = tuple(getattr(env.loader, "searchpath", ()))
     memo: dict[int, str] = {}
     templates = templates or templates_digest(config)
-    base = hashlib.sha1(f"{templates}|{config!r}|{common['topics']!r}".encode()).hexdigest()
+    base = f"{machine_key()}|{templates}|{config!r}|{common['topics']!r}"
+    base = hashlib.sha1(base.encode()).hexdigest()
     previous = previous or {}
     keys: dict[str, tuple[tuple[Any, ...], str]] = {}
     for plan in plan_pages(site):

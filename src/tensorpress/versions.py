@@ -6,7 +6,9 @@ the e-mail parser it needs) costs a build with nothing to do a tenth of its time
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from importlib.util import find_spec
+from pathlib import Path
 
 from tensorpress import __version__
 
@@ -29,3 +31,37 @@ def installed(module: str) -> str:
 
 PIPELINE = f"tensorpress {__version__} 52; " + "; ".join(map(installed, LIBRARIES))
 """Everything a cached body depends on besides the file: change it, and the cache misses."""
+
+
+@lru_cache(maxsize=1)
+def machine_key() -> str:
+    """A secret of this user on this machine, mixed into the keys of the build cache,
+    of the output folder's manifest and of every page: a cache or an output folder that
+    came with a cloned site (anyone can compute keys made of versions and digests) is
+    never taken for this machine's own, so it can never put on a page HTML that the
+    sources do not make. Kept in the user's cache folder; where that cannot be written,
+    a new one per process (builds are then never shortened by an earlier one)."""
+    try:
+        home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # no home folder to find
+        return os.urandom(32).hex()
+    path = Path(home) / "tensorpress" / "key"
+    for _ in range(2):
+        try:
+            data = path.read_bytes()
+            if len(data) == 32:
+                return data.hex()
+        except OSError:
+            pass
+        made = os.urandom(32)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(made)
+            return made.hex()
+        except FileExistsError:
+            continue  # another process made it first: read theirs
+        except OSError:
+            return made.hex()
+    return os.urandom(32).hex()
