@@ -3,13 +3,16 @@ never a partial site in place of the last good one, and bounded time and memory.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from datetime import UTC
 from html import escape
 from pathlib import Path
@@ -348,6 +351,40 @@ def test_a_base_url_that_no_page_can_use_is_an_error(site, url, capsys):
     err = capsys.readouterr().err
     assert "--base-url: error: base_url" in err and "internal error" not in err
     assert not site.out.exists()
+
+
+def _processes_running(needle: str) -> list[int]:
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if needle in proc.joinpath("cmdline").read_bytes().decode(errors="replace"):
+                found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads processes from /proc")
+def test_a_terminated_build_takes_its_workers_with_it_and_jobs_are_bounded(site, capsys):
+    """SIGTERM (a CI cancel, timeout(1)) left the pool's workers orphaned and asleep
+    forever; -j 0 was taken, -j 100000 forked until the machine gave out."""
+    code = "```python\n" + "x = [i**2 for i in range(10)]\n" * 150 + "```\n\n"
+    for i in range(160):
+        site.post(f"p{i}.md", code * 3, title=f"P{i}", date="2024-01-01")
+    command = [sys.executable, "-m", "tensorpress", "build", "-s", str(site.root), "-j", "2"]
+    build = subprocess.Popen([*command, "--no-cache"], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(_processes_running(str(site.root))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(_processes_running(str(site.root))) >= 3, "the pool started"
+    build.send_signal(signal.SIGTERM)
+    assert build.wait(timeout=30) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while _processes_running(str(site.root)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_running(str(site.root)) == []
+    for jobs in ("0", "-1"):
+        with pytest.raises(SystemExit):
+            main(["build", "-s", str(site.root), "-j", jobs])
+        assert "is not a number of processes: give 1 or more" in capsys.readouterr().err
 
 
 def test_a_file_removed_while_building_is_skipped_with_a_warning(site, monkeypatch):

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import gc
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -190,6 +191,14 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(text: str) -> int:
+    """``-j N``: 1 or more, and at most four per core (``-j 100000`` forked until the
+    machine gave out)."""
+    if not text.isdecimal() or int(text[:6]) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes: give 1 or more")
+    return min(int(text[:6]), 4 * (os.cpu_count() or 1))
+
+
 def _port(text: str) -> int:
     """A TCP port for ``serve -p``: a number from 0 (any free port) to 65535."""
     if not text.isdecimal() or not int(text[:6]) < 65536:
@@ -327,9 +336,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument(
         "-j",
         "--jobs",
-        type=int,
+        type=_jobs,
         metavar="N",
-        help="processes for rendering posts (default: one per core)",
+        help="processes for rendering posts (default: one per core; at most four per core)",
     )
     b.set_defaults(func=_cmd_build)
 
@@ -446,10 +455,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70
 
 
+def _terminated(signum: int, _frame: object) -> None:
+    """SIGTERM (a CI cancel, ``timeout``, systemd): the pool's workers go too, and the
+    command ends as an exception does, its ``finally`` blocks run (``serve`` removes its
+    copy of the site). Workers inherit this handler and simply exit."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
+    raise SystemExit(128 + signum)
+
+
 def run() -> NoReturn:
     """The console entry point: ``main``, then exit without freeing the heap object by
     object (some 30 ms after a build of a thousand posts). Every file a command writes
     is closed by then; only the standard streams are still buffered."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _terminated)
     code = main()
     try:
         sys.stdout.flush()
