@@ -882,3 +882,14 @@ def test_a_page_named_by_hostile_front_matter_stays_inside(site):
     clean(run)
     assert run.code == 1 and "is not a usable slug" in run.err
     assert not (site.root.parent / "etc").exists()
+
+
+@pytest.mark.parametrize("slug", ["../x", "a?b#c", "A B"])
+def test_a_topic_slug_from_the_config_must_be_one(site, slug):
+    """Used as given for a folder and in every link to the topic: ../x failed at write
+    time naming no config line, a?b#c broke every link."""
+    site.write("tensorpress.yaml", f'topics:\n  - name: Vision\n    slug: "{slug}"\n')
+    site.post("a.md", "Hi.", title="A", date="2024-01-01", topics="[Vision]")
+    run = site.build()
+    assert run.code == 1 and not site.out.exists()
+    assert "tensorpress.yaml:1: error: topic 'Vision': slug" in run.err, run.err

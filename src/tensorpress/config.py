@@ -249,6 +249,19 @@ def _parse_topics(value: Any, rel: str, line: int, out: list[Diagnostic]) -> tup
             )
             keywords = []
         slug = str(item.get("slug") or _slugify_topic(item["name"]))
+        if slug != _slugify_topic(slug):  # a page's folder and a link: ../x, a?b#c, a b
+            out.append(
+                error(
+                    rel,
+                    line,
+                    f"topic '{item['name']}': slug {slug!r} must be lower-case letters, "
+                    f"digits and hyphens, such as {_slugify_topic(slug) or 'vision'!r}",
+                )
+            )
+            continue
+        if any(t.slug == slug for t in topics):
+            out.append(error(rel, line, f"topic '{item['name']}': slug {slug!r} is taken"))
+            continue
         topics.append(
             TopicDef(
                 slug,
