@@ -893,3 +893,13 @@ def test_a_topic_slug_from_the_config_must_be_one(site, slug):
     run = site.build()
     assert run.code == 1 and not site.out.exists()
     assert "tensorpress.yaml:1: error: topic 'Vision': slug" in run.err, run.err
+
+
+@pytest.mark.parametrize("alias", [".tensorpress-manifest.json", "x" * 280 + "/", "a\\x00b/"])
+def test_an_alias_that_cannot_be_written_is_an_error_at_its_line(site, alias):
+    """It failed only when written ("Is a directory", "File name too long"), naming no
+    post, and check passed."""
+    site.post("a.md", "Hi.", title="A", date="2024-01-01", aliases=f'["{alias}"]')
+    run = site.build()
+    assert run.code == 1 and "content/a.md:" in run.err and "'aliases': expected" in run.err
+    assert main(["check", "-s", str(site.root)]) == 1

@@ -436,10 +436,13 @@ def _alias_paths(value: Any) -> tuple[str, ...] | None:
             not path
             or ":" in parts[0]
             or item.strip().startswith("//")
-            or any(p in ("", ".", "..") for p in parts)
+            or any(
+                p in ("", ".", "..") or p.startswith(".") or len(p.encode()) > 200 for p in parts
+            )
             or "\\" in path
+            or re.search(r"[\x00-\x1f\x7f]", path)
         ):
-            return None
+            return None  # also: a dot-file (the manifest), a name past the file system's
         out.append(path if path.endswith((".html", ".htm")) else f"{path}/index.html")
     return tuple(out)
 
@@ -527,7 +530,10 @@ def validate(
             else:
                 values["slug"] = slug
         elif key == "aliases":
-            paths = "site paths of old URLs (no '..', scheme or host) such as [/2019/05/old/]"
+            paths = (
+                "site paths of old URLs (no '..', dot-files, control characters, scheme or "
+                "host; names under 200 bytes) such as [/2019/05/old/]"
+            )
             gather(_alias_paths(value), paths)
         elif key == "authors":
             named = "a name, a list of names or of mappings with a name (- name: Ada Lovelace)"
