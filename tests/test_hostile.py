@@ -903,3 +903,18 @@ def test_an_alias_that_cannot_be_written_is_an_error_at_its_line(site, alias):
     run = site.build()
     assert run.code == 1 and "content/a.md:" in run.err and "'aliases': expected" in run.err
     assert main(["check", "-s", str(site.root)]) == 1
+
+
+def test_fix_writes_nothing_through_a_symbolic_link(site, tmp_path, capsys):
+    """A cloned site's .tensorpress-backup linked elsewhere received the backups; a post
+    that links to another was replaced by a file."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    post = "# Hello world\n\nText.\n\n```\nimport numpy as np\n```\n"
+    site.write("content/real.md", post)
+    (site.root / "content/alias.md").symlink_to("real.md")
+    (site.root / ".tensorpress-backup").symlink_to(outside)
+    main(["check", "-s", str(site.root), "--fix"])
+    assert not list(outside.iterdir()) and (site.root / "content/alias.md").is_symlink()
+    captured = capsys.readouterr()
+    assert "is a symbolic link; not fixed" in captured.out + captured.err

@@ -177,6 +177,11 @@ def apply_fixes(root: Path, fixes: Sequence[Fix], when: datetime) -> list[Findin
             continue
         target = root / fix.path
         backup = root / BACKUP_DIR / stamp / fix.path
+        if target.is_symlink() or (root / BACKUP_DIR).is_symlink():
+            # writing would replace the link with a file, or put the backup where it leads
+            what = fix.path if target.is_symlink() else BACKUP_DIR
+            out.append(Finding(fix.path, 0, "warning", f"{what} is a symbolic link; not fixed"))
+            continue
         try:
             if target.read_bytes() != fix.before:
                 out.append(Finding(fix.path, 0, "warning", "changed while checking; not fixed"))
