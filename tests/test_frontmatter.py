@@ -262,3 +262,13 @@ def test_a_thumbnail_is_the_image_unless_an_image_is_given():
     assert fm.image == "/blog/assets/t.png"
     fm, _ = meta("---\ntitle: A\nthumbnail: t.png\nimage: i.png\n---\n")
     assert fm.image == "i.png" and fm.extra["thumbnail"] == "t.png"
+
+
+def test_a_key_given_twice_is_a_warning_naming_both_lines():
+    """YAML lets the last one win silently: draft: true then draft: false published it."""
+    fm, diags = meta("---\ntitle: A\ndraft: true\ndraft: false\n---\n")
+    assert fm.draft is False
+    assert diags == [
+        "content/p.md:4: warning: 'draft' is given twice (lines 3 and 4); "
+        "the last one counts: remove the other"
+    ]

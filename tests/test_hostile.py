@@ -918,3 +918,10 @@ def test_fix_writes_nothing_through_a_symbolic_link(site, tmp_path, capsys):
     assert not list(outside.iterdir()) and (site.root / "content/alias.md").is_symlink()
     captured = capsys.readouterr()
     assert "is a symbolic link; not fixed" in captured.out + captured.err
+
+
+def test_a_settings_file_that_is_a_folder_is_an_error(site):
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    (site.root / "tensorpress.yaml").mkdir()
+    run = site.build()
+    assert run.code == 1 and "tensorpress.yaml: error: is not a file" in run.err, run.err

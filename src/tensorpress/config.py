@@ -18,7 +18,7 @@ import yaml
 
 from tensorpress.diagnostics import Diagnostic, error, warning
 from tensorpress.files import read_bytes
-from tensorpress.frontmatter import load_yaml
+from tensorpress.frontmatter import load_yaml, repeated_keys
 
 CONFIG_NAME = "tensorpress.yaml"
 
@@ -288,6 +288,8 @@ def load_config(
     rel = CONFIG_NAME
     if path.is_file():
         config, diags = _read_file(path, rel, config)
+    elif path.exists():  # a folder of that name: its settings would be silently lost
+        diags.append(error(rel, 0, "is not a file: make it the site's YAML settings file"))
     if base_url is not None:
         config = replace(config, base_url=base_url)
     if not config.base_url.endswith("/"):
@@ -324,8 +326,9 @@ def _read_file(path: Path, rel: str, config: SiteConfig) -> tuple[SiteConfig, li
     diags: list[Diagnostic] = []
     try:
         text = read_bytes(path).decode("utf-8-sig")
-        raw, lines0 = load_yaml(text)
+        raw, lines0, repeated = load_yaml(text)
         lines = {k: v + 1 for k, v in lines0.items()}
+        diags.extend(repeated_keys(rel, repeated, 1))
     except UnicodeDecodeError as exc:
         return config, [error(rel, 0, f"not valid UTF-8 ({exc.reason}); save it as UTF-8")]
     except yaml.YAMLError as exc:

@@ -245,8 +245,10 @@ def _check_size(root: yaml.Node) -> None:
 _LONG_NUMBER = "a number of more than 4,300 digits: put it in quotes to keep it as text"
 
 
-def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
-    """Safe YAML (libyaml when present), parsed once: the data and top-level key -> 0-based line.
+def load_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int, int]]]:
+    """Safe YAML (libyaml when present), parsed once: the data, top-level key -> 0-based
+    line (its last, which wins), and each key given twice with both lines (YAML lets the
+    last one win silently: ``draft: true`` then ``draft: false`` published a draft).
 
     Raises ``yaml.YAMLError``; tags that would build Python objects are refused.
     """
@@ -268,10 +270,15 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
         loader.dispose()
     if too_deep(data):
         raise Refused(_DEEP)
-    lines = {}
+    lines: dict[str, int] = {}
+    repeated: list[tuple[str, int, int]] = []
     if isinstance(node, yaml.MappingNode):
-        lines = {str(k.value): k.start_mark.line for k, _ in node.value}
-    return data, lines
+        for k, _ in node.value:
+            key, line = str(k.value), k.start_mark.line
+            if key in lines:
+                repeated.append((key, lines[key], line))
+            lines[key] = line
+    return data, lines, repeated
 
 
 def _toml_lines(front: str) -> dict[str, int]:
@@ -289,7 +296,7 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
         return {}, {}, []
     try:
         if sp.kind == "yaml":
-            data, offsets = load_yaml(sp.front)
+            data, offsets, repeated = load_yaml(sp.front)
         elif sp.kind == "meta":
             data, offsets = _load_metadata(sp.front)
             return data, {k: v + 1 for k, v in offsets.items()}, []
@@ -310,7 +317,21 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
             {},
             [error(path, 2, "front matter must be a mapping of keys to values (key: value)")],
         )
-    return data, {k: v + 2 for k, v in offsets.items()}, []
+    return data, {k: v + 2 for k, v in offsets.items()}, repeated_keys(path, repeated, 2)
+
+
+def repeated_keys(path: str, repeated: list[tuple[str, int, int]], first: int) -> list[Diagnostic]:
+    """A warning for each key given twice (``load_yaml``); ``first``: the file line of
+    the YAML text's first line."""
+    return [
+        warning(
+            path,
+            later + first,
+            f"'{key}' is given twice (lines {earlier + first} and {later + first}); "
+            "the last one counts: remove the other",
+        )
+        for key, earlier, later in repeated
+    ]
 
 
 def _load_toml(front: str, path: str) -> tuple[dict[str, Any], dict[str, int], list[Diagnostic]]:
