@@ -456,14 +456,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _terminated(signum: int, _frame: object) -> None:
-    """SIGTERM (a CI cancel, ``timeout``, systemd): the pool's workers go too, and the
-    command ends as an exception does, its ``finally`` blocks run (``serve`` removes its
-    copy of the site). Workers inherit this handler and simply exit."""
+    """SIGTERM (a CI cancel, ``timeout``, systemd): the pool's workers go too. Without
+    workers the command ends as an exception does, its ``finally`` blocks run (``serve``
+    removes its copy of the site); with them, at once: the main thread may be inside the
+    pool's locks, where an exception would leave its shutdown waiting for ever. Workers
+    inherit this handler and exit at once (an exception in the work would be caught by
+    the pool and sent back as a result)."""
     import multiprocessing
 
-    for child in multiprocessing.active_children():
+    if multiprocessing.parent_process() is not None:  # a pool's worker
+        os._exit(128 + signum)
+    children = multiprocessing.active_children()
+    if not children:
+        raise SystemExit(128 + signum)
+    for child in children:
         child.terminate()
-    raise SystemExit(128 + signum)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 def run() -> NoReturn:
