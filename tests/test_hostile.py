@@ -669,6 +669,9 @@ RUNAWAY_LINES = {
     "unclosed code elements in HTML": "<div>\n" + "<pre>" * 20_000 + "$x$\n</div>",
     "unclosed comments in HTML": "<div>\n" + "<!-- " * 20_000 + "$x$\n</div>",
     "kramdown-style HTML lines": "<div>\n" + "</div>\n**x**\n" * 5_000,
+    "unclosed environments": "\\begin{equation}\n" * 10_000,
+    "unclosed environments in a paragraph": "text\n\\begin{equation}\n" * 8_000,
+    "unclosed brackets": "\\[\n" * 50_000,
     "footnote tags in a footnote": "A.[^1]\n\n[^1]: "
     + '<li id="fn1" class="footnote-item"> ' * 20_000
     + '<a href="#fnref1" class="footnote-backref"> ' * 20_000,

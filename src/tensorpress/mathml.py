@@ -10,6 +10,7 @@ tokens again) and with the file line, and render rules only print the result.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -562,6 +563,10 @@ def _bracket_block(state: StateBlock, start: int, end: int, silent: bool) -> boo
     text = state.src[begin + 2 : state.eMarks[start]]
     if "\\]" in text and not text.rstrip().endswith("\\]"):
         return False  # text after the formula: a paragraph, where the inline rule takes it
+    closes, blanks = _lines_with(state, "\\]"), _lines_with(state, "")
+    k, b = bisect_left(closes, start), bisect_left(blanks, start + 1)
+    if k == len(closes) or (b < len(blanks) and blanks[b] < closes[k]):
+        return False  # no \] before a blank line: looked up, not searched for each time
     parts: list[str] = []
     line = start
     while not text.rstrip().endswith("\\]"):
@@ -585,6 +590,23 @@ def _bracket_block(state: StateBlock, start: int, end: int, silent: bool) -> boo
 _DOLLAR = re.compile(r"(?<!\\)\$")
 
 
+def _lines_with(state: StateBlock, closing: str) -> list[int]:
+    """The lines of the text being parsed that hold ``closing`` (``""``: the blank
+    lines), found once per text (a
+    post of 20,000 unclosed ``\\begin{equation}`` lines took minutes, each opener
+    searching every line after it)."""
+    found: dict[tuple[str, str], list[int]] = state.env.setdefault("lines_with", {})
+    lines = found.get((state.src, closing))
+    if lines is None:
+        src, begins, ends = state.src, state.bMarks, state.eMarks
+        if closing:
+            lines = [n for n in range(state.lineMax) if closing in src[begins[n] : ends[n]]]
+        else:  # "": the blank lines
+            lines = [n for n in range(state.lineMax) if not src[begins[n] : ends[n]].strip()]
+        found[(state.src, closing)] = lines
+    return lines
+
+
 def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """amsmath's rule, for an environment that is a formula of its own: its first
     ``\\end`` must end a line (``\\end{bmatrix}$`` closes an inline formula, and
@@ -596,13 +618,13 @@ def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if opened is None:
         return False
     closing = f"\\end{{{opened.group(1)}{opened.group(2)}}}"
-    for line in range(start, end):
-        text = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
-        at = text.find(closing)
-        if at >= 0:
-            if text[at + len(closing) :].strip():
-                return False
-            break
+    ends = _lines_with(state, closing)
+    k = bisect_left(ends, start)
+    if k == len(ends) or ends[k] >= end:
+        return False  # never closed: looked up, not searched for from every opener
+    text = state.src[state.bMarks[ends[k]] + state.tShift[ends[k]] : state.eMarks[ends[k]]]
+    if text[text.find(closing) + len(closing) :].strip():
+        return False
     if state.parentType == "paragraph":
         top = start
         while top > 0 and not state.isEmpty(top - 1):
@@ -610,6 +632,36 @@ def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         if len(_DOLLAR.findall(state.getLines(top, start, 0, False))) % 2:
             return False
     return amsmath_block(state, start, end, silent)
+
+
+def _closed(
+    rule: Callable[[StateInline, bool], bool], opener: str, closer: str
+) -> Callable[[StateInline, bool], bool]:
+    """``rule`` (texmath's ``\\(``/``\\[``), tried only where a closer follows before
+    the next opener, as positions in the text looked up once: the rule copies the rest
+    of the text to match it, so a paragraph of 20,000 unclosed openers took minutes."""
+
+    def guarded(state: StateInline, silent: bool) -> bool:
+        if not state.src.startswith(opener, state.pos):
+            return False
+        found: dict[tuple[str, str], tuple[list[int], list[int]]]
+        found = state.env.setdefault("inline_marks", {})
+        marks = found.get((state.src, opener))
+        if marks is None:
+            marks = found[(state.src, opener)] = (
+                [m.start() for m in re.finditer(re.escape(opener), state.src)],
+                [m.start() for m in re.finditer(re.escape(closer), state.src)],
+            )
+        opens, closes = marks
+        close = bisect_left(closes, state.pos + len(opener))
+        if close == len(closes):
+            return False
+        after = bisect_left(opens, state.pos + 1)
+        if after < len(opens) and opens[after] < closes[close]:
+            return False  # another opener first: it is the one this closer closes
+        return rule(state, silent)
+
+    return guarded
 
 
 def _prose_ref(state: StateInline, silent: bool) -> bool:
@@ -940,8 +992,9 @@ def math_plugin(md: MarkdownIt, macros: Macros = ()) -> None:
     md.use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
     md.inline.ruler.at("math_inline", _dollars(math_inline_dollar(True, True, True)))
     paren = make_inline_func(texmath_rules["brackets"]["inline"][0])
-    md.inline.ruler.before("escape", "math_paren", paren)
-    md.inline.ruler.before("escape", "math_bracket", make_inline_func(_INLINE_DISPLAY))
+    md.inline.ruler.before("escape", "math_paren", _closed(paren, "\\(", "\\)"))
+    bracket = make_inline_func(_INLINE_DISPLAY)
+    md.inline.ruler.before("escape", "math_bracket", _closed(bracket, "\\[", "\\]"))
     md.inline.ruler.before("escape", "math_ref", _prose_ref)
     md.block.ruler.before("fence", "math_bracket_block", _bracket_block)
     md.use(amsmath_plugin)
