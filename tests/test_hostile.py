@@ -928,3 +928,18 @@ def test_a_settings_file_that_is_a_folder_is_an_error(site):
     (site.root / "tensorpress.yaml").mkdir()
     run = site.build()
     assert run.code == 1 and "tensorpress.yaml: error: is not a file" in run.err, run.err
+
+
+def test_a_fix_that_cannot_be_written_fails_the_check(site, monkeypatch, capsys):
+    """It printed an error, then counted 0 errors and exited 0."""
+    from tensorpress import fix
+
+    site.write("content/real.md", "# Hello world\n\nText.\n\n```\nimport numpy as np\n```\n")
+
+    def refuse(*_args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fix.os, "replace", refuse)
+    assert main(["check", "-s", str(site.root), "--fix"]) == 1
+    err = capsys.readouterr().err
+    assert "error: cannot fix: Permission denied" in err and " 1 error(s)" in err, err

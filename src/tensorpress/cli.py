@@ -136,24 +136,28 @@ def _cmd_check(args: argparse.Namespace) -> int:
                   file=sys.stderr)  # fmt: skip
             return 2
     config, config_diags = load_config(Path(args.source), drafts=True)
+    failed_fixes = []
     if args.fix:
         fixes = plan_fixes(config)
         for fix in fixes:
             print(fix.diff(), end="", file=sys.stderr if args.format == "json" else sys.stdout)
         for done in apply_fixes(config.root, fixes, datetime.now()):
             print(done, file=sys.stderr)
+            if done.severity == "error":  # a fix that could not be written fails the run
+                failed_fixes.append(done)
         if not fixes:
             print("nothing to fix", file=sys.stderr)
     report = check_site(config, pyflakes=args.pyflakes)
     findings = dedupe((*(from_diagnostic(d) for d in config_diags), *report.findings))
+    errors = len(failed_fixes)
     if args.format == "json":
         print(json.dumps([f.as_json() for f in findings], indent=1, ensure_ascii=False))
     else:
         for finding in findings:
             print(finding)
-    errors = sum(f.severity == "error" for f in findings)
+    errors += sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
-    notes = len(findings) - errors - warnings
+    notes = len(findings) + len(failed_fixes) - errors - warnings
     print(
         f"checked {report.posts} posts: {errors} error(s), {warnings} warning(s), "
         f"{notes} note(s)" + (" (--strict: warnings fail)" if args.strict and warnings else ""),
