@@ -182,8 +182,9 @@ def _collapsible(state: StateCore) -> None:
             token.tag = "details"
 
 
-SIDENOTE_END = "<!--/sidenote-->"
-"""Marks where a sidenote ends, for whoever must take sidenotes out again (feeds)."""
+SIDENOTE, SIDENOTE_END = '<span class="sidenote" role="note">', "<!--/sidenote-->"
+"""A sidenote's first tag, and the mark where it ends: for whoever must take sidenotes
+out again (feeds)."""
 _FOOTNOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">|</li>')
 _BACKREF = re.compile(r'(?<!\s)\s*<a href="#fnref[\d:]+" class="footnote-backref">[^<]*</a>')
 """Tried once per run of spaces (the lookbehind), not once per space: linear in a long run."""
@@ -234,7 +235,7 @@ def add_sidenotes(html: str) -> str:
             return m.group(1)
         seen.add(number)
         return (
-            f'{m.group(1)}<span class="sidenote" role="note">'
+            f"{m.group(1)}{SIDENOTE}"
             f'<span class="sidenote-number">{number}</span> {notes[number]}</span>' + SIDENOTE_END
         )
 

@@ -51,6 +51,7 @@ from tensorpress import __version__
 from tensorpress.cite import authors, bibtex, jsonld
 from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error
+from tensorpress.figures import SIDENOTE, SIDENOTE_END
 from tensorpress.models import Deferred, Page, Post, PostLink, Site, Topic, TopicLink
 from tensorpress.templates import template_dirs, templates_digest, theme_dir
 from tensorpress.versions import machine_key
@@ -183,7 +184,6 @@ def _iso(value: datetime) -> str:
     return value.isoformat()
 
 
-_SIDENOTE, _SIDENOTE_END = '<span class="sidenote" role="note">', "<!--/sidenote-->"
 _FEED_TAGS = re.compile(r'<(?:a class="header-anchor"[^<>]*>#</a>|/?span\b[^<>]*>)')
 """Heading anchors and spans (highlighting: feed readers have no stylesheet for it); no
 run stops short of the next ``<``, so a line of unclosed tags is read once."""
@@ -198,11 +198,11 @@ def feed_html(html: str) -> str:
     sidenote (a repeat of a footnote) goes from its first tag to its end mark: found by
     splitting at the marks, as a pattern searching for the mark from each tag would take
     time quadratic in a page of unclosed ones."""
-    *noted, rest = html.split(_SIDENOTE_END)
+    *noted, rest = html.split(SIDENOTE_END)
     kept = []
     for part in noted:
-        at = part.find(_SIDENOTE)
-        kept.append(part[:at] if at >= 0 else part + _SIDENOTE_END)
+        at = part.find(SIDENOTE)
+        kept.append(part[:at] if at >= 0 else part + SIDENOTE_END)
     text = "".join([*kept, rest]).replace("</span>", "")
     return _FEED_ATTRS.sub("", _FEED_TAGS.sub("", text))
 
