@@ -102,3 +102,40 @@ def test_a_markdown_example_with_headings_is_never_closed_early(site):
     run = site.build()
     assert run.code == 0 and "warning" not in run.err
     assert "<h2" not in site.page("posts/a/index.html").split('class="prose', 1)[1]
+
+
+def test_drafts_as_they_come_in_txt_files_are_posts_and_other_txt_files_are_files(site):
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, site.root / "content" / seed.name)
+    site.write("content/requirements.txt", "torch>=2.1\nnumpy\n")
+    site.write("content/notes/LICENSE.txt", "MIT License\n\nPermission is hereby granted.\n")
+    site.post("a.md", "See [the draft](000_1442f74924e9fc19.txt).", title="A", date="2024-01-01")
+    run = site.build()
+    assert run.code == 0, run.err
+    name = "content/000_1442f74924e9fc19.txt"
+    assert (
+        f"{name}:1: warning: a plain-text draft that reads as Markdown: built as a post; "
+        "rename it to 000_1442f74924e9fc19.md to say so"
+    ) in run.lines
+    assert f"{name}:112: warning: '[end of text]'" in run.err
+    page = site.page("posts/000-1442f74924e9fc19/index.html")
+    assert '<div class="highlight" data-lang="python">' in page
+    assert "[end of text]" not in _text(page)
+    assert "posts/002-17aa6f43e2435efa/index.html" in site.files()
+    assert "000_1442f74924e9fc19.txt" not in site.files(), "a post, not also a file"
+    assert 'href="../../posts/000-1442f74924e9fc19/"' in site.page("posts/a/index.html")
+    assert site.files()["requirements.txt"] == b"torch>=2.1\nnumpy\n"
+    assert "notes/LICENSE.txt" in site.files()
+    assert "requirements" not in run.err and "LICENSE" not in run.err
+
+
+def test_check_fix_gives_a_txt_draft_front_matter_in_place(site):
+    from tensorpress.cli import main
+
+    seed = sorted(SEEDS.glob("*.txt"))[0]
+    draft = site.root / "content" / seed.name
+    shutil.copy(seed, draft)
+    assert main(["check", "--fix", "-s", str(site.root)]) == 0
+    text = draft.read_text()
+    assert text.startswith('---\ntitle: "Deep Learning"\n'), text[:200]
+    assert "Write a technical blog post" not in text and "```python" in text

@@ -36,7 +36,7 @@ from tensorpress.frontmatter import ALIASES, KNOWN, THEME_KEYS, decode, load_fro
 from tensorpress.highlight import guess_language
 from tensorpress.markdown import slugify as heading_id
 from tensorpress.models import Post, Source
-from tensorpress.output import MARKDOWN
+from tensorpress.output import POST_SUFFIXES, is_markdown
 
 BACKUP_DIR = ".tensorpress-backup"
 
@@ -86,7 +86,7 @@ def _tag_images(html: str, line: int) -> list[Image]:
 def parse_source(source: Source, md: MarkdownIt) -> Parsed | None:
     """A Markdown source read as the build reads it (compat, repair, markdown-it); None
     for what cannot be decoded (the build reports that) or is not Markdown."""
-    if not source.path.lower().endswith(MARKDOWN):
+    if not is_markdown(source.path):
         return None
     text, _ = decode(source.data, source.path)
     if text is None:
@@ -220,7 +220,7 @@ def link_problems(
         if not _is_local(target):
             continue
         resolved = posixpath.normpath(posixpath.join(base, target))
-        if resolved.endswith(MARKDOWN) or resolved.endswith(".ipynb"):
+        if resolved in by_source or resolved.endswith(POST_SUFFIXES):
             linked = by_source.get(resolved)
             if linked is None and resolved in files:
                 continue  # a notebook (or page) in static/: a file, not a post

@@ -512,6 +512,8 @@ class _Links:
         if _is_rooted(target):
             return self.rooted.path(target)
         resolved = posixpath.normpath(posixpath.join(self.base, unquote(target)))
+        if resolved in self.by_source:  # a post by its file's name: a .txt draft too
+            return self.by_source[resolved].url
         if resolved.endswith(POST_SUFFIXES):
             stem = resolved.rsplit(".", 1)[0]  # x.md finds x.markdown: Jekyll names no suffix
             tried = (  # and x/index.md, a bundle: Hugo's ref names its folder

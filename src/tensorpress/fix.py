@@ -28,7 +28,7 @@ from tensorpress.findings import Finding
 from tensorpress.frontmatter import decode, load_front, quote, split, validate
 from tensorpress.highlight import guess_language
 from tensorpress.models import Post, Source
-from tensorpress.output import MARKDOWN
+from tensorpress.output import is_markdown
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +73,7 @@ def plan_fix(source: Source, config: SiteConfig, md: MarkdownIt) -> Fix | None:
     """Front matter with the inferred title, date and topics; the guessed language on bare
     fences; no prompt echo or ``[end of text]``. None when there is nothing to fix."""
     path, data = source.path, source.data
-    if not path.lower().endswith(MARKDOWN):
+    if not is_markdown(path):
         return None
     text, _ = decode(data, path)
     if text is None:

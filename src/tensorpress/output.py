@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Mapping
@@ -30,6 +31,25 @@ MARKDOWN = (".md", ".markdown", ".qmd")
 """Posts in Markdown: ``.qmd`` is Quarto's (its chunks are shown, not run)."""
 POST_SUFFIXES = (*MARKDOWN, NOTEBOOK)
 """The files under content/ that are posts."""
+TEXT = ".txt"
+"""A raw draft as pasted from a model: a post when it reads as Markdown (``is_draft``)."""
+
+_MARKDOWN_SHAPE = re.compile(
+    r"^ {0,3}(?:#{1,6}[ \t]+\S|```|~~~)|^\S[^\n]*\n {0,3}(?:=+|-{2,})[ \t]*$", re.M
+)
+"""A heading (ATX or underlined) or a code fence: what a Markdown draft has and a
+``requirements.txt``, a word list or a licence has not."""
+
+
+def is_markdown(path: str) -> bool:
+    """A post read as Markdown: ``.md`` and its kin, or a ``.txt`` draft."""
+    return path.lower().endswith((*MARKDOWN, TEXT))
+
+
+def is_draft(data: bytes) -> bool:
+    """A ``.txt`` file under content/ is a post when it looks like Markdown (its first
+    64 KiB); any other is a file, copied as it is."""
+    return bool(_MARKDOWN_SHAPE.search(data[:65536].decode("utf-8", "replace")))
 
 
 def is_notebook(path: str) -> bool:
@@ -292,7 +312,18 @@ def read_sources(
         else:
             copy = reader(base + rel, "content/" + rel, diags)
             if copy and copy[0] is not None:
-                copies.append(Page(rel, copy[0], "content/" + rel))
+                if rel.lower().endswith(TEXT) and is_draft(copy[0]):
+                    sources.append((rel, copy[0], copy[1], digest_bytes(copy[0])))
+                    diags.append(
+                        warning(
+                            "content/" + rel,
+                            1,
+                            "a plain-text draft that reads as Markdown: built as a post; "
+                            f"rename it to {rel.rpartition('/')[2][:-4]}.md to say so",
+                        )
+                    )
+                else:
+                    copies.append(Page(rel, copy[0], "content/" + rel))
     posts = tuple(
         Source(
             "content/" + rel,
