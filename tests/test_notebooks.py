@@ -688,6 +688,30 @@ def test_kernel_language_drives_highlighting_and_its_absence_is_a_warning(site):
     assert "content/none.ipynb:1: warning: the notebook names no kernel language" in run.err
 
 
+def test_a_kernel_language_is_only_a_language_name_never_fence_options(site):
+    """What follows the name in a kernel's language (``python {.x #y}``, ``python linenos
+    hl_lines=1``) is no fence attribute; a name that is no name yields to the next field."""
+    hostile = "Python {.evil #pwn data-x=1} linenos hl_lines=1 title=owned"
+    write_nb(
+        site,
+        "hostile.ipynb",
+        [new_raw_cell(FRONT), new_code_cell("x = 1\ny = 2")],
+        {"kernelspec": {"name": "python3", "display_name": "P", "language": hostile}},
+    )
+    spec = {"language": "{.evil}", "name": "x", "display_name": "X"}
+    odd = {"kernelspec": spec, "language_info": {"name": "julia"}}
+    write_nb(
+        site, "odd.ipynb", [new_raw_cell(FRONT.replace("A notebook", "B")), new_code_cell("1")], odd
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    html = body(site, "hostile")
+    assert 'data-lang="python"' in html and '<code class="language-python">' in html
+    for injected in ("evil", "pwn", "data-x", "data-n=", "hll", "owned", "code-name"):
+        assert injected not in html, injected
+    assert 'data-lang="julia"' in body(site, "odd") and "evil" not in body(site, "odd")
+
+
 # ---------------------------------------------------------------- hostile notebooks
 
 

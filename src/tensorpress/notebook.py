@@ -287,15 +287,22 @@ def _upgrade(data: dict[str, Any], version: int, path: str) -> tuple[Any, Diagno
         )
 
 
+_LANGUAGE = re.compile(r"\s*([A-Za-z][\w+#.-]*)")
+"""A language name as Pygments' aliases are (``python``, ``r``, ``c++``, ``f#``): a kernel's
+language is highlighted as a fence's info string, and anything after the name (``python
+{.x}``, ``python linenos``) would be read as its options."""
+
+
 def _language(meta: Mapping[str, Any]) -> str:
-    for outer, key in (("kernelspec", "language"), ("language_info", "name")):
-        section = meta.get(outer)
-        if isinstance(section, dict) and isinstance(section.get(key), str):
-            return section[key].strip().lower()
-    old = meta.get("language")  # nbformat 3 kept it here
-    if isinstance(old, str):
-        return old.strip().lower()
-    kernel = meta.get("kernelspec")
+    """The kernel's language: the first field that starts with a name, only that name."""
+    kernel, info = meta.get("kernelspec"), meta.get("language_info")
+    for value in (
+        kernel.get("language") if isinstance(kernel, dict) else None,
+        info.get("name") if isinstance(info, dict) else None,
+        meta.get("language"),  # nbformat 3 kept it here
+    ):
+        if isinstance(value, str) and (name := _LANGUAGE.match(value)):
+            return name.group(1).lower()
     name = kernel.get("name") if isinstance(kernel, dict) else None
     if isinstance(name, str):  # only the kernel's name: python3, ir, julia-1.9
         known = re.match(r"(python|julia|ir\b|bash|scala|javascript)", name.strip().lower())
