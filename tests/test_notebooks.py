@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import time
+from html import unescape
 
 import nbformat
 import pytest
@@ -318,6 +319,46 @@ def test_a_fastpages_notebook_reads_its_front_matter_cell(site):
     html = body(site, "fp")
     assert "toc" not in html and "<blockquote>" not in html and "<h1" not in html
     assert "<math" in html and "\\(" not in html
+
+
+MATH_DELIMITERS = r"""Interval \[ a^2 \] and f\(x^2\) here; code `\[y\]`.
+
+\[
+b^2 + c^2
+\]
+
+Doubled: \\[ d^2 \\] and \\( e_1 \\), braces \\(\{k\}\\).
+
+Dollars $f^2$ and
+
+$$g^2$$
+
+<div>
+\[h^2\]
+</div>
+"""
+
+
+def _formulas(html: str) -> list[str]:
+    """The text of each formula in ``html``: ``x2`` for ``x^2``."""
+    return [unescape(re.sub(r"<[^>]+>", "", m)) for m in re.findall(r"<math.*?</math>", html)]
+
+
+def test_markdown_cells_read_math_delimiters_as_jupyter_does(site):
+    r"""Jupyter takes ``$``, ``$$``, ``\\[`` and ``\\(`` for math before Markdown reads the
+    cell, which makes a single ``\[`` or ``\(`` an escaped bracket: the page shows what
+    the notebook shows, and TeX between ``\\(`` and ``\\)`` as written. A Markdown post
+    keeps ``\[`` and ``\(`` as math."""
+    write_nb(site, "delims.ipynb", [new_raw_cell(FRONT), new_markdown_cell(MATH_DELIMITERS)])
+    site.post("delims-md.md", MATH_DELIMITERS, title="Markdown", date="2024-01-06")
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    html = body(site, "delims")
+    assert _formulas(html) == ["d2", "e1", "{k}", "f2", "g2", "h2"]
+    assert "Interval [ a^2 ] and f(x^2) here" in html and "<code>\\[y\\]</code>" in html
+    assert "<p>[\nb^2 + c^2\n]</p>" in html
+    md = _formulas(body(site, "delims-md"))
+    assert md == ["a2", "x2", "b2+c2", "d2", "e1", "k", "f2", "g2", "h2"]
 
 
 def test_a_first_cell_with_prose_after_its_heading_is_not_front_matter(site):

@@ -481,9 +481,9 @@ def render_body(data: bytes, path: str, md: MarkdownIt) -> NotebookBody | None:
         if "remove-cell" in cell.tags:
             continue
         if is_markdown(cell):
-            # read as a post's body is: fastpages published notebooks with Jekyll, so
-            # \\(x\\) math and {% post_url %} links are in their cells too
-            moved = migrate(close_fences(_with_attachments(cell)), path, 1)
+            # read as a post's body is (fastpages published notebooks with Jekyll, so
+            # {% post_url %} links are in their cells too), its math as Jupyter reads it
+            moved = migrate(close_fences(_with_attachments(cell)), path, 1, jupyter=True)
             diags.extend(replace(d, line=cell.file_line(d.line - 1)) for d in moved.diagnostics)
             doc.markdown(cell, moved.text)
         elif cell.kind == "raw" and cell.raw_format == "text/html":

@@ -17,6 +17,9 @@ points at the author's line:
   so it is set inline instead of as a display block in the middle of a sentence;
 - ``\\\\(x\\\\)`` and ``\\\\[`` ... ``\\\\]`` (kramdown's doubled backslashes) become
   ``\\(x\\)`` and ``\\[`` ... ``\\]``, their TeX unescaped as Markdown would have;
+- in a notebook's Markdown (``jupyter``), read as Jupyter reads it: ``\\\\(`` and
+  ``\\\\[`` are math with their TeX as written, and a single ``\\(`` or ``\\[`` is
+  Markdown's escaped bracket;
 - the block syntax of MyST, Quarto and MkDocs (directives, callouts, chunk options,
   content tabs) and MyST's roles become ours (``directives``);
 - Jekyll's links (``{% post_url name %}``, ``{{ site.baseurl }}``, ``| relative_url``)
@@ -108,6 +111,12 @@ _DOUBLED_BLOCK = re.compile(r"( {0,3})\\\\(\[|\])\s*")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 """Markdown's backslash escapes: what kramdown did to the TeX of such a formula (four
 backslashes were a line break, two and a brace a brace) before MathJax read it."""
+_SINGLE = re.compile(r"(?<!\\)\\([()\[\]])")
+_BRACKETS = {"(": "&#40;", ")": "&#41;", "[": "&#91;", "]": "&#93;"}
+"""``\\[`` in a notebook: Jupyter takes math out of a cell before Markdown reads it, but
+only ``$``, ``$$``, ``\\\\[``, ``\\\\(`` and environments; Markdown then reads ``\\[`` as an
+escaped ``[``, and MathJax never sees a backslash. Written as the character's reference,
+it stays a bracket (and starts no link) wherever our parser would read math."""
 _HUGO_FIGURE = re.compile(r"( {0,3})\{\{([<%])\s*figure\s(.*?)[>%]\}\}")
 _ALFOLIO_FIGURE = re.compile(r"( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s(.*?)-?%\}")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
@@ -357,8 +366,9 @@ def _inline_double_dollars(line: str, masked: str) -> str:
     return "".join(out) + line[last:] if out else line
 
 
-def _undoubled(line: str, masked: str) -> str:
-    """``\\\\(x\\\\)`` -> ``\\(x\\)`` and ``\\\\[x\\\\]`` -> ``\\[x\\]``, outside code: math.
+def _undoubled(line: str, masked: str, jupyter: bool) -> str:
+    """``\\\\(x\\\\)`` -> ``\\(x\\)`` and ``\\\\[x\\\\]`` -> ``\\[x\\]``, outside code: math,
+    its TeX unescaped as kramdown's (``jupyter``: as written, as Jupyter keeps it).
     An opener pairs with the next closer, if of its kind: one pass over the marks."""
     out, last, start = [], 0, None
     for m in _DOUBLED.finditer(masked):
@@ -367,7 +377,8 @@ def _undoubled(line: str, masked: str) -> str:
             start = start or m
         elif start is not None:
             if start.end() < m.start() and start.group(1) + mark in ("()", "[]"):
-                tex = _ESCAPE.sub(r"\1", line[start.end() : m.start()])
+                tex = line[start.end() : m.start()]
+                tex = tex if jupyter else _ESCAPE.sub(r"\1", tex)
                 out.append(f"{line[last : start.start()]}\\{start.group(1)}{tex}\\{mark}")
                 last = m.end()
             start = None
@@ -482,10 +493,18 @@ def _jekyll_link(m: re.Match[str]) -> str:
 
 
 def _prose_line(
-    line: str, path: str, lineno: int, diags: list[Diagnostic], literal: bool = False
+    line: str,
+    path: str,
+    lineno: int,
+    diags: list[Diagnostic],
+    literal: bool = False,
+    jupyter: bool = False,
 ) -> str:
     """Warn about the template syntax on one prose line; make its text show as written.
-    ``literal``: the line is in (or has) Jekyll's ``{% raw %}``: its Liquid is the text."""
+    ``literal``: the line is in (or has) Jekyll's ``{% raw %}``: its Liquid is the text.
+    ``jupyter``: the line is a notebook's, its math delimiters read as Jupyter reads them."""
+    if jupyter and "\\" in line:
+        line = _replace_outside_code(line, _masked(line), _SINGLE, lambda m: _BRACKETS[m[1]])
     if "{" not in line and "$$" not in line and "\\\\" not in line:
         return line
     masked = _masked(line)
@@ -550,7 +569,7 @@ def _prose_line(
         line = _inline_double_dollars(line, masked)
         masked = _masked(line)
     if "\\\\" in masked:
-        line = _undoubled(line, masked)
+        line = _undoubled(line, masked, jupyter)
         masked = _masked(line)
     if "{{<" in masked:
         out, last = [], 0
@@ -561,9 +580,11 @@ def _prose_line(
     return line
 
 
-def migrate(body: str, path: str, first_line: int) -> Migrated:
-    """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is."""
-    if not any(mark in body for mark in ("{", "$$", ":::", "#!", "\\\\", "===", "<")):
+def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> Migrated:
+    """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is;
+    ``jupyter``: ``body`` is a notebook's Markdown, its math read as Jupyter reads it."""
+    marks = ("{", "$$", ":::", "#!", "\\" if jupyter else "\\\\", "===", "<")
+    if not any(mark in body for mark in marks):
         return Migrated(body, ())
     lines = body.split("\n")
     tagged = "highlight" in body  # the one-pass indexes only where they can find something
@@ -638,7 +659,8 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             and (close := _doubled_close(lines, i)) is not None
         ):
             lines[i] = f"{opener.group(1)}\\["
-            lines[i + 1 : close + 1] = [_ESCAPE.sub(r"\1", ln) for ln in lines[i + 1 : close + 1]]
+            for k in range(close if jupyter else i + 1, close + 1):  # Jupyter: TeX as written
+                lines[k] = _ESCAPE.sub(r"\1", lines[k])
             i = close  # its last line was \\] and is now \]: the escape undone
         elif (div := directives.colon_div(lines, i, pairs)) is not None:
             if div[1] is not None:
@@ -686,7 +708,9 @@ def migrate(body: str, path: str, first_line: int) -> Migrated:
             quiet = literal or bool(tags)  # Liquid inside {% raw %} is meant to be shown
             for tag in tags:
                 literal = "endraw" not in tag
-            lines[i] = _prose_line(line, path, first_line + i, [] if quiet else diags, quiet)
+            lines[i] = _prose_line(
+                line, path, first_line + i, [] if quiet else diags, quiet, jupyter
+            )
         blank = not line.strip() or (blank and line.startswith(("    ", "\t")))
         i += 1
     return Migrated("\n".join(lines), tuple(diags))
