@@ -4,7 +4,9 @@ import json
 import os
 import shutil
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_raw_cell
 
 from tensorpress.cli import main
 from tensorpress.codecheck import stray_code
@@ -14,6 +16,7 @@ from tensorpress.markdown import make_parser
 from .conftest import REPO, Run
 
 FENCE = "```"
+KERNEL = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 
 def check(site, *args: str) -> Run:
@@ -256,6 +259,45 @@ def test_pyflakes_reports_names_never_defined_in_the_posts_blocks_taken_together
         "post's Python blocks (also on line 15): import or define 'z' in an earlier block"
     ) in out
     assert "'np'" not in out and "'x'" not in out
+
+
+def test_notebook_code_cells_are_checked_as_ipython_runs_them(site):
+    """A Python notebook's code cells are checked, in order, as a post's blocks are: line
+    magics, shell escapes (continued, or assigned: ``files = !ls``) and help (``np.sum?``)
+    are IPython's; a cell magic's body is Python for ``%%capture`` (whose output variable
+    it defines), ``%%time`` and ``%%timeit``, and not for ``%%bash``, ``%%writefile`` or
+    ``%%html``, in a notebook or a Python fence."""
+    cells = [
+        new_raw_cell("---\ntitle: N\ndate: 2024-01-01\n---"),
+        new_code_cell(
+            "%matplotlib inline\n!pip install torch \\\n    numpy\n"
+            "files = !ls\nimport numpy as np\nnp.sum?"
+        ),
+        new_code_cell("%%bash\nfor i in 1 2; do echo $i; done"),
+        new_code_cell("%%writefile train.py\nimport torch\ndef f(:\n    return in_file"),
+        new_code_cell("%%html\n<b>bold</b>"),
+        new_code_cell("%%capture --no-stderr cap\nprint(np.sum(files), in_capture)"),
+        new_code_cell("%%time\ncap.show()\nin_time = in_time + 1"),
+        new_code_cell("def broken(:\n    pass"),
+    ]
+    nb = new_notebook(cells=cells, metadata={"kernelspec": KERNEL})
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"c{i}"
+    text = nbformat.writes(nb)
+    site.write("content/nb.ipynb", text)
+    site.post(
+        "md.md", f"{FENCE}python\n%%bash\nls -la | head\n{FENCE}\n", title="M", date="2024-01-02"
+    )
+
+    def line(needle: str) -> int:
+        return text[: text.index(needle)].count("\n") + 1
+
+    out = check(site, "--pyflakes").out
+    assert f"content/nb.ipynb:{line('def broken(')}: warning: Python does not parse" in out
+    assert "(line 1 of cell 8): fix the code, or make it a raw cell if it is not" in out
+    for name in ("in_capture", "in_time"):
+        assert f"content/nb.ipynb:{line(name)}: warning: name '{name}' is used but never" in out
+    assert out.count("does not parse") == 1 and out.count("never defined") == 2, out
 
 
 def test_links_anchors_images_and_alt_text(site):

@@ -4,8 +4,9 @@ The build's own pipeline runs first (``build(config, write=False)``), so everyth
 diagnoses (front matter, draft repairs, fences without a language, math, links to
 missing posts, URL collisions, templates) is reported exactly as a build reports it.
 On top of that, pure analyses of each post: code the author left outside any fence,
-Python blocks that do not parse (and, with pyflakes, names never defined), heading
-anchors, missing files and alt text, duplicate titles, unknown front-matter keys.
+Python blocks and notebook cells that do not parse (and, with pyflakes, names never
+defined), heading anchors, missing files and alt text, duplicate titles, unknown
+front-matter keys.
 
 The analyses of code live in ``codecheck``, what is reported in ``findings``, ``--fix``
 in ``fix``. Only ``check_site`` touches the disk here.
@@ -36,7 +37,7 @@ from tensorpress.frontmatter import ALIASES, KNOWN, THEME_KEYS, decode, load_fro
 from tensorpress.highlight import guess_language
 from tensorpress.markdown import slugify as heading_id
 from tensorpress.models import Post, Source
-from tensorpress.output import POST_SUFFIXES, is_markdown
+from tensorpress.output import POST_SUFFIXES, is_markdown, is_notebook
 
 BACKUP_DIR = ".tensorpress-backup"
 
@@ -55,13 +56,13 @@ class Image:
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """What the linter needs of one Markdown post, read as the build reads it."""
+    """What the linter needs of one post, read as the build reads it."""
 
     path: str
     blocks: tuple[Block, ...]
     images: tuple[Image, ...]
-    links: tuple[tuple[str, int], ...]
-    """Link targets (not images) with the file line each is on."""
+    links: tuple[tuple[str, int], ...] | None
+    """Link targets (not images) with the file line each is on; None: the build's."""
     front: dict[str, Any]
     front_lines: dict[str, int]
     stray: tuple[Finding, ...]
@@ -83,9 +84,28 @@ def _tag_images(html: str, line: int) -> list[Image]:
     return out
 
 
+def _notebook(source: Source) -> Parsed | None:
+    """A notebook's code cells as its blocks, in the kernel's language (Python when it
+    names none, as the build highlights them); its links are the build's."""
+    from tensorpress.notebook import front_matter, read
+
+    nb, _ = read(source.data, source.path)
+    if nb is None:
+        return None
+    cells = front_matter(nb, source.path).cells
+    lang = nb.language or "python"
+    blocks = (
+        Block(lang, c.source, max(c.line - 1, 0), c.number) for c in cells if c.kind == "code"
+    )
+    return Parsed(source.path, tuple(blocks), (), None, {}, {}, ())
+
+
 def parse_source(source: Source, md: MarkdownIt) -> Parsed | None:
-    """A Markdown source read as the build reads it (compat, repair, markdown-it); None
-    for what cannot be decoded (the build reports that) or is not Markdown."""
+    """A Markdown source read as the build reads it (compat, repair, markdown-it), or a
+    notebook's code; None for what cannot be decoded (the build reports that) or is
+    neither."""
+    if is_notebook(source.path):
+        return _notebook(source)
     if not is_markdown(source.path):
         return None
     text, _ = decode(source.data, source.path)

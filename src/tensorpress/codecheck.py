@@ -28,6 +28,8 @@ class Block:
     code: str
     line: int
     """File line of the opening fence; the code starts on the next line."""
+    cell: int = 0
+    """The notebook cell the code is (counted from 1, as Jupyter's messages do); 0: a fence."""
 
 
 # -- code the author left outside fences (the text as written, before repair) --------------
@@ -168,13 +170,43 @@ def stray_code(path: str, body: str, first_line: int, md: MarkdownIt) -> list[Fi
 # -- Python blocks ------------------------------------------------------------------------
 
 
-def _runnable(code: str) -> str:
-    """The block as Python: dedented, notebook magics (``%time``, ``!pip``) made ``pass``."""
+PYTHON_CELL_MAGICS = frozenset({"capture", "time", "timeit", "prun", "debug"})
+"""IPython's cell magics that run their body as Python in the notebook's namespace; the
+body of any other (``%%bash``, ``%%writefile x.py``, ``%%html``) is not Python."""
+_CELL_MAGIC = re.compile(r"%%(\w*)(.*)")
+_CAPTURED = re.compile(r"(?:\s+--?[\w-]+)*\s+([A-Za-z_]\w*)\s*")
+"""``%%capture --no-stderr out``: the variable the cell's output is kept in."""
+_COMMAND = re.compile(r"\s*(?:[%!]|\?\??[\w.*]|[\w.*]+\?\??\s*$)")
+"""A line IPython runs as a command: a magic, a shell escape, help (``?np.sum``, ``np.sum?``)."""
+_ASSIGNED = re.compile(r"(\s*[\w.]+(?:\s*,\s*[\w.]+)*)\s*=\s*[!%]")
+"""``files = !ls``, ``t = %timeit -o f()``: IPython assigns the output of a command."""
+
+
+def _runnable(code: str) -> str | None:
+    """The block as IPython reads it, as Python: dedented, commands (``%time``, ``!pip``,
+    continued by a backslash; ``np.sum?``) made ``pass``, ``files = !ls`` an assignment;
+    None when a cell magic on its first line says its body is not Python."""
     lines = textwrap.dedent(code).split("\n")
-    return "\n".join(
-        ln[: len(ln) - len(ln.lstrip())] + "pass" if ln.lstrip()[:1] in ("%", "!") else ln
-        for ln in lines
-    )
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
+    while first < len(lines) and (magic := _CELL_MAGIC.match(lines[first])):
+        if magic.group(1) not in PYTHON_CELL_MAGICS:
+            return None
+        if magic.group(1) == "capture" and (kept := _CAPTURED.fullmatch(magic.group(2))):
+            lines[first] = f"{kept.group(1)} = None"
+        first += 1  # a body may start with a cell magic of its own (%%capture, then %%time)
+    out, command = [], False
+    for ln in lines:
+        if command:  # the line goes on a command that ended in a backslash
+            out.append("")
+        elif _COMMAND.match(ln):
+            out.append(ln[: len(ln) - len(ln.lstrip())] + "pass")
+        elif assigned := _ASSIGNED.match(ln):
+            out.append(assigned.group(1) + " = None")
+        else:
+            out.append(ln)
+            continue
+        command = ln.endswith("\\")
+    return "\n".join(out)
 
 
 def python_problems(path: str, blocks: Sequence[Block], pyflakes: bool) -> list[Finding]:
@@ -183,22 +215,25 @@ def python_problems(path: str, blocks: Sequence[Block], pyflakes: bool) -> list[
     out = []
     sources: list[tuple[Block, str]] = []
     for block in blocks:
-        if block.lang not in PYTHON:
+        code = _runnable(block.code) if block.lang in PYTHON else None
+        if code is None:
             continue
-        code = _runnable(block.code)
         try:
             ast.parse(code)
         except SyntaxError as exc:
             n = exc.lineno or 1
+            if block.cell:
+                where, other = f"cell {block.cell}", "make it a raw cell"
+            else:
+                where = f"the block that opens at line {block.line}"
+                other = "give the fence another language (```text)"
             out.append(
                 Finding(
                     path,
                     block.line + n,
                     "warning",
-                    f"Python does not parse: {exc.msg} (line {n} of the block that opens at "
-                    f"line {block.line})",
-                    "fix the code, or give the fence another language (```text) if it is "
-                    "not meant to run",
+                    f"Python does not parse: {exc.msg} (line {n} of {where})",
+                    f"fix the code, or {other} if it is not meant to run",
                     "python-syntax",
                     str(block.line + n),
                 )
@@ -231,6 +266,9 @@ def _undefined_names(path: str, sources: Sequence[tuple[Block, str]]) -> list[Fi
         if isinstance(msg, messages.UndefinedName | messages.UndefinedLocal):
             uses[msg.message_args[0]].append(where[min(msg.lineno, len(where)) - 1])
     out = []
+    cells = sources[0][0].cell > 0
+    within = "notebook's code cells" if cells else "post's Python blocks"
+    earlier = "an earlier cell" if cells else "an earlier block"
     for name, lines in uses.items():
         more = sorted(set(lines[1:]) - {lines[0]})
         also = f" (also on line{'s' if len(more) > 1 else ''} {', '.join(map(str, more))})"
@@ -239,9 +277,9 @@ def _undefined_names(path: str, sources: Sequence[tuple[Block, str]]) -> list[Fi
                 path,
                 lines[0],
                 "warning",
-                f"name '{name}' is used but never defined or imported in this post's Python "
-                f"blocks{also if more else ''}",
-                f"import or define '{name}' in an earlier block",
+                f"name '{name}' is used but never defined or imported in this {within}"
+                f"{also if more else ''}",
+                f"import or define '{name}' in {earlier}",
                 "undefined-name",
                 name,
             )
