@@ -296,6 +296,30 @@ def test_a_sites_templates_run_in_jinjas_sandbox(site, tmp_path):
     assert run.code == 1 and "Range too big" in run.err, run.err
 
 
+def test_no_template_reaches_a_path_whose_methods_write_files(site, tmp_path):
+    """The sandbox lets a template call any public method: ``site.root`` (a ``Path``)
+    wrote a file anywhere. No path, nor any attribute of one, is reachable."""
+    pwned = tmp_path / "pwned"
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    for reach in (
+        "site.root",
+        "site['output']",
+        "site.content_dir",
+        "(site|attr('root'))",
+    ):
+        site.write(
+            "templates/post.html",
+            f"{{{{ {reach}.parent.joinpath('{pwned}').write_text('x') }}}}",
+        )
+        run = site.build()
+        assert run.code == 1 and not pwned.exists(), reach
+        assert "SecurityError" in run.err and "is unsafe" in run.err, run.err
+    site.write("templates/post.html", "{{ site.title }} {{ post.title }} {{ site.tz.key }}")
+    run = site.build()
+    assert run.code == 0, run.err
+    assert site.page("posts/a/index.html") == "A deep-learning blog A UTC"
+
+
 def test_series_that_slugify_alike_get_pages_of_their_own(site):
     """ "Foo", "Foo?" and "Foo!" all made series/foo/: one staged over the other, and a
     failed swap left temporaries in the site."""
