@@ -189,6 +189,27 @@ def test_a_readme_is_its_folders_page_as_on_github(site):
     ]
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_post_saved_as_utf16_or_utf32_with_a_mark_is_read_with_a_warning(site, codec):
+    """Windows PowerShell's ``>`` writes UTF-16 with a byte-order mark: certain, so read."""
+    text = "\ufeff---\r\ntitle: Caf\u00e9 \u2211\r\ndate: 2024-01-01\r\n---\r\nLoss $x^2$.\r\n"
+    site.write("content/wide.md", text.encode(codec))
+    site.write("content/draft.txt", "\ufeff# Draft \u00e9\r\n\r\nText.\r\n".encode(codec))
+    run = site.build()
+    assert run.code == 0, run.err
+    name = codec[:6].upper()
+    assert (
+        f"content/wide.md:1: warning: saved as {name}, read as such: save it as UTF-8" in run.lines
+    )
+    assert f"content/draft.txt:1: warning: saved as {name}, read as such" in run.err
+    assert "<title>Caf\u00e9 \u2211" in site.page("posts/wide/index.html")
+    assert "<math" in site.page("posts/wide/index.html")
+    assert "<title>Draft \u00e9" in site.page("posts/draft/index.html")
+    site.write("content/wide.md", b"\xff\xfe" + "x".encode("utf-16-le") + b"\x00\xd8")
+    run = site.build()
+    assert run.code == 1 and "content/wide.md:1: error: not valid UTF-16" in run.err, run.err
+
+
 @pytest.mark.parametrize(
     ("name", "data", "expected"),
     [

@@ -130,7 +130,7 @@ def test_no_cache_and_clean(site, capsys):
 def test_a_post_that_fails_to_decode_is_reported_in_both_modes(site, tmp_path, jobs, monkeypatch):
     monkeypatch.setattr("tensorpress.stages.PARALLEL_MIN", 1)
     _blog(site, 2)
-    site.write("content/bad.md", b"\xff\xfe bad")
+    site.write("content/bad.md", b"bad \xff\xfe")
     result = _build(site.root, tmp_path / "o", jobs=jobs, disk_cache=False)
     assert not result.ok
     assert any("content/bad.md:1: error: not valid UTF-8" in str(d) for d in result.diagnostics)

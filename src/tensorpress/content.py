@@ -294,7 +294,7 @@ def load_post(
             return None, diags
         sp, split_diags = split(text, path)
         data, _lines, load_diags = load_front(sp, path)
-        out = [*split_diags, *load_diags]
+        out = [*diags, *split_diags, *load_diags]
         has_front, empty = sp.kind is not None, not sp.body.strip()
         lead = first_line(sp.body, sp.body_line)
     fm, fm_diags = validate(data, _lines, path)

@@ -30,3 +30,18 @@ def read_regular(path: str | Path) -> tuple[bytes, float]:
 def read_bytes(path: str | Path) -> bytes:
     """``read_regular``'s bytes."""
     return read_regular(path)[0]
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+"""Byte-order marks of the wide encodings, longest first (UTF-32 LE starts like UTF-16)."""
+
+
+def text_codec(data: bytes) -> str:
+    """The codec of a text file: the one its byte-order mark names (Windows PowerShell's
+    ``>`` writes UTF-16), else UTF-8, with or without a mark."""
+    return next((codec for bom, codec in _WIDE_BOMS if data.startswith(bom)), "utf-8-sig")

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from tensorpress.diagnostics import Diagnostic, error, warning
+from tensorpress.files import text_codec
 
 KNOWN = {"title", "date", "updated", "topics", "summary", "draft", "slug", "authors", "image",
          "series", "aliases"}  # fmt: skip
@@ -66,22 +67,29 @@ class FrontMatter:
 
 
 def decode(data: bytes, path: str) -> tuple[str | None, tuple[Diagnostic, ...]]:
-    """UTF-8 with or without BOM, CRLF or LF, into text with LF line ends."""
+    """UTF-8 with or without BOM, CRLF or LF, into text with LF line ends; UTF-16 or
+    UTF-32 with a BOM too (what Windows PowerShell's ``>`` writes), with a warning."""
+    codec = text_codec(data)
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = data[: exc.start].decode(codec, "replace").count("\n") + 1
+        name = "UTF-8" if codec == "utf-8-sig" else codec.upper()
         return None, (
             error(
                 path,
                 line,
-                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                f"not valid {name} (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
             ),
         )
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         return None, (error(path, line, "contains a NUL byte; this is not a text file"),)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), ()
+    notes = ()
+    if codec != "utf-8-sig":
+        text = text.removeprefix("\ufeff")
+        notes = (warning(path, 1, f"saved as {codec.upper()}, read as such: save it as UTF-8"),)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), notes
 
 
 _FENCES = {"---": "yaml", "+++": "toml"}

@@ -383,7 +383,7 @@ def read(data: bytes, path: str) -> tuple[Notebook | None, tuple[Diagnostic, ...
     if len(positions) != len(cells_raw):
         positions = [(0, False)] * len(cells_raw)
     meta = raw.get("metadata") if isinstance(raw.get("metadata"), dict) else {}
-    out: list[Diagnostic] = []
+    out: list[Diagnostic] = list(diags)
     cells = []
     for number, (item, at) in enumerate(zip(cells_raw, positions, strict=True), 1):
         cell, cell_diags = _cell(item, number, at, path)

@@ -23,7 +23,7 @@ from typing import Any
 
 from tensorpress.config import SiteConfig
 from tensorpress.diagnostics import Diagnostic, error, warning
-from tensorpress.files import NotAFile, read_bytes, read_regular
+from tensorpress.files import NotAFile, read_bytes, read_regular, text_codec
 from tensorpress.models import EMPTY, Page, Source, digest_bytes
 
 NOTEBOOK = ".ipynb"
@@ -49,7 +49,7 @@ def is_markdown(path: str) -> bool:
 def is_draft(data: bytes) -> bool:
     """A ``.txt`` file under content/ is a post when it looks like Markdown (its first
     64 KiB); any other is a file, copied as it is."""
-    return bool(_MARKDOWN_SHAPE.search(data[:65536].decode("utf-8", "replace")))
+    return bool(_MARKDOWN_SHAPE.search(data[:65536].decode(text_codec(data), "replace")))
 
 
 def is_notebook(path: str) -> bool:
