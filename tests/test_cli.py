@@ -1,7 +1,11 @@
 """The command line itself: version, help, init, new, python -m."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tensorpress.cli import main
 
@@ -79,6 +83,65 @@ def test_init_starts_a_blog_that_builds_cleanly(tmp_path, capsys):
     assert main(["build", "-s", str(tmp_path / "blog"), "--strict"]) == 0, capsys.readouterr()
     assert (tmp_path / "blog/public/posts/hello-tensorpress/index.html").exists()
     assert main(["init", str(tmp_path / "blog")]) == 1, "refuses to overwrite a site"
+
+
+def _init(capsys, name: str) -> tuple[int, str]:
+    code = main(["init", name])
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
+    return code, err
+
+
+def test_init_with_a_name_too_long_for_the_file_system_writes_nothing(tmp_path, capsys):
+    code, err = _init(capsys, str(tmp_path / ("a" * 300)))
+    assert code == 1 and ": error: cannot create the site: File name too long" in err
+    assert "choose a shorter name" in err
+    code, err = _init(capsys, str(tmp_path / "blogs" / ("b" * 300)))
+    assert code == 1 and "File name too long" in err
+    assert list(tmp_path.iterdir()) == [], "the folder made before the failure is taken back"
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("", "the folder name is empty"), ("  ", "the folder name is empty"),
+     ("a\0b", "the folder name holds a NUL character")],
+)  # fmt: skip
+def test_init_refuses_an_empty_name_or_one_with_nul(tmp_path, capsys, monkeypatch, name, said):
+    monkeypatch.chdir(tmp_path)
+    code, err = _init(capsys, name)
+    assert code == 1 and f"tensorpress init: error: {said}" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_through_a_file_says_so_and_writes_nothing(tmp_path, capsys):
+    (tmp_path / "notes").write_text("a file\n")
+    for name in ("notes", "notes/blog"):
+        code, err = _init(capsys, str(tmp_path / name))
+        assert code == 1 and "error: cannot create the site: Not a directory" in err
+        assert "a part of the path is a file, not a folder" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes"]
+
+
+def test_init_in_the_parent_folder_names_the_site_after_it(tmp_path, capsys, monkeypatch):
+    (tmp_path / "deep-nets" / "work").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "deep-nets" / "work")
+    assert _init(capsys, "..")[0] == 0
+    assert 'title: "Deep Nets"' in (tmp_path / "deep-nets/tensorpress.yaml").read_text()
+    code, err = _init(capsys, "..")
+    assert code == 1 and "already holds a site" in err
+
+
+def test_init_with_quotes_in_the_name_builds(tmp_path, capsys):
+    name = str(tmp_path / 'my "blog\\')
+    assert _init(capsys, name)[0] == 0
+    assert main(["build", "-s", name, "--strict"]) == 0, capsys.readouterr()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a name that is no UTF-8 needs Linux")
+def test_init_with_a_name_that_is_no_utf8_says_so_readably(tmp_path, capsys):
+    name = str(tmp_path / os.fsdecode(b"blog-\xff"))
+    assert _init(capsys, name)[0] == 0
+    assert 'title: "Blog \ufffd"' in Path(name, "tensorpress.yaml").read_text("utf-8")
 
 
 def test_new_writes_a_draft_skeleton(tmp_path, capsys):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import os
 import signal
@@ -212,7 +213,7 @@ def _port(text: str) -> int:
 
 SAMPLE_CONFIG = """\
 # tensorpress site configuration. Every key is optional.
-title: "{title}"
+title: {title}
 description: "Notes on deep learning, with code."
 author: ""
 base_url: "http://localhost:8000/"
@@ -251,28 +252,79 @@ print(sigmoid(np.array([-2.0, 0.0, 2.0])))
 """
 
 
+_INIT_HINTS = {
+    "ENAMETOOLONG": "choose a shorter name (most file systems allow 255 bytes a folder)",
+    "ENOTDIR": "a part of the path is a file, not a folder: choose another path",
+    "EACCES": "you may not write there: choose a folder of yours",
+    "EPERM": "you may not write there: choose a folder of yours",
+    "EROFS": "the file system is read-only: choose another place",
+    "ENOSPC": "the disk is full: free some space or choose another place",
+}
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
-    root = Path(args.directory)
-    if (root / "content").exists() or (root / "tensorpress.yaml").exists():
+    """A sample site in a folder, or nothing at all: a failure takes back what was made."""
+    from tensorpress.frontmatter import quote
+
+    name: str = args.directory
+    if not name.strip() or "\0" in name:
+        why = "is empty" if not name.strip() else "holds a NUL character"
         print(
-            f"{root}: error: already holds a site (content/ or tensorpress.yaml); "
-            "choose an empty folder",
+            f"tensorpress init: error: the folder name {why}: give a folder such as "
+            "'my-blog' ('.' for the current one)",
             file=sys.stderr,
         )
         return 1
+    root = Path(name)
+    shown = _readable(root)
+    made: list[Path] = []  # what this command created, to take back on failure
     try:
-        (root / "content").mkdir(parents=True, exist_ok=True)
-        title = root.resolve().name.replace("-", " ").title() or "My blog"
-        (root / "tensorpress.yaml").write_text(SAMPLE_CONFIG.format(title=title), "utf-8")
+        if (root / "content").exists() or (root / "tensorpress.yaml").exists():
+            print(
+                f"{shown}: error: already holds a site (content/ or tensorpress.yaml); "
+                "choose an empty folder",
+                file=sys.stderr,
+            )
+            return 1
+        missing = [p for p in (root, *root.parents) if not p.exists()]
+        for folder in (*reversed(missing), root / "content"):
+            folder.mkdir()
+            made.append(folder)
         today = datetime.now().strftime("%Y-%m-%d")
-        (root / "content" / "hello-tensorpress.md").write_text(
-            SAMPLE_POST.format(date=today), "utf-8"
-        )
+        files = {
+            root / "tensorpress.yaml": SAMPLE_CONFIG.format(title=quote(_title(root))),
+            root / "content" / "hello-tensorpress.md": SAMPLE_POST.format(date=today),
+        }
+        for path, text in files.items():
+            with path.open("x", encoding="utf-8") as f:  # "x": never over a file
+                made.append(path)
+                f.write(text)
     except OSError as exc:
-        print(f"{root}: error: cannot create the site: {exc.strerror or exc}", file=sys.stderr)
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                if path.is_dir():
+                    path.rmdir()
+                else:
+                    path.unlink()
+        hint = _INIT_HINTS.get(errno.errorcode.get(exc.errno or 0, ""), "choose another folder")
+        print(
+            f"{shown}: error: cannot create the site: {exc.strerror or exc}: {hint}",
+            file=sys.stderr,
+        )
         return 1
-    print(f"created a site in {root}: run 'tensorpress build -s {root}'")
+    print(f"created a site in {shown}: run 'tensorpress build -s {shown}'")
     return 0
+
+
+def _readable(path: Path) -> str:
+    """A path as text that can be printed and written: bytes of its name that are no
+    UTF-8 (a name made elsewhere, given on the command line) become U+FFFD."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _title(root: Path) -> str:
+    """The site's title from its folder's name: ``my-blog`` -> ``My Blog``."""
+    return _readable(Path(root.resolve().name)).replace("-", " ").title() or "My blog"
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
