@@ -72,6 +72,78 @@ def test_hugo_highlight_shortcode_becomes_a_fenced_block(site):
     assert "warning" not in err
 
 
+_CODE = """\
+# a comment, not a heading
+import torch
+
+def f(x):
+    return x * 2 * torch.ones(3)
+"""
+
+
+def _details(html):
+    """The first <details> element of a body, and whether its code was highlighted
+    whole: the comment a comment, the stars operators, the indentation kept."""
+    inside = html.split("<details", 1)[1].split("</details>", 1)[0]
+    return inside, (
+        '<div class="highlight" data-lang="python">' in inside
+        and '<span class="c1"># a comment, not a heading</span>' in inside
+        and "\n    <span" in inside
+        and inside.count('<span class="o">*</span>') == 2
+        and "<h1" not in inside
+        and "<em>" not in inside
+        and "highlight %}" not in html
+    )
+
+
+@pytest.mark.parametrize(
+    ("opener", "gap"),
+    [
+        ("<details>\n<summary>Show code</summary>", ""),
+        ("<details>\n<summary>Show code</summary>", "\n"),
+        ('<details markdown="1">\n<summary>Show code</summary>', ""),
+        ('<details markdown="1">\n<summary>Show code</summary>', "\n"),
+        ("<details><summary>Show code</summary>", ""),
+    ],
+)
+def test_jekyll_highlight_inside_details_is_a_code_block_inside_it(site, opener, gap):
+    """al-folio's folded code (ICLR's blog-post track): Liquid makes the code block before
+    Markdown reads the page, so it is code wherever it is, as Jekyll shows it."""
+    body = (
+        f"{opener}\n{gap}{{% highlight python %}}\n{_CODE}{{% endhighlight %}}\n{gap}</details>\n"
+    )
+    html, err = build_one(site, f"Intro.\n\n{body}\nAfter *this*.\n")
+    inside, whole = _details(html)
+    assert whole, html
+    assert "<summary>Show code</summary>" in inside and "markdown=" not in html
+    assert "<p>After <em>this</em>.</p>" in html, "Markdown again after the element"
+    assert "warning" not in err
+
+
+def test_highlight_blocks_in_nested_indented_html_are_code_blocks(site):
+    html, err = build_one(
+        site,
+        '<div class="l-page">\n  <details>\n    <summary>Show code</summary>\n'
+        "    {% highlight python %}\n"
+        + "".join(f"    {ln}\n" if ln else "\n" for ln in _CODE.splitlines())
+        + "    {% endhighlight %}\n    {{< highlight go >}}\n    x := 1\n    {{< /highlight >}}\n"
+        "  </details>\n</div>\n",
+    )
+    inside, whole = _details(html)
+    assert whole, html
+    assert '<div class="highlight" data-lang="go">' in inside and "</details>\n</div>" in html
+    assert "warning" not in err
+
+
+def test_highlight_in_html_that_cannot_end_before_it_is_said(site):
+    html, err = build_one(
+        site,
+        "<details\n  open>\n{% highlight python %}\nx = 1\n{% endhighlight %}\n</details>\n",
+    )
+    assert "{% highlight python %}" in html
+    assert "content/moved.md:8: warning: highlight tag without its closing tag" in err
+
+
 def test_a_highlight_block_holding_a_fence_gets_a_longer_fence():
     moved = migrate("{% highlight markdown %}\n```python\nx\n```\n{% endhighlight %}\n", "p", 1)
     assert moved.text.split("\n")[0] == "````markdown"

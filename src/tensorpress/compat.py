@@ -48,7 +48,7 @@ from mdit_py_plugins.amsmath import RE_OPEN
 from tensorpress import directives
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.directives import FENCE
-from tensorpress.markdown import element_end
+from tensorpress.markdown import MARKDOWN_INSIDE, element_end
 
 _SPECIAL = re.compile(r"[{$\\`~<]|:::|===")
 """What any conversion below starts from; a line without it (and not indented) is prose."""
@@ -70,10 +70,11 @@ close themselves) and CommonMark as a block of raw HTML that swallows the lines 
 (kramdown, where it was written, as the start of a paragraph)."""
 _OPEN_ANCHOR = re.compile(r"^( {0,3})<(a)(\s[^<>]*?\b(?:name|id)\s*=[^<>]*?)\s*>\s*$", re.I)
 """``<a name="x">`` alone on a line, never closed: the same, for the same authors."""
-_JEKYLL_OPEN = re.compile(r"( {0,3})\{%-?\s*highlight\s+([\w+#.-]+)(.*?)-?%\}")
-_JEKYLL_CLOSE = re.compile(r"^ {0,3}\{%-?\s*endhighlight\s*-?%\}\s*$")
-_HUGO_OPEN = re.compile(r"( {0,3})\{\{<\s*highlight\s+([\w+#.-]+)(.*?)>\}\}")
-_HUGO_CLOSE = re.compile(r"^ {0,3}\{\{<\s*/\s*highlight\s*>\}\}\s*$")
+_JEKYLL_OPEN = re.compile(r"( *)\{%-?\s*highlight\s+([\w+#.-]+)(.*?)-?%\}")
+_JEKYLL_CLOSE = re.compile(r"^ *\{%-?\s*endhighlight\s*-?%\}\s*$")
+_HUGO_OPEN = re.compile(r"( *)\{\{<\s*highlight\s+([\w+#.-]+)(.*?)>\}\}")
+_HUGO_CLOSE = re.compile(r"^ *\{\{<\s*/\s*highlight\s*>\}\}\s*$")
+"""Liquid and Hugo read their tags at any depth; Markdown, a fence at most three spaces in."""
 _LIQUID_TAG = re.compile(r"(?<!\{)\{%-?\s*(\w+)([^%]*?)-?%\}(?!\})")
 _LIQUID_VAR = re.compile(
     r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)(?<!\s)\s+-?\}\}"
@@ -122,6 +123,11 @@ _ALFOLIO_FIGURE = re.compile(r"( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|htm
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
                      "placeholder", "contents", "version"})  # fmt: skip
+_UNCLOSED_HIGHLIGHT = (
+    "highlight tag without its closing tag on a line of its own; shown as written: put "
+    "{% highlight lang %} and {% endhighlight %} (Hugo: {{< highlight lang >}} and "
+    "{{< /highlight >}}) on lines of their own, indented at most three spaces"
+)
 _TAG_HINTS = {
     "include": "paste what it includes, or use Markdown: ![alt](image.png) for a figure",
     "post_url": "link to the post's file instead, as [text](2024-01-05-name.md)",
@@ -188,21 +194,64 @@ def _next_closers(lines: list[str], closer: re.Pattern[str]) -> dict[int, int]:
 
 
 def _highlight_block(
-    lines: list[str], i: int, closers: dict[str, dict[int, int]]
+    lines: list[str], i: int, closers: dict[str, dict[int, int]], deep: bool = False
 ) -> tuple[int, str, str] | None:
     """(closing line, new opener, new closer) when ``lines[i]`` opens a highlight block;
-    ``closers``: ``_next_closers`` for Jekyll's and Hugo's closing tags."""
+    ``closers``: ``_next_closers`` for Jekyll's and Hugo's closing tags. ``deep``: an
+    opener indented four spaces or more counts (in raw HTML, indented as the HTML is): the
+    fence goes to the margin, and the code loses as much indentation as its opener has."""
     for kind, opener in (("jekyll", _JEKYLL_OPEN), ("hugo", _HUGO_OPEN)):
         m = opener.fullmatch(lines[i].rstrip())
-        if m is None:
+        if m is None or (len(m.group(1)) > 3 and not deep):
             continue
         end = closers[kind].get(i)
         if end is None:
             return None
+        indent = m.group(1)
+        if len(indent) > 3:
+            lines[i + 1 : end] = [
+                ln[min(len(indent), len(ln) - len(ln.lstrip(" "))) :] for ln in lines[i + 1 : end]
+            ]
+            indent = ""
         fence = _fence_for(lines[i + 1 : end])
         info = " ".join(p for p in (m.group(2).lower(), _options(kind, m.group(3))) if p)
-        return end, f"{m.group(1)}{fence}{info}", f"{m.group(1)}{fence}"
+        return end, f"{indent}{fence}{info}", f"{indent}{fence}"
     return None
+
+
+def _highlight_in_html(
+    lines: list[str], first: int, i: int, closers: dict[str, dict[int, int]]
+) -> int | None:
+    """A highlight block at ``i`` inside the block of raw HTML that starts at ``first``
+    (al-folio's ``<details>``, ``<summary>``, then the code): Jekyll and Hugo make it a
+    code block before Markdown reads the page, wherever it is. Made a fenced block, and
+    each HTML line before it a block of its own (an empty comment in front ends a block of
+    raw HTML on its line), so that the HTML ends where the code starts; in an element
+    marked ``markdown="1"`` only the lines that start HTML (the rest are Markdown). Code
+    blocks right after it are made too, and the HTML that follows put at the margin (it
+    may be indented as deep as it likes in HTML, not in Markdown). The last code block's
+    closing line; None when it is no whole block or a tag runs on from one line to the
+    next."""
+    if any(ln.rfind("<") > ln.rfind(">") for ln in lines[first:i]):
+        return None
+    block = _highlight_block(lines, i, closers, deep=True)
+    if block is None:
+        return None
+    end, lines[i], lines[end] = block
+    markdown = MARKDOWN_INSIDE.search(lines[first]) is not None  # kramdown's markdown="1":
+    lines[first] = MARKDOWN_INSIDE.sub("", lines[first], count=1)  # the rest is Markdown
+    for k in range(first, i):
+        if not markdown or k == first or _html_block(lines[k], True) is not None:
+            lines[k] = f"<!---->{lines[k]}"
+    while end + 1 < len(lines):  # still in the HTML: more code, or the HTML goes on
+        if (block := _highlight_block(lines, end + 1, closers, deep=True)) is not None:
+            lines[end + 1], lines[block[0]] = block[1:]
+            end = block[0]
+            continue
+        if lines[end + 1][:1] in (" ", "\t") and lines[end + 1].strip():
+            lines[end + 1] = lines[end + 1].lstrip()  # at the margin: HTML, not indented code
+        break
+    return end
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,7 +645,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
-    html_last = -1  # the last line of the block of raw HTML the loop is in, if any
+    html_first = html_last = -1  # the block of raw HTML the loop is in, if any
     math = literal = False
     blank = True
     i = 0
@@ -625,6 +674,11 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             if f"</{raw_html}" in line.lower():
                 raw_html = None
         elif i <= html_last:
+            if "highlight" in line and (end := _highlight_in_html(lines, html_first, i, closers)):
+                i, html_last, blank = end + 1, -1, True  # the HTML after it: a new block
+                continue
+            if re.search(r"\{(%-?|\{<)\s*highlight\b", line):
+                diags.append(warning(path, first_line + i, _UNCLOSED_HIGHLIGHT))
             lines[i] = _html_links(line)
         elif math:
             math = "$$" not in line
@@ -685,7 +739,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
         elif _LONE_VOID.fullmatch(line) and i + 1 < len(lines) and lines[i + 1].strip():
             lines[i] = line.rstrip() + "<!---->"  # two tags: the paragraph goes on
         elif (end := _html_block(line, blank)) is not None:
-            html_last = _html_last(lines, i, end)
+            html_first, html_last = i, _html_last(lines, i, end)
             if end.pattern == "^$" and _math_gaps(lines, i, html_last):
                 html_last = _html_last(lines, i, end)
             lines[i] = _html_links(line)
@@ -695,15 +749,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             pass  # indented code (or a list's continuation: left alone either way)
         else:
             if re.search(r"\{(%-?|\{<)\s*highlight\b", line):
-                diags.append(
-                    warning(
-                        path,
-                        first_line + i,
-                        "highlight tag without its closing tag on a line of its own; shown as "
-                        "written: put {% highlight lang %} and {% endhighlight %} (Hugo: "
-                        "{{< highlight lang >}} and {{< /highlight >}}) on lines of their own",
-                    )
-                )
+                diags.append(warning(path, first_line + i, _UNCLOSED_HIGHLIGHT))
             tags = [m[0] for m in _RAW_TAG.finditer(_masked(line))] if "raw" in line else []
             quiet = literal or bool(tags)  # Liquid inside {% raw %} is meant to be shown
             for tag in tags:

@@ -131,7 +131,8 @@ def _environment_inside(content: str) -> int | None:
     )  # indented four spaces, it would be code: left to the HTML's formulas (mathml)
 
 
-_MARKDOWN_INSIDE = re.compile(r"""\smarkdown=(["']?)(?:1|block)\1(?=[\s/>])""", re.I)
+MARKDOWN_INSIDE = re.compile(r"""\smarkdown=(["']?)(?:1|block)\1(?=[\s/>])""", re.I)
+"""kramdown's ``markdown="1"`` on an HTML element: what it holds is Markdown."""
 
 
 def _html_ends(state: StateCore) -> None:
@@ -146,8 +147,8 @@ def _html_ends(state: StateCore) -> None:
         end = None
         if token.type == "html_block" and token.level == 0 and token.map:
             first, _, _ = token.content.partition("\n")
-            if _MARKDOWN_INSIDE.search(first) and _BLOCK_TAG.match(first.lstrip()):
-                token.content = _MARKDOWN_INSIDE.sub("", token.content, count=1)
+            if MARKDOWN_INSIDE.search(first) and _BLOCK_TAG.match(first.lstrip()):
+                token.content = MARKDOWN_INSIDE.sub("", token.content, count=1)
                 end = 0  # kramdown's markdown="1": what the element holds is Markdown
             else:
                 end = element_end(token.content)
