@@ -243,13 +243,17 @@ def _title_paragraph(html: str, title: str) -> int:
 
 def post_html(rendered: Rendered, title: str) -> str:
     """A post's HTML without what repeats the title, which the page template shows
-    already: a first ``<h1>``, or a first paragraph of the title in bold."""
+    already: a first ``<h1>``, or a first paragraph of the title in bold. A link of the
+    post to that ``<h1>`` (d2lbook's ``:numref:`` to its chapter) still finds its id."""
     html = rendered.html
     first = rendered.headings[0] if rendered.headings else None
     if first and first.level == 1 and first.text == title:
         m = re.match(r"\s*<h1\b[^>]*>.*?</h1>\n?", html, re.S)
         if m:
-            return html[m.end() :]
+            linked = any(  # its own permalink aside
+                target == f"#{first.id}" and line != first.line for target, line in rendered.links
+            )
+            return (f'<div id="{escape(first.id)}"></div>\n' if linked else "") + html[m.end() :]
     return html[_title_paragraph(html, title) :]
 
 

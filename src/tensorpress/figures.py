@@ -138,6 +138,13 @@ _OWN_NUMBER = re.compile(r"(fig(ure)?\.?|abb\.|table)\s*\d+[a-z]?\s*[.:)\-\u2013
 other generators do: the author's number stands, since the text refers to it."""
 
 
+def figure_name(meta: dict[str, Any]) -> str:
+    """What a figure is called, from its closing token's ``meta``: ``Figure 3``, or the
+    number its caption gives itself (``Fig. 3``)."""
+    own = _OWN_NUMBER.match(meta["caption"])
+    return own.group().rstrip(" .:)-\u2013\u2014") if own else f"Figure {meta['number']}"
+
+
 def _figure_close(
     self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any
 ) -> str:
@@ -146,7 +153,7 @@ def _figure_close(
     if _OWN_NUMBER.match(meta["caption"]):
         return f"<figcaption>{caption}</figcaption>\n</figure>\n"
     return (
-        f'<figcaption><span class="figure-number">Figure {meta["number"]}.</span> '
+        f'<figcaption><span class="figure-number">{figure_name(meta)}.</span> '
         f"{caption}</figcaption>\n</figure>\n"
     )
 

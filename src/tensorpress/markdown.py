@@ -20,7 +20,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from tensorpress import fragments
 from tensorpress.diagnostics import warning
 from tensorpress.fences import Fence, once_per_post
-from tensorpress.figures import add_sidenotes, attr_list, figures_plugin
+from tensorpress.figures import add_sidenotes, attr_list, figure_name, figures_plugin
 from tensorpress.fragments import Taken
 from tensorpress.mathml import Macros, child_lines, math_plugin
 from tensorpress.models import Heading, Rendered
@@ -194,6 +194,7 @@ def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> Markdow
     md.use(figures_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)  # before the anchors, added next
     md.core.ruler.push("heading_ids", _heading_ids)
+    md.core.ruler.push("link_texts", _link_texts)  # once headings and figures have ids
     md.use(
         anchors_plugin,
         min_level=1,
@@ -226,6 +227,53 @@ def _heading_ids(state: StateCore) -> None:
         after[base] = n
         taken.add(slug)
         token.attrSet("id", slug)
+
+
+def _link_texts(state: StateCore) -> None:
+    """A link without text to a heading or a figure of the page, ``[](#sec-intro)`` (as
+    d2lbook's ``:numref:`` is made), shows the heading's words or ``Figure 3``; to an id
+    the page lacks, the id, with a warning. Runs once ids and numbers are given."""
+    empty = [
+        (token, k)
+        for token in state.tokens
+        if token.type == "inline" and token.children
+        for k in range(len(token.children) - 2, -1, -1)  # last first: inserting keeps k
+        if token.children[k].type == "link_open"
+        and token.children[k + 1].type == "link_close"
+        and str(token.children[k].attrGet("href") or "").startswith("#")
+    ]
+    if not empty:
+        return
+    tokens = state.tokens
+    names: dict[str, list[Token]] = {}
+    for i, token in enumerate(tokens[:-2]):
+        ident = str(token.attrGet("id") or "")
+        if token.type == "heading_open" and ident:
+            names.setdefault(ident, [c for c in tokens[i + 1].children or () if c.type not in
+                                     ("link_open", "link_close", "footnote_ref")])  # fmt: skip
+        elif token.type == "figure_open" and ident:
+            names.setdefault(ident, [Token("text", "", 0, content=figure_name(tokens[i + 2].meta))])
+    diagnostics = state.env.get("diagnostics")
+    lines: dict[int, list[int]] = {}  # each inline token's children's lines, once
+    for token, k in empty:
+        children = token.children or []
+        ident = str(children[k].attrGet("href"))[1:]
+        words = names.get(ident)
+        if words is None:
+            words = [Token("text", "", 0, content=ident)]
+            if diagnostics is not None:
+                if id(token) not in lines:
+                    lines[id(token)] = [n for _, n in child_lines(token, state.env["first"])]
+                line = lines[id(token)][k]  # what is inserted after k moves nothing before
+                diagnostics.append(
+                    warning(
+                        state.env["path"],
+                        line,
+                        f"link to #{ident} has no text, and no heading or figure of this post "
+                        "has that id: give the link its words, or the heading or figure that id",
+                    )
+                )
+        children[k + 1 : k + 1] = [w.copy() for w in words]
 
 
 def _strip_links(html: str) -> str:
