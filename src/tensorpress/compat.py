@@ -22,6 +22,8 @@ points at the author's line:
   Markdown's escaped bracket;
 - the block syntax of MyST, Quarto and MkDocs (directives, callouts, chunk options,
   content tabs) and MyST's roles become ours (``directives``);
+- d2lbook's labels, references and tabs (``:label:``, ``:numref:``, ``:begin_tab:``)
+  become ours (``d2l``);
 - Jekyll's links (``{% post_url name %}``, ``{{ site.baseurl }}``, ``| relative_url``)
   become the links they stand for; kramdown's attribute lines (``{: .center}``) become
   blank lines, and its ``* TOC`` / ``{:toc}`` pair goes (every page has its contents);
@@ -45,12 +47,12 @@ from dataclasses import dataclass
 from markdown_it.rules_block.html_block import HTML_SEQUENCES
 from mdit_py_plugins.amsmath import RE_OPEN
 
-from tensorpress import directives
+from tensorpress import d2l, directives
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.directives import FENCE
 from tensorpress.markdown import MARKDOWN_INSIDE, element_end
 
-_SPECIAL = re.compile(r"[{$\\`~<]|:::|===")
+_SPECIAL = re.compile(r"[{$\\`~<]|:::|===|:end_tab:")
 """What any conversion below starts from; a line without it (and not indented) is prose."""
 _RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
 _LONE_VOID = re.compile(r" {0,3}<(?:br|img|wbr)\b[^<>]*>\s*")
@@ -546,19 +548,25 @@ def _prose_line(
     path: str,
     lineno: int,
     diags: list[Diagnostic],
+    labels: dict[str, bool],
     literal: bool = False,
     jupyter: bool = False,
 ) -> str:
     """Warn about the template syntax on one prose line; make its text show as written.
-    ``literal``: the line is in (or has) Jekyll's ``{% raw %}``: its Liquid is the text.
-    ``jupyter``: the line is a notebook's, its math delimiters read as Jupyter reads them."""
+    ``labels``: d2lbook's in the post (``d2l.labels``). ``literal``: the line is in (or
+    has) Jekyll's ``{% raw %}``: its Liquid is the text. ``jupyter``: the line is a
+    notebook's, its math delimiters read as Jupyter reads them."""
     if jupyter and "\\" in line:
         line = _replace_outside_code(line, _masked(line), _SINGLE, lambda m: _BRACKETS[m[1]])
-    if "{" not in line and "$$" not in line and "\\\\" not in line:
+    if "{" not in line and "$$" not in line and "\\\\" not in line and ":`" not in line:
         return line
     masked = _masked(line)
     if "}`" in line:
         line = directives.roles(line, masked)
+        masked = _masked(line)
+    if ":`" in line:
+        line, notes = d2l.roles(line, masked, labels)
+        diags.extend(warning(path, lineno, note) for note in notes)
         masked = _masked(line)
     rewrites: list[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         ("raw", _RAW_TAG, ""),  # Jekyll's {% raw %}: produces nothing
@@ -632,7 +640,7 @@ def _prose_line(
 def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> Migrated:
     """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is;
     ``jupyter``: ``body`` is a notebook's Markdown, its math read as Jupyter reads it."""
-    marks = ("{", "$$", ":::", "#!", "\\" if jupyter else "\\\\", "===", "<")
+    marks = ("{", "$$", ":::", "#!", "\\" if jupyter else "\\\\", "===", "<", ":`", ":end_tab:")
     if not any(mark in body for mark in marks):
         return Migrated(body, ())
     lines = body.split("\n")
@@ -642,6 +650,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
         "hugo": _next_closers(lines, _HUGO_CLOSE) if tagged else {},
     }
     pairs = directives.colon_pairs(lines) if ":::" in body else {}
+    known = d2l.labels(lines) if "label:`" in body else {}
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
@@ -720,8 +729,12 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             if div[1] is not None:
                 diags.append(warning(path, first_line + i, div[1]))
             i = div[0]
-        elif directives.tab(lines, i) is not None:
-            pass  # its content, dedented, is read on as the lines that follow
+        elif directives.tab(lines, i) is not None or d2l.tab(lines, i):
+            pass  # its content (MkDocs': dedented) is read on as the lines that follow
+        elif line[:1] in " :" and (run := d2l.attributes(lines, i)) is not None:
+            i, note = run
+            if note:
+                diags.append(warning(path, first_line + i, note))
         elif (figure := _figure(line)) is not None:
             lines[i], note = figure
             if note:
@@ -755,7 +768,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             for tag in tags:
                 literal = "endraw" not in tag
             lines[i] = _prose_line(
-                line, path, first_line + i, [] if quiet else diags, quiet, jupyter
+                line, path, first_line + i, [] if quiet else diags, known, quiet, jupyter
             )
         blank = not line.strip() or (blank and line.startswith(("    ", "\t")))
         i += 1

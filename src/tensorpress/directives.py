@@ -284,10 +284,16 @@ def tab(lines: list[str], i: int) -> int | None:
     end = indented_run(lines, i)
     if end == i:
         return None
-    label = m.group(2).replace("*", "\\*")
-    lines[i] = f"{m.group(1)}**{label}**"
+    lines[i] = label_line(m.group(1), m.group(2))
     lines[i + 1 : end + 1] = [dedent(ln) for ln in lines[i + 1 : end + 1]]
     return i
+
+
+def label_line(indent: str, label: str) -> str:
+    """A tab's label (MkDocs', d2lbook's) in bold, on a line of its own: its two
+    trailing spaces break the line when the tab's text follows on the next one."""
+    escaped = label.replace("*", "\\*")
+    return f"{indent}**{escaped}**  "
 
 
 def roles(line: str, masked: str) -> str:
