@@ -272,3 +272,21 @@ def test_a_key_given_twice_is_a_warning_naming_both_lines():
         "content/p.md:4: warning: 'draft' is given twice (lines 3 and 4); "
         "the last one counts: remove the other"
     ]
+
+
+def test_quartos_last_modified_date_is_the_files_modification_time(site):
+    """Quarto posts write ``date: last-modified`` (and ``date-modified:``): each such post
+    was an error that failed the whole build."""
+    import os
+
+    page = site.post(
+        "faq.qmd", "Answer.\n", title="Q", date="last-modified", **{"date-modified": "today"}
+    )
+    stamp = datetime(2024, 3, 9, 12, 30).timestamp()
+    os.utime(page, (stamp, stamp))
+    run = site.build()
+    assert run.code == 0, run.err
+    assert "is not a date" not in run.err and "no date in front matter" not in run.err
+    assert "content/faq.qmd:4: warning: 'date-modified': Quarto's 'today'" in run.err
+    html = site.page("posts/faq/index.html")
+    assert 'datetime="2024-03-09T12:30:00+00:00"' in html

@@ -331,10 +331,11 @@ def load_post(
 
     tz = config.tz
     date = fm.date
+    modified = datetime.fromtimestamp(source.mtime, UTC).astimezone(tz).replace(microsecond=0)
     if date is None:
-        date = dated
+        date = modified if "date" in fm.file_dated else dated
     if date is None:
-        date = datetime.fromtimestamp(source.mtime, UTC).astimezone(tz).replace(microsecond=0)
+        date = modified
         out.append(
             warning(
                 path,
@@ -344,7 +345,7 @@ def load_post(
             )
         )
     date = date if date.tzinfo else date.replace(tzinfo=tz)
-    updated = fm.updated
+    updated = modified if "updated" in fm.file_dated else fm.updated
     if updated is not None and updated.tzinfo is None:
         updated = updated.replace(tzinfo=tz)
 

@@ -115,7 +115,7 @@ def plan_fix(source: Source, config: SiteConfig, md: MarkdownIt) -> Fix | None:
         fm, _ = validate(data_, key_lines, path)
         dated = date_prefix(post_name(path))[0] is not None
         missing = [("title", quote(post.title))] if fm.title is None else []
-        if fm.date is None and not dated:
+        if fm.date is None and not dated and "date" not in fm.file_dated:
             when = f"{post.date:%Y-%m-%dT%H:%M:%S}" if sp.kind == "toml" else _when(post)
             missing.append(("date", when))
         sep = " = " if sp.kind == "toml" else ": "  # YAML and Pelican metadata alike

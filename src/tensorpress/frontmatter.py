@@ -27,7 +27,7 @@ ALIASES = {
     "last_modified_at": "updated", "modified": "updated", "excerpt": "summary",
     "description": "summary", "published": "draft", "category": "topics",
     "redirect_from": "aliases", "thumbnail": "image", "featured_image": "image",
-    "feature_image": "image", "cover_image": "image",
+    "feature_image": "image", "cover_image": "image", "date-modified": "updated",
 }  # fmt: skip
 """Keys of Jekyll, Hugo, Pelican and Quarto posts, read as ours so posts move over as they are."""
 THEME_KEYS = frozenset({"toc"})
@@ -63,6 +63,9 @@ class FrontMatter:
     aliases: tuple[str, ...] = ()
     """Old URLs of the post (Hugo's ``aliases``, Jekyll's ``redirect_from``), as site paths
     of the pages that redirect to it: ``old/url/index.html``."""
+    file_dated: frozenset[str] = frozenset()
+    """``date`` and ``updated`` when given as Quarto's ``last-modified``: the file's
+    modification time, which only the loader knows."""
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -381,6 +384,11 @@ def quote(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+FILE_DATES = frozenset({"last-modified", "today", "now"})
+"""Quarto's date keywords: the file's modification time (``today`` and ``now`` are the
+render's, which would change every page each day; the file's is the nearest stable)."""
+
+
 def parse_date(value: Any) -> datetime | None:
     """A date, datetime, or string in a common format into a datetime (maybe naive)."""
     if isinstance(value, datetime):
@@ -535,7 +543,18 @@ def validate(
                 bad(f"expected text, got {type(value).__name__}: write it in quotes")
         elif key in ("date", "updated"):
             parsed = parse_date(value)
-            if parsed is None:
+            if isinstance(value, str) and value.strip().lower() in FILE_DATES:
+                values["file_dated"] = values.get("file_dated", frozenset()) | {key}
+                if value.strip().lower() != "last-modified":
+                    diags.append(
+                        warning(
+                            path,
+                            lines.get(name, 1),
+                            f"'{name}': Quarto's {value.strip()!r} is the day of each render; "
+                            "read as the file's modification time: write the date to pin it",
+                        )
+                    )
+            elif parsed is None:
                 bad(
                     f"{value!r} is not a date; write 2024-01-05, 2024-01-05 10:30 or "
                     "2024-01-05T10:30:00+02:00",
