@@ -290,3 +290,24 @@ def test_quartos_last_modified_date_is_the_files_modification_time(site):
     assert "content/faq.qmd:4: warning: 'date-modified': Quarto's 'today'" in run.err
     html = site.page("posts/faq/index.html")
     assert 'datetime="2024-03-09T12:30:00+00:00"' in html
+
+
+def test_an_author_written_in_html_is_its_text(site):
+    """The BAIR blog writes its bylines in HTML (links, ``$^*$`` and ``<sup>`` marks,
+    ``<br>``): the byline, meta tags and citation showed the tags as text."""
+    site.post(
+        "a.md",
+        "Body.\n",
+        title="A",
+        date="2024-01-05",
+        author='<a href="https://a.example/~ada">Ada Lovelace</a>$^*$,\n'
+        '  <a href="https://b.example/">Alan Turing</a><sup class="mark">1</sup>, and Grace'
+        " Hopper<br>",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    html = site.page("posts/a/index.html")
+    names = "Ada Lovelace, Alan Turing, and Grace Hopper"
+    assert f'<span class="authors">By {names}</span>' in html
+    assert f'<meta name="citation_author" content="{names}">' in html
+    assert "&lt;a" not in html and "$^*$" not in html

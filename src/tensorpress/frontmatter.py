@@ -7,6 +7,7 @@ trust their types.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -427,11 +428,26 @@ AUTHOR_NAMES = ("name", "display_name", "full_name", "user", "username", "login"
 write ``name:``, the Hugging Face blog ``user:``."""
 
 
+_MARKS = re.compile(r"<sup\b[^<>]*>[^<>]*</sup>|\$\^[^$]*\$", re.I)
+"""Affiliation and equal-contribution marks after a name: ``<sup>1</sup>``, ``$^*$``."""
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def _plain(name: str) -> str:
+    """An author written in HTML, as the BAIR blog's byline is (``<a href=..>Ada</a>$^*$,
+    <a ..>Alan</a><br>``): its text, without the links and marks, for bylines, meta tags
+    and citations, which show text."""
+    if "<" not in name and "$^" not in name:
+        return name.strip()
+    text = html.unescape(_TAG.sub(" ", _MARKS.sub("", name)))
+    return re.sub(r"\s+(?=[,;])", "", " ".join(text.split())).strip(" ,;")
+
+
 def _author(value: Any) -> str | None:
     """One author: a name, or a mapping holding one (Quarto's ``name`` may itself be
-    ``{given, family}`` or ``{literal}``)."""
+    ``{given, family}`` or ``{literal}``); a name in HTML is its text (``_plain``)."""
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return str(value).strip()
+        return _plain(str(value))
     if not isinstance(value, dict):
         return None
     for key in AUTHOR_NAMES:
@@ -452,7 +468,7 @@ def _author(value: Any) -> str | None:
 def _authors(value: Any) -> tuple[str, ...] | None:
     """A name, a mapping, or a list of names or mappings (``_author``)."""
     if isinstance(value, str):
-        return (value.strip(),)
+        return (_plain(value),)
     found = [_author(item) for item in (value if isinstance(value, list) else [value])]
     if any(name is None for name in found):
         return None
@@ -586,6 +602,7 @@ def validate(
         elif key == "authors":
             named = "a name, a list of names or of mappings with a name (- name: Ada Lovelace)"
             gather(_authors(value), named)
-            if any(isinstance(v, dict) for v in (value if isinstance(value, list) else [value])):
-                extra[name] = value  # urls, affiliations: kept for the templates
+            items = value if isinstance(value, list) else [value]
+            if any(isinstance(v, dict) or (isinstance(v, str) and "<" in v) for v in items):
+                extra[name] = value  # urls, affiliations, links: kept for the templates
     return FrontMatter(**values, extra=MappingProxyType(extra)), diags
