@@ -681,3 +681,24 @@ def test_a_hugo_bundle_image_given_from_the_old_root_points_to_the_posts_own_fil
     where = "content/2023-03-26_flash/index.md:6: warning: image "
     hint = "'/post/2023-03-26_flash/images/res.png' is not in the site, but the post's own"
     assert f"{where}{hint} images/res.png is: write that" in run.err, run.err
+
+
+def test_files_named_with_an_underscore_are_partials_not_posts(site):
+    """Quarto includes ``_cta.md`` into posts and, like Jekyll, publishes no file or
+    folder named with ``_``: a Quarto blog's 47 FAQ partials were each a post (some an
+    error: a partial may open with ``---`` as a rule). Jekyll's ``_posts/`` still holds
+    posts."""
+    site.post("faq.qmd", "The answer.\n", title="FAQ", date="2024-01-05")
+    site.write("content/_cta.md", "---\n\nSubscribe.\n")
+    site.write("content/_docs/AGENT.md", "# Notes for the agent\n")
+    site.write("content/section/_index.md", "---\ntitle: Section\n---\nA list page.\n")
+    site.post("_posts/2024-01-06-moved.md", "Moved.\n", title="Moved")
+    run = site.build()
+    assert run.code == 0, run.err
+    assert "_cta" not in run.err and "AGENT" not in run.err and "_index" not in run.err
+    assert sorted(p.name for p in (site.out / "posts").iterdir()) == ["faq", "moved"]
+    assert not any("_" in name for name in site.files())
+    code = main(["check", "-s", str(site.root)])
+    said = site.capsys.readouterr().out
+    assert code == 0
+    assert "content/_cta.md: note: not a post: a name starting with '_' is a partial" in said

@@ -193,6 +193,7 @@ def test_inline_double_dollars_that_number_themselves_stay_display():
         ('{{<figure caption="no src">}}', "{{&lt;figure", "Hugo shortcode {{< figure >}}"),
         ("{{% notice info %}}", "{{% notice info %}}", "Hugo shortcode {{% notice %}}"),
         ("{{< video https://e.org/v.mp4 >}}", "{{&lt; video", "Quarto shortcode {{< video >}}"),
+        ("{{< include _faq.md >}}", "{{&lt; include", "Quarto shortcode {{< include >}}"),
     ],
 )  # fmt: skip
 def test_unsupported_template_syntax_stays_visible_with_a_warning(site, source, shown, warned):

@@ -408,4 +408,16 @@ def check_site(config: SiteConfig, *, pyflakes: bool = False) -> Report:
     # Ours first: where both report a thing (a missing image), ours has the exact line.
     findings = analyse(parsed, posts, files, pyflakes=pyflakes)
     findings.extend(from_diagnostic(d) for d in result.diagnostics)
+    findings.extend(
+        Finding(
+            path,
+            0,
+            "note",
+            "not a post: a name starting with '_' is a partial, which Quarto includes "
+            "and Jekyll and Quarto never publish",
+            "rename it without the '_' to publish it",
+            "partial",
+        )
+        for path in inputs.partials
+    )
     return Report(dedupe(findings), len(inputs.posts))

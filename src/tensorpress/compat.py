@@ -124,7 +124,7 @@ _HUGO_FIGURE = re.compile(r"( {0,3})\{\{([<%])\s*figure\s(.*?)[>%]\}\}")
 _ALFOLIO_FIGURE = re.compile(r"( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s(.*?)-?%\}")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
-                     "placeholder", "contents", "version"})  # fmt: skip
+                     "placeholder", "contents", "version", "include"})  # fmt: skip
 _UNCLOSED_HIGHLIGHT = (
     "highlight tag without its closing tag on a line of its own; shown as written: put "
     "{% highlight lang %} and {% endhighlight %} (Hugo: {{< highlight lang >}} and "
@@ -143,6 +143,7 @@ _SHORTCODE_HINTS = {
     "video": 'write <video src="clip.mp4" controls></video> or paste an <iframe> instead',
     "gist": "paste the code into a fenced block instead",
     "notice": "write a blockquote or an HTML <aside> instead",
+    "include": "paste the file's text here",
 }
 
 

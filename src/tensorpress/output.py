@@ -84,6 +84,8 @@ class Inputs:
     read: Mapping[str, Known] = field(default_factory=lambda: EMPTY)
     """Files that had settled when read, by path: a later read takes a file whose stamp
     is unchanged as it was (its bytes kept in ``serve``, and posts' from ``STAMPS``)."""
+    partials: tuple[str, ...] = ()
+    """Markdown and notebooks left out as partials (``is_partial``), for ``check``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +254,17 @@ def _is_post(rel: str) -> bool:
     return rel.lower().endswith(POST_SUFFIXES)
 
 
+JEKYLL_FOLDERS = frozenset({"_posts", "_drafts"})
+"""Folders named with ``_`` that hold posts: Jekyll's."""
+
+
+def is_partial(rel: str) -> bool:
+    """A file named with a leading ``_``, or in such a folder (``_cta.md``, ``_docs/``,
+    Hugo's ``_index.md``): a piece that Quarto includes into posts, or that Jekyll and
+    Quarto never publish; not a post (Jekyll's ``_posts/`` and ``_drafts/`` are)."""
+    return any(p.startswith("_") and p not in JEKYLL_FOLDERS for p in rel.split("/"))
+
+
 def read_sources(
     config: SiteConfig,
     theme: Path,
@@ -295,13 +308,16 @@ def read_sources(
     assets: dict[str, list[str]] = {b: [] for b in bundles}
     copies: list[Page] = []
     sources: list[tuple[str, bytes | None, float, str]] = []
+    partials = []
     for rel in rels:
         parts = rel.split("/")[:-1]
         bundle = next(
             (d for d in ("/".join(parts[:i]) for i in range(len(parts), 0, -1)) if d in bundles),
             None,
         )
-        if _is_post(rel):
+        if _is_post(rel) and is_partial(rel):
+            partials.append("content/" + rel)
+        elif _is_post(rel):
             read = reader(base + rel, "content/" + rel, diags, post=True)
             if read:
                 sources.append((rel, *read))
@@ -344,7 +360,7 @@ def read_sources(
                 copy = reader(os.path.join(top, rel), label + rel, diags)
                 if copy and copy[0] is not None:
                     static[rel] = Page(rel, copy[0], str(top / rel))
-    return Inputs(posts, (*static.values(), *copies), reader.read), tuple(diags)
+    return Inputs(posts, (*static.values(), *copies), reader.read, tuple(partials)), tuple(diags)
 
 
 def asset_stamp(root: Path, rel: str) -> tuple[int, int] | None:
