@@ -192,7 +192,7 @@ def test_inline_double_dollars_that_number_themselves_stay_display():
         ('See {{< figure src="a.png" >}} here.', "{{&lt; figure", "Hugo shortcode {{< figure >}}"),
         ('{{<figure caption="no src">}}', "{{&lt;figure", "Hugo shortcode {{< figure >}}"),
         ("{{% notice info %}}", "{{% notice info %}}", "Hugo shortcode {{% notice %}}"),
-        ("{{< video https://e.org/v.mp4 >}}", "{{&lt; video", "Quarto shortcode {{< video >}}"),
+        ("See {{< video https://e.org/v.mp4 >}}", "{{&lt; video", "Quarto shortcode {{< video >}}"),
         ("{{< include _faq.md >}}", "{{&lt; include", "Quarto shortcode {{< include >}}"),
     ],
 )  # fmt: skip
@@ -937,3 +937,27 @@ def test_hugo_ref_shortcodes_link_to_the_post(site):
     )
     assert "{{" not in page.split('<section class="cite"')[0]
     assert "link to '../none.md' points to no post" in run.err
+
+
+@pytest.mark.parametrize(
+    ("line", "player"),
+    [
+        ("{{< video https://youtu.be/xUUB11yeMmc >}}", "www.youtube.com/embed/xUUB11yeMmc"),
+        ('{{< video https://www.youtube.com/watch?v=4dUFIRj-BWo title="Talk" start="30" >}}',
+         "www.youtube.com/embed/4dUFIRj-BWo?start=30"),
+        ("{{< youtube w7Ft2ymGmfc >}}", "www.youtube.com/embed/w7Ft2ymGmfc"),
+        ('{{< youtube id="w7Ft2ymGmfc" >}}', "www.youtube.com/embed/w7Ft2ymGmfc"),
+        ("{{< vimeo 146022717 >}}", "player.vimeo.com/video/146022717"),
+        ('{% include youtubePlayer.html id="i6K3GI2_EgU" %}', "www.youtube.com/embed/i6K3GI2_EgU"),
+        ("{{< video clip.mp4 >}}", '<video src="clip.mp4" title="Video" controls>'),
+    ],
+)  # fmt: skip
+def test_a_video_on_a_line_of_its_own_is_its_player(site, line, player):
+    """Quarto's ``video``, Hugo's ``youtube`` and ``vimeo`` and Jekyll themes' YouTube
+    include were shown as written with a warning (27 videos of a Quarto blog, 20 of a
+    Jekyll one): each is the player its generator made."""
+    html, err = build_one(site, f"Watch:\n\n{line}\nAs shown.\n\n  {line}\n")
+    assert html.count('<div class="video">') == 2 and html.count(player) == 2, html
+    assert "{{&lt;" not in html and "{%" not in html
+    assert "warning" not in err
+    assert "<p>As shown.</p>" in html

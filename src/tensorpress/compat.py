@@ -321,6 +321,62 @@ def _html_figure(line: str) -> str | None:
     return f'{line[: len(line) - len(text)]}<figure class="figure">{image}{caption}</figure>'
 
 
+_VIDEO_LINE = re.compile(
+    r"( {0,3})(?:\{\{([<%])\s*(video|youtube|vimeo)\s(.*?)[>%]\}\}"
+    r"|\{%-?\s*include\s+[\w-]*youtube[\w-]*\.html\s(.*?)-?%\})",
+    re.I,
+)
+"""A video on a line of its own: Quarto's ``{{< video URL >}}``, Hugo's ``{{< youtube ID >}}``
+and ``{{< vimeo ID >}}``, and the YouTube include of Jekyll themes
+(``{% include youtubePlayer.html id="ID" %}``)."""
+_YOUTUBE = re.compile(
+    r"https?://(?:www\.|m\.)?(?:youtu\.be/|youtube(?:-nocookie)?\.com/(?:embed/|shorts/|live/"
+    r"|watch\?(?:[^#\s]*&)?v=))([\w-]{6,})",
+    re.I,
+)
+_VIMEO = re.compile(r"https?://(?:www\.|player\.)?vimeo\.com/(?:video/)?(\d+)", re.I)
+_VIDEO_FILE = re.compile(r"\.(?:mp4|webm|ogv|ogg|mov|m4v)(?:[?#].*)?$", re.I)
+
+
+def _video(line: str) -> str | None:
+    """A video line (``_VIDEO_LINE``) as the player its generator made, in HTML: YouTube's
+    or Vimeo's ``<iframe>``, a ``<video>`` for a file; None for any other line."""
+    bare = line.rstrip()  # no trailing \s* in the pattern: linear on any line
+    m = _VIDEO_LINE.fullmatch(bare) if "{" in bare else None
+    if m is None:
+        return None
+    kind = (m.group(3) or "youtube").lower()
+    args = m.group(4) if m.group(3) else m.group(5)
+    first, _, rest = args.strip().partition(" ")  # the URL or id, unless named
+    positional = "" if re.match(r"\w+\s*=", first) else first.strip("\"'")
+    params = {p.group(1).lower(): next(v for v in p.group(2, 3, 4, 5) if v is not None)
+              for p in _PARAM.finditer(rest if positional else args)}  # fmt: skip
+    given = (positional or params.get("src") or params.get("id") or "").strip()
+    if not given:
+        return None
+    if kind == "youtube" and not given.startswith("http"):
+        given = f"https://www.youtube.com/embed/{given}"
+    elif kind == "vimeo" and not given.startswith("http"):
+        given = f"https://player.vimeo.com/video/{given}"
+    title = html.escape(params.get("title") or "Video")
+    if (found := _YOUTUBE.match(given)) is not None:
+        start = params.get("start", "")
+        at = f"?start={start}" if start.isdecimal() else ""
+        src = f"https://www.youtube.com/embed/{found.group(1)}{at}"
+    elif (found := _VIMEO.match(given)) is not None:
+        src = f"https://player.vimeo.com/video/{found.group(1)}"
+    elif _VIDEO_FILE.search(given):
+        player = f'<video src="{html.escape(given)}" title="{title}" controls></video>'
+        return f'{m.group(1)}<div class="video">{player}</div>'
+    else:
+        src = given
+    frame = (
+        f'<iframe src="{html.escape(src)}" title="{title}" loading="lazy" '
+        'allow="fullscreen; picture-in-picture" allowfullscreen></iframe>'
+    )
+    return f'{m.group(1)}<div class="video">{frame}</div>'
+
+
 _CODEHILITE = re.compile(r"(?: {4}|\t)(?::::[ \t]*|#!)([\w+#.-]+)[ \t]*")
 _LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)])\s")
 
@@ -510,9 +566,13 @@ def _replace_outside_code(
 
 def _html_links(line: str) -> str:
     """A line of raw HTML with Jekyll's links made (``<img src="{{ site.url }}/a.png">``)
-    and a figure line as HTML (``_html_figure``); nothing else in it is touched."""
+    and a figure or video line as HTML (``_html_figure``, ``_video``); nothing else in it
+    is touched."""
     if "{" in line and (figure := _html_figure(line)) is not None:
         return figure
+    text = line.lstrip()
+    if "{" in line and (video := _video(text)) is not None:
+        return line[: len(line) - len(text)] + video  # as deep as the HTML it is in
     if "url" not in line or not _JEKYLL_LINK.search(line):
         return line
     return _replace_outside_code(line, line, _JEKYLL_LINK, _jekyll_link)
@@ -736,6 +796,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             i, note = run
             if note:
                 diags.append(warning(path, first_line + i, note))
+        elif (video := _video(line)) is not None:
+            lines[i] = video
         elif (figure := _figure(line)) is not None:
             lines[i], note = figure
             if note:
