@@ -702,3 +702,20 @@ def test_files_named_with_an_underscore_are_partials_not_posts(site):
     said = site.capsys.readouterr().out
     assert code == 0
     assert "content/_cta.md: note: not a post: a name starting with '_' is a partial" in said
+
+
+def test_an_index_beside_other_posts_is_no_bundle(site):
+    """Quarto's ``notes/index.qmd`` is the folder's page, and the posts beside it and
+    below it use the folder's files: taken for a bundle, it took them all to its own
+    page's folder (276 images of one Quarto blog not found). A bundle holds no post."""
+    site.post("notes/index.qmd", "![Map](map.png)\n", title="Notes", date="2024-01-01")
+    site.post("notes/k8s/logging.qmd", "![Logs](logs.png)\n", title="Logs", date="2024-01-02")
+    site.write("content/notes/map.png", b"\x89PNG\r\n\x1a\n")
+    site.write("content/notes/k8s/logs.png", b"\x89PNG\r\n\x1a\n")
+    site.post("gan/index.md", "![Loss](loss.png)\n", title="GAN", date="2024-01-03")
+    site.write("content/gan/loss.png", b"\x89PNG\r\n\x1a\n")
+    assert site.build().lines == []
+    assert '<img src="../../notes/map.png" alt="Map"' in site.page("posts/notes/index.html")
+    assert '<img src="../../notes/k8s/logs.png"' in site.page("posts/logging/index.html")
+    assert '<img src="loss.png" alt="Loss"' in site.page("posts/gan/index.html")
+    assert (site.out / "posts/gan/loss.png").exists() and not (site.out / "gan").exists()

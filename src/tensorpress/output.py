@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,6 +255,24 @@ def _is_post(rel: str) -> bool:
     return rel.lower().endswith(POST_SUFFIXES)
 
 
+def _bundles(posts: list[str]) -> set[str]:
+    """The folders of ``index`` posts that hold no other post, in them or below: a page
+    bundle's files are its own. A folder's ``index.qmd`` beside other posts (Quarto's
+    listing page, a notes folder) is no bundle: those posts use the files too, so they
+    stay where they are, as for a README. Linear: each post counts in its folders."""
+    held: Counter[str] = Counter()
+    for rel in posts:
+        parts = rel.split("/")[:-1]
+        held.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+    return {
+        folder
+        for rel in posts
+        if "/" in rel
+        and rel.rpartition("/")[2].startswith("index.")
+        and held[folder := rel.rpartition("/")[0]] == 1
+    }
+
+
 JEKYLL_FOLDERS = frozenset({"_posts", "_drafts"})
 """Folders named with ``_`` that hold posts: Jekyll's."""
 
@@ -300,11 +319,7 @@ def read_sources(
         diags.append(
             error("content/", 0, "content/ is a link to a folder outside the site; not followed")
         )
-    bundles = {
-        r.rpartition("/")[0]
-        for r in rels
-        if "/" in r and _is_post(r) and r.rpartition("/")[2].startswith("index.")
-    }
+    bundles = _bundles([r for r in rels if _is_post(r) and not is_partial(r)])
     assets: dict[str, list[str]] = {b: [] for b in bundles}
     copies: list[Page] = []
     sources: list[tuple[str, bytes | None, float, str]] = []
