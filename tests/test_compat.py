@@ -961,3 +961,34 @@ def test_a_video_on_a_line_of_its_own_is_its_player(site, line, player):
     assert "{{&lt;" not in html and "{%" not in html
     assert "warning" not in err
     assert "<p>As shown.</p>" in html
+
+
+def test_quartos_conditional_content_shows_as_in_its_html(site):
+    """``::: {.content-visible unless-format="pdf"}`` was unwrapped with a warning on
+    every use (12 in one Quarto blog), and content meant for the PDF alone was shown;
+    ``::: callout-warning`` (Pandoc's one-word class) was no callout."""
+    html, err = build_one(
+        site,
+        """\
+        ::: {.content-visible unless-format="pdf"}
+        For the web.
+        :::
+
+        ::: {.content-visible when-format="pdf"}
+        For the PDF.
+        :::
+
+        ::: {.content-hidden when-format="html"}
+        Hidden here.
+        :::
+
+        ::: callout-warning
+        Mind the cache.
+        :::
+        """,
+        name="moved.qmd",
+    )
+    assert "<p>For the web.</p>" in html
+    assert "PDF" not in html and "Hidden" not in html
+    assert "admonition warning" in html and "Mind the cache." in html
+    assert "warning:" not in err, err

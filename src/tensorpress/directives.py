@@ -263,7 +263,7 @@ def colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, str
     name = spec.strip("{} \t").lower() if re.fullmatch(r"\{?\s*[\w-]+\s*\}?", spec) else ""
     options, k = _options_at(lines, i + 1, end)
     options |= dict(_DIV_ATTR.findall(spec))
-    callout = _CALLOUT.search(spec)
+    callout = _CALLOUT.search(spec) or _CALLOUT.fullmatch(f".{name}")
     if callout is not None or name in _MYST_ADMONITIONS:
         head = _admonition_head(callout.group(1) if callout else name, arg, options)
         _admonition(lines, i, end, head, k)
@@ -271,8 +271,33 @@ def colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, str
     if name == "figure" and arg:
         _myst_figure(lines, i, end, k, arg, options)
         return end, None
+    shown = _in_html(spec, options)
+    if shown is False:
+        lines[i : end + 1] = [""] * (end + 1 - i)
+        return end, None
     lines[i] = lines[end] = ""
+    if shown:
+        return i, None
     return i, f"the div {spec} is not supported; its content is shown as ordinary text"
+
+
+_HTML_FORMATS = frozenset({"html", "html4", "html5", "html:js"})
+
+
+def _in_html(spec: str, options: dict[str, str]) -> bool | None:
+    """Whether Quarto's conditional content (``::: {.content-visible unless-format="pdf"}``,
+    ``.content-hidden``) shows in HTML; None for any other div, or a condition on
+    something else (``when-meta``, ``when-profile``)."""
+    visible = re.search(r"\.content-(visible|hidden)(?![\w-])", spec)
+    conditions = {k: v for k, v in options.items() if k.startswith(("when-", "unless-"))}
+    if visible is None or not conditions.keys() <= {"when-format", "unless-format"}:
+        return None
+    html = True
+    if "when-format" in conditions:
+        html = conditions["when-format"].strip().lower() in _HTML_FORMATS
+    if "unless-format" in conditions:
+        html = html and conditions["unless-format"].strip().lower() not in _HTML_FORMATS
+    return html if visible.group(1) == "visible" else not html
 
 
 def tab(lines: list[str], i: int) -> int | None:
