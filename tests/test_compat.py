@@ -992,3 +992,20 @@ def test_quartos_conditional_content_shows_as_in_its_html(site):
     assert "PDF" not in html and "Hidden" not in html
     assert "admonition warning" in html and "Mind the cache." in html
     assert "warning:" not in err, err
+
+
+def test_markdown_inside_a_div_of_a_qmd_post_is_read_as_pandoc_does(site):
+    """Pandoc reads Markdown in HTML blocks: a Quarto blog's call to action in a
+    ``<div>`` showed its links as ``[text](url)`` (32 links in 9 posts). In other posts
+    HTML blocks stay as CommonMark keeps them."""
+    body = (
+        '<div class="cta" style="text-align: center;">\n'
+        "<strong>See our [course](https://example.com/c).</strong>\n"
+        "</div>\n\nAfter.\n"
+    )
+    html, err = build_one(site, body, name="cta.qmd")
+    assert '<a href="https://example.com/c">course</a>' in html
+    assert '<div class="cta" style="text-align: center;">' in html and "</div>" in html
+    assert "<p>After.</p>" in html and "warning" not in err
+    html, _ = build_one(site, body, name="plain.md")
+    assert "[course](https://example.com/c)" in html

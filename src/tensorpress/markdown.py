@@ -133,12 +133,17 @@ def _environment_inside(content: str) -> int | None:
 
 MARKDOWN_INSIDE = re.compile(r"""\smarkdown=(["']?)(?:1|block)\1(?=[\s/>])""", re.I)
 """kramdown's ``markdown="1"`` on an HTML element: what it holds is Markdown."""
+_LONE_OPEN = re.compile(r"<[A-Za-z][\w-]*(?:\s[^<>]*)?>")
+"""A line that is only an opening tag: in a ``.qmd`` post (Pandoc), what its block
+element holds is Markdown, as ``markdown="1"`` says in kramdown."""
 
 
 def _html_ends(state: StateCore) -> None:
     """Top-level HTML blocks end where their element does, when Markdown follows
-    (``element_end``), or after their first tag when it says ``markdown="1"``: the
-    rest of the block is parsed as the Markdown it is."""
+    (``element_end``), or after their first tag when it says ``markdown="1"`` (or, in
+    a ``.qmd`` post, when it is alone on its line: Pandoc reads Markdown in HTML
+    blocks): the rest of the block is parsed as the Markdown it is."""
+    pandoc = str(state.env.get("path", "")).endswith(".qmd")
     tokens: list[Token] = []
     pending = list(reversed(state.tokens))
     while pending:
@@ -147,7 +152,10 @@ def _html_ends(state: StateCore) -> None:
         end = None
         if token.type == "html_block" and token.level == 0 and token.map:
             first, _, _ = token.content.partition("\n")
-            if MARKDOWN_INSIDE.search(first) and _BLOCK_TAG.match(first.lstrip()):
+            inside = MARKDOWN_INSIDE.search(first) or (
+                pandoc and _LONE_OPEN.fullmatch(first.strip())
+            )
+            if inside and _BLOCK_TAG.match(first.lstrip()):
                 token.content = MARKDOWN_INSIDE.sub("", token.content, count=1)
                 end = 0  # kramdown's markdown="1": what the element holds is Markdown
             else:
