@@ -311,3 +311,17 @@ def test_an_author_written_in_html_is_its_text(site):
     assert f'<span class="authors">By {names}</span>' in html
     assert f'<meta name="citation_author" content="{names}">' in html
     assert "&lt;a" not in html and "$^*$" not in html
+
+
+def test_a_title_written_in_html_is_its_text(site):
+    """The BAIR blog breaks long titles with ``<br>`` and sets words in ``<i>`` (13 of
+    174 posts): the heading, the tab, the feeds and the lists showed ``&lt;br&gt;``."""
+    site.post("a.md", "Body.\n", title='"Model-Based RL:<br>Theory and <i>Practice</i>"',
+              date="2024-01-05")  # fmt: skip
+    site.post("b.md", "Body.\n", title='"Why List<int> & x < y"', date="2024-01-06")
+    run = site.build()
+    assert run.code == 0, run.err
+    page = site.page("posts/a/index.html")
+    assert '<h1 class="post-title">Model-Based RL: Theory and Practice</h1>' in page
+    assert "&lt;br" not in page and "&lt;i&gt;" not in site.page("index.html")
+    assert "Why List&lt;int&gt; &amp; x &lt; y" in site.page("posts/b/index.html")

@@ -443,6 +443,20 @@ def _plain(name: str) -> str:
     return re.sub(r"\s+(?=[,;])", "", " ".join(text.split())).strip(" ,;")
 
 
+_INLINE_TAG = re.compile(
+    r"</?(?:br|i|em|b|strong|sup|sub|span|a|code|small|u|font|nobr)\b[^<>]*>", re.I
+)
+"""The tags of a title written in HTML, as the BAIR blog breaks its long titles
+(``Model-Based RL:<br>Theory and Practice``); ``List<int>`` is no tag."""
+
+
+def _title_text(title: str) -> str:
+    """A title written in HTML as its text: every page, feed and tab shows text."""
+    if "<" not in title or not _INLINE_TAG.search(title):
+        return title
+    return " ".join(html.unescape(_INLINE_TAG.sub(" ", title)).split())
+
+
 def _author(value: Any) -> str | None:
     """One author: a name, or a mapping holding one (Quarto's ``name`` may itself be
     ``{given, family}`` or ``{literal}``); a name in HTML is its text (``_plain``)."""
@@ -544,7 +558,7 @@ def validate(
                 continue
         if key in ("title", "summary", "image", "series"):
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                values[key] = str(value)
+                values[key] = _title_text(str(value)) if key == "title" else str(value)
             elif key != "image" and isinstance(value, list) and _scalars(value):
                 values[key] = ", ".join(map(str, value))  # [text, more]: YAML made a list
                 diags.append(
