@@ -6,6 +6,7 @@ from html import unescape
 
 import pytest
 
+from tensorpress.cli import main
 from tensorpress.highlight import LONG_BLOCK
 
 PYTHON = "import torch\nx = torch.ones(3)\ny = x * 2\nz = y.sum()\nprint(z)\n"
@@ -288,3 +289,18 @@ def test_mermaid_blocks_math_fences_and_extra_scripts(site):
     assert (
         "tensorpress.yaml:1: error: extra_js must be a list of paths in static/ or URLs" in run.err
     )
+
+
+def test_a_session_written_in_a_python_fence_is_a_session(site):
+    """``>>>`` prompts in a ```` ```python ```` fence (karpathy's and a Quarto blog's
+    posts: 15 blocks): the prompts were lexed as operators, the copy button copied them
+    and the output, and ``check`` said the block does not parse."""
+    session = ">>> r = requests.get(url)\n>>> r.status_code\n200\n"
+    [block], err = _build_one(site, _fence("python", session))
+    assert "warning" not in err
+    assert 'data-lang="pycon"' in block and '<span class="gp">&gt;&gt;&gt; </span>' in block
+    assert unescape(re.search(r'data-copy="([^"]*)"', block).group(1)) == (
+        "r = requests.get(url)\nr.status_code"
+    )
+    code = main(["check", "-s", str(site.root)])
+    assert code == 0 and "does not parse" not in site.capsys.readouterr().out

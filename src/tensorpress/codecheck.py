@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from tensorpress.findings import Finding
-from tensorpress.highlight import guess_language
+from tensorpress.highlight import guess_language, is_session
 from tensorpress.markdown import block_tokens
 
 PYTHON = frozenset({"python", "py", "python3", "py3", "ipython", "ipython3", "sage"})
@@ -215,7 +215,8 @@ def python_problems(path: str, blocks: Sequence[Block], pyflakes: bool) -> list[
     out = []
     sources: list[tuple[Block, str]] = []
     for block in blocks:
-        code = _runnable(block.code) if block.lang in PYTHON else None
+        runnable = block.lang in PYTHON and not is_session(block.code)
+        code = _runnable(block.code) if runnable else None
         if code is None:
             continue
         try:

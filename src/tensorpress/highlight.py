@@ -76,13 +76,19 @@ def _prompt_like(lines: list[str]) -> bool:
     return bool(values) and 2 * len(prose) >= len(values)
 
 
+def is_session(code: str) -> bool:
+    """Code that opens with Python's ``>>>`` prompt: an interactive session, as posts
+    write it in a ``python`` fence, with its output (no Python that parses)."""
+    return code.lstrip().startswith(">>>")
+
+
 def guess_language(code: str) -> str:
     """Guess a fence's language from its text: cheap, ordered checks, then ``text``."""
     stripped = code.strip()
     if not stripped:
         return "text"
     lines = [ln for ln in stripped.split("\n") if ln.strip()]
-    if stripped.startswith(">>>"):
+    if is_session(stripped):
         return "pycon"
     if _BIBTEX.match(stripped) and stripped.endswith("}"):
         return "bibtex"
@@ -272,6 +278,8 @@ def _lexed(code: str, lang: str) -> tuple[str, str, str | None, str | None]:
             "name such as python, bash, yaml or json"
         )
         return "text", escape(code), None, note
+    if lexer.aliases[:1] == ["python"] and is_session(code):
+        lexer = _lexer("pycon") or lexer
     tokens = list(lexer.get_tokens(code))
     lang = lexer.aliases[0] if lexer.aliases else lang
     if lang == "python" and _IPYTHON.search(code):
