@@ -141,6 +141,18 @@ def test_prose_and_lone_code_looking_lines_are_not_code():
     assert stray_code("content/a.md", body, 1, make_parser()) == []
 
 
+def test_an_html_tag_wrapped_over_lines_is_not_code():
+    """The BAIR blog wraps its tags (``<a\nhref="...">text</a>``, ``<img style=..\nsrc=..
+    \nalt=.. width="50%">``): their attributes looked like assignments (16 warnings in
+    7 posts)."""
+    body = (
+        'There <a\nhref="https://a.example/1">have</a> <a\nhref="https://a.example/2">'
+        'been</a> many.\n\n<img style="float:right"\nsrc="https://a.example/x.gif"\n'
+        'alt="control" width="50%">\n'
+    )
+    assert stray_code("content/a.md", body, 1, make_parser()) == []
+
+
 def test_what_markdown_keeps_raw_is_not_code_outside_a_block(site):
     """``<script>``, ``<style>``, ``<pre>`` and ``<textarea>`` blocks run to their end tag
     over blank lines (CommonMark's HTML block 1): their text is no prose to fence. The

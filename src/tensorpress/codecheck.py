@@ -54,11 +54,14 @@ _CODE_LINE = re.compile(
     re.X,
 )
 _WORDS = re.compile(r"[A-Za-z]+")
+_HTML_BITS = re.compile(r'</[A-Za-z][\w-]*\s*>|<[A-Za-z][\w-]*$|"\s*/?>|^[\w-]+="[^"]*"\s+[\w-]+=')
+"""Pieces of an HTML tag that runs over lines (``href="..">text</a> <a``, ``alt="x"
+width="50%">``): its attributes look like Python's assignments."""
 
 
 def _looks_like_code(line: str) -> bool:
     s = line.strip()
-    if not _CODE_LINE.match(s):
+    if not _CODE_LINE.match(s) or _HTML_BITS.search(s):
         return False
     words = _WORDS.findall(s)
     # A sentence that happens to match (``Note: x = y is ...``) has many plain words.
