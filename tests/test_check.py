@@ -49,9 +49,9 @@ def test_check_reads_the_build_cache_and_writes_nothing_to_it(site):
     """With a built site, check takes unchanged posts from the cache, changes neither
     the cache nor the site, and reports what it reports without them."""
     site.post("a.md", "Hello [b](b.md).", title="A", date="2024-01-01")
-    site.post("b.md", "```\nx = 1\n```\n", title="B", date="2024-01-02")
+    site.post("b.md", "```\nimport torch\nx = 1\n```\n", title="B", date="2024-01-02")
     assert site.build().code == 0
-    site.post("b.md", "```\nx = 2\n```\n", title="B", date="2024-01-02")
+    site.post("b.md", "```\nimport torch\nx = 2\n```\n", title="B", date="2024-01-02")
 
     def state() -> dict[str, tuple[int, int]]:
         return {

@@ -236,6 +236,15 @@ def test_language_guessing_and_unknown_languages_still_warn(site):
     assert "unknown code language 'klingon'" in err and "&lt;b&gt;" in plain
 
 
+def test_a_bare_fence_of_plain_text_is_shown_as_written_without_a_warning(site):
+    """Program output and prose in a bare fence are plain text, as Markdown shows them:
+    nothing was inferred, so nothing is said (a blog had dozens of such warnings)."""
+    body = _fence("", "Epoch 1/10: loss 0.693, accuracy 0.51\nEpoch 2/10: loss 0.41\n")
+    [plain], err = _build_one(site, body)
+    assert 'data-lang="text"' in plain and "Epoch 1/10: loss 0.693" in plain
+    assert "no language" not in err, err
+
+
 def test_line_numbers_config_must_be_a_boolean(site):
     site.write("tensorpress.yaml", "title: T\nline_numbers: 3\n")
     site.post("a.md", "Hi.", title="A", date="2024-01-01")

@@ -318,11 +318,12 @@ def render_fence(code: str, info: str, line_numbers: bool = False) -> Fence:
         return Fence(html, lang, tuple(notes))
     if not lang:
         lang = guess_language(code)
-        notes.insert(
-            0,
-            f"code fence has no language; highlighted as '{lang}' (a guess): write "
-            f"```{lang} to pin it",
-        )
+        if lang != "text":  # plain text, as Markdown shows a bare fence: nothing inferred
+            notes.insert(
+                0,
+                f"code fence has no language; highlighted as '{lang}' (a guess): write "
+                f"```{lang} to pin it",
+            )
     lang, body, copy, note = _highlight(code, lang)
     notes.extend([note] if note else [])
     lines = body.split("\n")
