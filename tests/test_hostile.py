@@ -967,3 +967,37 @@ def test_a_fix_that_cannot_be_written_fails_the_check(site, monkeypatch, capsys)
     assert main(["check", "-s", str(site.root), "--fix"]) == 1
     err = capsys.readouterr().err
     assert "error: cannot fix: Permission denied" in err and " 1 error(s)" in err, err
+
+
+def test_a_file_name_that_is_not_utf8_is_skipped_with_a_warning(site, tmp_path):
+    """A name in no encoding reaches Python with escapes no digest, page or URL can
+    hold: the build ended in an internal error. It is skipped, and said, every build."""
+    site.post("a.md", "Hi.", title="A", date="2024-01-01")
+    assert site.build().code == 0
+    content = os.fsencode(site.root / "content")
+    with open(os.path.join(content, b"\xfeb.md"), "wb") as f:
+        f.write(b"---\ntitle: B\n---\nx\n")
+    os.makedirs(os.path.join(os.fsencode(site.root / "static"), b"d\xff"))
+    for _ in range(2):  # the second: nothing else changed, and it is still said
+        run = site.build()
+        assert run.code == 0 and "internal error" not in run.err, run.err
+        assert (
+            "content/\\xfeb.md: warning: the name is not valid UTF-8, so no URL can be made "
+            "of it; skipped: rename it"
+        ) in run.lines
+        assert "static/d\\xff: warning: the name is not valid UTF-8" in run.err
+
+
+def test_a_site_folder_named_in_no_encoding_is_shown_not_an_internal_error(tmp_path):
+    """The summary names the output folder: printing a name with escapes to a strict
+    UTF-8 stream raised."""
+    root = os.path.join(os.fsencode(tmp_path), b"blog\xff")
+    os.makedirs(os.path.join(root, b"content"))
+    with open(os.path.join(root, b"content", b"a.md"), "wb") as f:
+        f.write(b"---\ntitle: A\ndate: 2024-01-01\n---\nHi.\n")
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tensorpress", "build"], cwd=root, env=env, capture_output=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"built 1 posts" in done.stdout and b"blog\\udcff" in done.stdout

@@ -146,7 +146,8 @@ def build(
     last_digests = {s.path: s.digest for s in memo.inputs.posts} if memo.inputs else last[1]
     templates = templates_digest(config)
     # In-process rebuilds (serve) run because something changed: skip the shortcut.
-    flags = f"strict={strict} cache={disk_cache}"
+    # What reading said (a file skipped) is not in the inputs: a change to it is a change.
+    flags = f"strict={strict} cache={disk_cache} read={[str(d) for d in read_diags]}"
     digest = "" if memo.posts else _inputs_digest(config, inputs, templates, flags)
     manifest = read_manifest(config.output)
     if (

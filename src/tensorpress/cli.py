@@ -539,6 +539,9 @@ def run() -> NoReturn:
     is closed by then; only the standard streams are still buffered."""
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)
+    for stream in (sys.stdout, sys.stderr):  # a folder named in no encoding is still shown
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     code = main()
     try:
         sys.stdout.flush()

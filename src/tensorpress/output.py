@@ -103,6 +103,19 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+_NOT_UTF8 = "the name is not valid UTF-8, so no URL can be made of it; skipped: rename it"
+
+
+def _utf8(name: str) -> bool:
+    """A name the file system gave as it is: one that is not UTF-8 comes with escapes
+    (``surrogateescape``) that no page, digest or URL can hold."""
+    return name.isascii() or not any("\udc80" <= c <= "\udcff" for c in name)
+
+
+def _shown(path: str) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[str]:
     """Files under ``top`` as sorted relative paths, skipping dot-files and links out of
     ``root``; ``label`` prefixes the paths in diagnostics. Strings, not ``Path``s: a big
@@ -119,7 +132,10 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for d in list(dirnames):
             full = os.path.join(dirpath, d)
-            if os.path.islink(full) and not _inside(Path(full), root):
+            if not _utf8(d):
+                diags.append(warning(_shown(label + prefix + d), 0, _NOT_UTF8))
+                dirnames.remove(d)
+            elif os.path.islink(full) and not _inside(Path(full), root):
                 diags.append(
                     warning(
                         label + prefix + d,
@@ -132,6 +148,9 @@ def _walk(top: Path, root: Path, label: str, diags: list[Diagnostic]) -> list[st
             if name.startswith(".") or name.endswith("~"):
                 continue
             full = os.path.join(dirpath, name)
+            if not _utf8(name):
+                diags.append(warning(_shown(label + prefix + name), 0, _NOT_UTF8))
+                continue
             if os.path.islink(full) and not _inside(Path(full), root):
                 diags.append(
                     warning(
