@@ -187,3 +187,18 @@ def test_the_default_code_colours_are_readable_on_the_themes_code_background():
             if (a + 0.05) / (b + 0.05) < 4.5:
                 low.append((str(token), color))
         assert low == [], f"{name} on {background}: {low}"
+
+
+def test_prose_that_opens_lines_as_python_statements_do_is_not_python():
+    """A model's sample text in a bare fence ("with thy love", "return to...") was
+    guessed Python, and check then said it did not parse."""
+    sample = (
+        "ROMEO:\n"
+        "with the love of heaven, and for all in\n"
+        "return to thy house, my lord.\n"
+        "The king is dead.\n"
+    )
+    assert guess_language(sample) == "text"
+    assert guess_language("with open(p) as f:\n    data = f.read()\n") == "python"
+    assert guess_language("for x, y in pairs:\n    total += x * y\n") == "python"
+    assert guess_language("@torch.no_grad()\ndef f(x):\n    return x\n") == "python"

@@ -55,9 +55,12 @@ _SHELL = re.compile(
     r"python3? \S+\.py|docker |nvidia-smi|echo |cat |chmod |source |uv |npm |make\b)"
 )
 _PYTHON_HINT = re.compile(
-    r"^\s*(import \w|from [\w.]+ import |def \w+\(|class \w+[(:]|print\(|for \w+ in |"
-    r"if __name__|@\w+|return\b|with \w)|\w+\s*=\s*[\w.]+\(|\bself\.|\bnp\.|\btorch\.|\btf\."
+    r"^\s*(import \w|from [\w.]+ import |def \w+\(|class \w+[(:]|print\(|if __name__|"
+    r"for \w+(?:\s*,\s*\w+)* in .*:\s*$|with .*:\s*$|@[\w.]+(?:\(.*\))?\s*$|"
+    r"return(?:\s*$|\s+[\w.]+\(|\s+\w+\s*$))|\w+\s*=\s*[\w.]+\(|\bself\.|\bnp\.|\btorch\.|\btf\."
 )
+"""A line only Python starts so: prose starts with "with", "for ... in" and "return"
+too, so those count only as statements (a colon at the end; a lone value)."""
 
 
 _BIBTEX = re.compile(
