@@ -191,6 +191,8 @@ def test_pelican_and_multimarkdown_metadata_is_front_matter():
         "Date: 2024-01-01\nTags: x\n\nBody.\n",  # no title: not metadata
         "Title: X\nnot a key line\n\nBody.\n",
         "Title: X\nDate: 2024-01-01\nBody right after, no blank line.\n",
+        "Title: prose that a rule\nunderlines as a heading\n---\n\nBody.\n",
+        "Date: 2024-01-01\n\nBody.\n---\n",  # a blank line first: not front matter
     ],
 )
 def test_text_that_only_looks_like_metadata_stays_body(text):
@@ -325,3 +327,25 @@ def test_a_title_written_in_html_is_its_text(site):
     assert '<h1 class="post-title">Model-Based RL: Theory and Practice</h1>' in page
     assert "&lt;br" not in page and "&lt;i&gt;" not in site.page("index.html")
     assert "Why List&lt;int&gt; &amp; x &lt; y" in site.page("posts/b/index.html")
+
+
+def test_front_matter_without_its_opening_fence_is_read_with_a_warning(site):
+    """A post that lost its first ``---`` showed its front matter as a heading (the
+    closing ``---`` underlined it) and had no title, date or tags."""
+    site.write(
+        "content/ds.md",
+        'title: "DeepSpeed: fast"\ndate: 2020-05-19\ntags:\n  - training\n---\n\n'
+        "Body text.\n\n```\nimport torch\n```\n",
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    assert (
+        "content/ds.md:1: warning: front matter without its opening '---' (lines 1-4, "
+        "closed at line 5); read as front matter: put '---' on a line before it"
+    ) in run.lines
+    assert "content/ds.md:9: warning: code fence has no language" in run.err, "body lines"
+    page = site.page("posts/ds/index.html")
+    assert "<title>DeepSpeed: fast" in page and "2020-05-19" in page and "<h2" not in page
+    site.write("content/ds.md", "title: A\ndate: [2020\n---\nBody.\n")
+    run = site.build()
+    assert run.code == 1 and "content/ds.md:2: error: invalid YAML front matter" in run.err

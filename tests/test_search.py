@@ -8,7 +8,8 @@ from .browser import chromium, static_server
 def _blog(site):
     site.post(
         "gan.md",
-        "Generators and discriminators play a minimax game.\n",
+        "Generators and discriminators play a minimax game. They are hard to train\n"
+        "because the generator can collapse.\n",
         title="GANs explained",
         date="2024-02-01",
         topics="[gan]",
@@ -31,6 +32,7 @@ def test_the_index_lists_every_post_with_title_topics_and_text(site):
     gan = index[0]
     assert gan["u"] == "posts/gan/" and gan["k"] == ["GANs"] and gan["d"] == "2024-02-01"
     assert "minimax game" in gan["x"]
+    assert "hard to train because the generator" in gan["x"], "a line end is a space"
     assert (site.out / "search/index.html").exists()
 
 

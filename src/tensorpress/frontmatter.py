@@ -45,6 +45,8 @@ class Split:
     front: str
     body: str
     body_line: int
+    front_line: int = 2
+    """The file line of the front matter's first line (after its opening fence)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,29 @@ def _load_metadata(front: str) -> tuple[dict[str, Any], dict[str, int]]:
     return data, offsets
 
 
+_FRONT_KEY = re.compile(
+    r"(title|date|layout|tags|categories|author|authors|description|excerpt|permalink"
+    r"|slug|summary|topics|draft|image)[ \t]*:(?:[ \t]|$)",
+    re.I,
+)
+_YAML_LINE = re.compile(r"[A-Za-z_][\w-]*[ \t]*:(?:[ \t]|$)|[ \t]|- ")
+
+
+def _unopened(text: str) -> int:
+    """How many lines of YAML front matter open ``text`` whose opening ``---`` is
+    missing: it starts with a key front matter has, every line up to a ``---`` is a
+    key or a continuation, and no blank line comes first. Markdown reads such lines as
+    a heading (``---`` underlines them) made of the front matter; 0 if not so."""
+    if not _FRONT_KEY.match(text):
+        return 0
+    for i, line in enumerate(text.split("\n", 200)[:200]):
+        if line.rstrip() == "---":
+            return i
+        if not line.strip() or not _YAML_LINE.match(line):
+            return 0
+    return 0
+
+
 def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
     """Cut front matter from the body; a fence opened on line 1 must be closed."""
     first, _, rest = text.partition("\n")
@@ -154,6 +179,18 @@ def split(text: str, path: str) -> tuple[Split, tuple[Diagnostic, ...]]:
         if count:
             lines = text.split("\n")
             return Split("meta", "\n".join(lines[:count]), "\n".join(lines[count:]), count + 1), ()
+        count = _unopened(text)
+        if count:
+            lines = text.split("\n")
+            front, body = "\n".join(lines[:count]), "\n".join(lines[count + 1 :])
+            return Split("yaml", front, body, count + 2, front_line=1), (
+                warning(
+                    path,
+                    1,
+                    f"front matter without its opening '---' (lines 1-{count}, closed at "
+                    f"line {count + 1}); read as front matter: put '---' on a line before it",
+                ),
+            )
         return Split(None, "", text, 1), ()
     closers = ("---", "...") if kind == "yaml" else ("+++",)
     lines = rest.split("\n")
@@ -317,7 +354,7 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         last = sp.front.count("\n")
-        line = 2 + min(mark.line, last) if mark else 1
+        line = sp.front_line + min(mark.line, last) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         hint = "" if isinstance(exc, Refused) else _HINT
         return {}, {}, [error(path, line, f"invalid YAML front matter: {problem}{hint}")]
@@ -327,9 +364,16 @@ def load_front(sp: Split, path: str) -> tuple[dict[str, Any], dict[str, int], li
         return (
             {},
             {},
-            [error(path, 2, "front matter must be a mapping of keys to values (key: value)")],
+            [
+                error(
+                    path,
+                    sp.front_line,
+                    "front matter must be a mapping of keys to values (key: value)",
+                )
+            ],
         )
-    return data, {k: v + 2 for k, v in offsets.items()}, repeated_keys(path, repeated, 2)
+    first = sp.front_line
+    return data, {k: v + first for k, v in offsets.items()}, repeated_keys(path, repeated, first)
 
 
 def repeated_keys(path: str, repeated: list[tuple[str, int, int]], first: int) -> list[Diagnostic]:

@@ -292,11 +292,14 @@ def _strip_links(html: str) -> str:
 
 
 def _inline_text(token: Token) -> str:
+    """An inline's words: a line break between them is a space (a paragraph wrapped at
+    80 columns was searched and titled as one word across each line end)."""
     return "".join(
-        child.content
+        " " if child.type in ("softbreak", "hardbreak") else child.content
         for child in (token.children or ())
-        if child.type in ("text", "code_inline", "math_inline", "html_inline")
+        if child.type in ("text", "code_inline", "math_inline", "html_inline", "softbreak")
         or child.type.startswith("math")
+        or child.type == "hardbreak"
     ).strip()
 
 
