@@ -1009,3 +1009,84 @@ def test_markdown_inside_a_div_of_a_qmd_post_is_read_as_pandoc_does(site):
     assert "<p>After.</p>" in html and "warning" not in err
     html, _ = build_one(site, body, name="plain.md")
     assert "[course](https://example.com/c)" in html
+
+
+def test_hugo_themes_block_shortcodes_are_callouts_folds_math_and_tabs(site):
+    """The paired shortcodes of popular Hugo themes (LoveIt's admonition, PaperMod's
+    collapse, hugo-book's hint, details and tabs, Docsy's alert, Hextra's callout, the
+    Learn theme's notice, katex) were shown as written with a warning each."""
+    html, err = build_one(
+        site,
+        """\
+        {{< admonition type=tip title="Mixed precision" open=true >}}
+        Use **bf16** to save memory.
+        {{< /admonition >}}
+
+        {{< admonition warning "Careful" false >}}
+        Folded.
+        {{< /admonition >}}
+
+        {{% notice info %}}
+        A *note*.
+        {{% /notice %}}
+
+        {{< hint danger >}}
+        Danger.
+        {{< /hint >}}
+
+        {{% alert title="Heads up" color="warning" %}}
+        Docsy.
+        {{% /alert %}}
+
+        {{< collapse summary="Show the code" >}}
+        ```python
+        import torch
+        ```
+        {{< /collapse >}}
+
+        {{< details "Open one" open >}}
+        Shown at first.
+        {{< /details >}}
+
+        {{< katex display >}}
+        \\sum_i x_i
+        {{< /katex >}}
+
+        {{< tabs "frameworks" >}}
+        {{< tab "PyTorch" >}}
+        Torch text.
+        {{< /tab >}}
+        {{< tab "JAX" >}}
+        Jax text.
+        {{< /tab >}}
+        {{< /tabs >}}
+
+        ```markdown
+        {{< hint info >}}
+        In code: as written.
+        {{< /hint >}}
+        ```
+        """,
+    )
+    assert "warning" not in err, err
+    assert re.search(
+        r'<div class="admonition tip">\s*<p class="admonition-title">Mixed precision</p>\s*'
+        r"<p>Use <strong>bf16</strong>",
+        html,
+    )
+    assert re.search(r'<details class="admonition warning">\s*<summary[^>]*>Careful<', html)
+    assert '<div class="admonition info">' in html and "<em>note</em>" in html
+    assert '<div class="admonition danger">' in html
+    assert re.search(r'<div class="admonition warning">\s*<p[^>]*>Heads up</p>', html)
+    assert re.search(r'<details class="admonition note">\s*<summary[^>]*>Show the code<', html)
+    assert 'data-lang="python"' in html.split("Show the code")[1].split("</details>")[0]
+    assert re.search(
+        r'<details class="admonition note" open(?:="")?>\s*<summary[^>]*>Open one<', html
+    )
+    assert html.count('<div class="math-display">') == 1 and "<munder><mo>" in html
+    assert "<strong>PyTorch</strong>" in html and "<strong>JAX</strong>" in html
+    assert "Torch text." in html and "Jax text." in html
+    assert "{{&lt; hint info &gt;}}" in html, "a shortcode in a code block stays as written"
+    assert "{{&lt;" not in html.replace("{{&lt; hint info &gt;}}", "").replace(
+        "{{&lt; /hint &gt;}}", ""
+    )

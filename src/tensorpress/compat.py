@@ -711,6 +711,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
         "hugo": _next_closers(lines, _HUGO_CLOSE) if tagged else {},
     }
     pairs = directives.colon_pairs(lines) if ":::" in body else {}
+    shortcodes = directives.hugo_pairs(lines) if "{{" in body else {}
     known = d2l.labels(lines) if "label:`" in body else {}
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
@@ -786,6 +787,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             for k in range(close if jupyter else i + 1, close + 1):  # Jupyter: TeX as written
                 lines[k] = _ESCAPE.sub(r"\1", lines[k])
             i = close  # its last line was \\] and is now \]: the escape undone
+        elif "{{" in line and (block := directives.hugo_block(lines, i, shortcodes)) is not None:
+            i = block
         elif (div := directives.colon_div(lines, i, pairs)) is not None:
             if div[1] is not None:
                 diags.append(warning(path, first_line + i, div[1]))

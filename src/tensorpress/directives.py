@@ -300,6 +300,102 @@ def _in_html(spec: str, options: dict[str, str]) -> bool | None:
     return html if visible.group(1) == "visible" else not html
 
 
+_HUGO_OPEN = re.compile(r"( {0,3})\{\{([<%])\s*([\w-]+)(?=[\s>%])(.*?)\s*[>%]\}\}[ \t]*")
+_HUGO_CLOSE = re.compile(r" {0,3}\{\{[<%]\s*/\s*([\w-]+)\s*[>%]\}\}[ \t]*")
+_HUGO_ARG = re.compile(r'(?:([\w-]+)=)?(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^\s"\']+))')
+_HUGO_CALLOUTS = {
+    # name: kind when the shortcode names none (themes: LoveIt, FixIt, DoIt, Learn,
+    # hugo-book, Docsy, Hextra; Docsy and Kubernetes' docs name the kind in the name)
+    "admonition": "note", "notice": "note", "hint": "note", "alert": "note",
+    "callout": "note", "note": "note", "tip": "tip", "info": "info", "warning": "warning",
+    "caution": "caution", "important": "important", "danger": "danger",
+}  # fmt: skip
+_HUGO_KINDS = {"primary": "note", "secondary": "note", "default": "note", "light": "note",
+               "dark": "note", "error": "error", "success": "success", "warning": "warning",
+               "danger": "danger", "info": "info", "tip": "tip", "note": "note",
+               "abstract": "abstract", "summary": "summary", "question": "question",
+               "failure": "failure", "bug": "bug", "example": "example", "quote": "quote",
+               "important": "important", "caution": "caution", "hint": "hint",
+               "attention": "attention"}  # fmt: skip
+_HUGO_BLOCKS = frozenset({*_HUGO_CALLOUTS, "details", "collapse", "katex", "math", "tabs", "tab"})
+"""Paired shortcodes of popular Hugo themes that are a callout, a fold, math or tabs."""
+
+
+def hugo_pairs(lines: list[str]) -> dict[int, int]:
+    """Each paired shortcode opener (of ``_HUGO_BLOCKS``) and its closing line, nesting
+    counted per name: one pass with a stack per name."""
+    pairs: dict[int, int] = {}
+    open_at: dict[str, list[int]] = {}
+    for j, line in enumerate(lines):
+        if "{{" not in line:
+            continue
+        if closer := _HUGO_CLOSE.fullmatch(line):
+            if stack := open_at.get(closer.group(1).lower()):
+                pairs[stack.pop()] = j
+        elif (opener := _HUGO_OPEN.fullmatch(line)) and opener.group(3).lower() in _HUGO_BLOCKS:
+            open_at.setdefault(opener.group(3).lower(), []).append(j)
+    return pairs
+
+
+def _hugo_args(text: str) -> tuple[list[str], dict[str, str]]:
+    """A shortcode's positional and named arguments (``tip "Title" false``,
+    ``type=tip title="A title" open=false``)."""
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    for m in _HUGO_ARG.finditer(text):
+        value = next((g for g in m.groups()[1:] if g is not None), "")
+        if m.group(1):
+            named[m.group(1).lower()] = value
+        else:
+            positional.append(value)
+    return positional, named
+
+
+def hugo_block(lines: list[str], i: int, pairs: dict[int, int]) -> int | None:
+    """A paired Hugo shortcode at ``i`` made ours; the line reading goes on after, or
+    None. Callouts (``admonition``, ``notice``, ``hint``, ``alert``, ``callout``...)
+    become ``!!!`` blocks, ``details`` and ``collapse`` folded ``???`` ones, ``katex``
+    display math, ``tabs`` and ``tab`` labelled sections one after the other, as MkDocs'
+    tabs are; ``math`` only wraps math, and goes."""
+    end = pairs.get(i)
+    m = _HUGO_OPEN.fullmatch(lines[i]) if end is not None else None
+    if m is None or end is None:
+        return None
+    indent, name = m.group(1), m.group(3).lower()
+    positional, named = _hugo_args(m.group(4))
+    if name in ("math", "tabs"):
+        lines[i] = lines[end] = ""
+        return i
+    if name == "tab":
+        label = named.get("name") or named.get("title") or next(iter(positional), "")
+        lines[i], lines[end] = label_line(indent, label) if label else "", ""
+        return i
+    if name == "katex":
+        lines[i] = lines[end] = f"{indent}$$"
+        return end
+    flags = {p.lower() for p in positional}
+    if name in ("details", "collapse"):
+        title = named.get("summary") or named.get("title") or next(iter(positional), "")
+        opened = (
+            "open" in flags
+            or named.get("openbydefault", "").lower() == "true"
+            or named.get("closed", "").lower() == "false"
+        )
+        kind, mark = "note", "???+" if opened else "???"
+    else:
+        given = named.get("type") or named.get("color") or next(iter(positional), "")
+        kind = _HUGO_KINDS.get(given.lower(), _HUGO_CALLOUTS[name])
+        rest = positional[1:] if given and positional and positional[0] == given else positional
+        title = named.get("title") or next(
+            (p for p in rest if p.lower() not in ("true", "false")), ""
+        )
+        folded = named.get("open", "").lower() == "false" or "false" in flags
+        mark = "???" if folded else "!!!"
+    head = f"{mark} {kind}" + (f' "{title.replace(chr(34), chr(39))}"' if title else "")
+    _admonition(lines, i, end, head, i + 1)
+    return end
+
+
 def tab(lines: list[str], i: int) -> int | None:
     """MkDocs' content tab (``=== "PyTorch"`` then its indented content) -> a bold label
     and the content dedented: shown one after the other. Its last line, or None."""
