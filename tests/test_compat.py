@@ -1090,3 +1090,39 @@ def test_hugo_themes_block_shortcodes_are_callouts_folds_math_and_tabs(site):
     assert "{{&lt;" not in html.replace("{{&lt; hint info &gt;}}", "").replace(
         "{{&lt; /hint &gt;}}", ""
     )
+
+
+def test_what_a_callout_holds_is_made_ours_like_any_other_line(site):
+    """A callout's body was skipped by the migration: a shortcode, a Liquid tag or a
+    highlight tag inside a Quarto, MyST or Hugo callout was neither made ours nor said."""
+    html, err = build_one(
+        site,
+        """\
+        ::: {.callout-tip title="Watch"}
+        {{< video https://youtu.be/dQw4w9WgXcQ >}}
+
+        {% highlight python %}
+        x = 1
+        {% endhighlight %}
+
+        {{< hint warning >}}
+        Nested {{< tweet user="a" id="1" >}}
+        {{< /hint >}}
+        :::
+        """,
+    )
+    assert re.search(
+        r'<div class="admonition tip">\s*<p[^>]*>Watch</p>\s*<div class="video">', html
+    )
+    assert 'src="https://www.youtube.com/embed/dQw4w9WgXcQ"' in html
+    inner = html.split('<div class="admonition tip">')[1]
+    assert 'data-lang="python"' in inner and '<div class="admonition warning">' in inner
+    assert "content/moved.md:14: warning: Hugo shortcode {{< tweet >}} is not supported" in err
+
+
+def test_callouts_nest_eight_deep_and_deeper_openers_show_as_written():
+    body = "{{< hint info >}}\n" * 20 + "x\n" + "{{< /hint >}}\n" * 20
+    moved = migrate(body, "p.md", 1)
+    assert moved.text.count("!!! info") == 8
+    assert moved.text.count("\n") == body.count("\n")
+    assert max(len(line) for line in moved.text.split("\n")) < 80

@@ -698,6 +698,10 @@ def _prose_line(
     return line
 
 
+MAX_CALLOUTS = 8
+"""Callouts one inside another that a post may nest; deeper openers are shown as written."""
+
+
 def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> Migrated:
     """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is;
     ``jupyter``: ``body`` is a notebook's Markdown, its math read as Jupyter reads it."""
@@ -712,6 +716,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     }
     pairs = directives.colon_pairs(lines) if ":::" in body else {}
     shortcodes = directives.hugo_pairs(lines) if "{{" in body else {}
+    callouts = directives.Callouts(MAX_CALLOUTS)
     known = d2l.labels(lines) if "label:`" in body else {}
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
@@ -761,7 +766,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
         elif (m := FENCE.match(line)) and directives.chunk_options(lines, i, m):
             continue  # the opener moved below the chunk's options: read on from here
         elif (m := FENCE.match(line)) and (
-            directive := directives.myst_fence(lines, i, m)
+            directive := directives.myst_fence(lines, i, m, callouts.room(i))
         ) is not None:
             if directive[1] is not None:
                 diags.append(warning(path, first_line + i, directive[1]))
@@ -787,9 +792,12 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             for k in range(close if jupyter else i + 1, close + 1):  # Jupyter: TeX as written
                 lines[k] = _ESCAPE.sub(r"\1", lines[k])
             i = close  # its last line was \\] and is now \]: the escape undone
-        elif "{{" in line and (block := directives.hugo_block(lines, i, shortcodes)) is not None:
+        elif (
+            "{{" in line
+            and (block := directives.hugo_block(lines, i, shortcodes, callouts.room(i))) is not None
+        ):
             i = block
-        elif (div := directives.colon_div(lines, i, pairs)) is not None:
+        elif (div := directives.colon_div(lines, i, pairs, callouts.room(i))) is not None:
             if div[1] is not None:
                 diags.append(warning(path, first_line + i, div[1]))
             i = div[0]
@@ -838,4 +846,5 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             )
         blank = not line.strip() or (blank and line.startswith(("    ", "\t")))
         i += 1
+    callouts.indent(lines)
     return Migrated("\n".join(lines), tuple(diags))

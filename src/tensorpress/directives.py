@@ -68,7 +68,9 @@ def closing(lines: list[str], i: int, char: str, size: int) -> int | None:
     return None
 
 
-def myst_fence(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str | None] | None:
+def myst_fence(
+    lines: list[str], i: int, fence: re.Match[str], out: Indents | None
+) -> tuple[int, str | None] | None:
     """A MyST directive fence (Jupyter Book) at ``i`` made ours: (its last line, a note
     for the author or None); None if the fence is no directive or is never closed.
 
@@ -84,8 +86,10 @@ def myst_fence(lines: list[str], i: int, fence: re.Match[str]) -> tuple[int, str
     name, arg, indent = d.group(1).lower(), d.group(2).strip(), fence.group(1)
     options, k = _options_at(lines, i + 1, end)
     if name in _MYST_ADMONITIONS:
-        _admonition(lines, i, end, _admonition_head(name, arg, options), k)
-        return end, None
+        if out is None:  # nested too deep: shown as code
+            return None
+        _admonition(lines, i, end, _admonition_head(name, arg, options), k, out)
+        return i, None
     if name == "figure" and arg:
         _myst_figure(lines, i, end, k, arg, options)
         return end, None
@@ -223,14 +227,51 @@ def _admonition_head(name: str, title: str, options: dict[str, str]) -> str:
     return f"{'???' if folded else '!!!'} {kind}" + (f' "{title}"' if title else "")
 
 
-def _admonition(lines: list[str], i: int, end: int, head: str, start: int) -> None:
+Indents = list[tuple[int, int, int]]
+"""Callout bodies to indent once the migration is done: (first line, end, spaces). Their
+lines are read first as the top-level lines they are written as (a shortcode, a Liquid
+tag or a chunk in a callout is made ours like any other)."""
+
+
+def _admonition(lines: list[str], i: int, end: int, head: str, start: int, out: Indents) -> None:
     """Lines ``i`` to ``end`` as a ``!!!`` block: ``head`` at ``i``, the lines from
-    ``start`` indented under it, the rest (options, the closing fence) blank."""
+    ``start`` to go under it (``out``), the rest (options, the closing fence) blank."""
     indent = re.match(r" *", lines[i]).group(0)  # type: ignore[union-attr]
     lines[i] = f"{indent}{head}"
     lines[i + 1 : start] = [""] * (start - i - 1)
-    lines[start:end] = [f"{indent}    {ln}" if ln.strip() else "" for ln in lines[start:end]]
     lines[end] = ""
+    out.append((start, end, len(indent) + 4))
+
+
+class Callouts:
+    """The callouts a migration made: their bodies, indented under their heads once it
+    is done (each level once more), and how many are open around a line."""
+
+    def __init__(self, deepest: int) -> None:
+        self.bodies: Indents = []
+        self.deepest = deepest
+        self._open: list[int] = []  # where the callouts around the line last asked end
+        self._seen = 0
+
+    def room(self, i: int) -> Indents | None:
+        """Where a callout opened at line ``i`` keeps its body; None when ``deepest``
+        are open around it (a page of deeper ones grows as its square)."""
+        fresh = self.bodies[self._seen :]
+        self._open = [end for end in self._open if end > i] + [e for _, e, _ in fresh if e > i]
+        self._seen = len(self.bodies)
+        return self.bodies if len(self._open) < self.deepest else None
+
+    def indent(self, lines: list[str]) -> None:
+        """Indent each body under its head, nested ones under each: in one pass."""
+        shift = [0] * (len(lines) + 1)
+        for start, end, width in self.bodies:
+            shift[start] += width
+            shift[end] -= width
+        depth = 0
+        for j, line in enumerate(lines):
+            depth += shift[j]
+            if depth:
+                lines[j] = " " * depth + line if line.strip() else ""
 
 
 def colon_pairs(lines: list[str]) -> dict[int, int]:
@@ -248,7 +289,9 @@ def colon_pairs(lines: list[str]) -> dict[int, int]:
     return pairs
 
 
-def colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, str | None] | None:
+def colon_div(
+    lines: list[str], i: int, pairs: dict[int, int], out: Indents | None
+) -> tuple[int, str | None] | None:
     """A ``:::`` div at ``i`` made ours: (where reading goes on, a note or None).
 
     Quarto's callouts (``::: {.callout-tip title="..." collapse="true"}``) and MyST's
@@ -264,10 +307,10 @@ def colon_div(lines: list[str], i: int, pairs: dict[int, int]) -> tuple[int, str
     options, k = _options_at(lines, i + 1, end)
     options |= dict(_DIV_ATTR.findall(spec))
     callout = _CALLOUT.search(spec) or _CALLOUT.fullmatch(f".{name}")
-    if callout is not None or name in _MYST_ADMONITIONS:
+    if (callout is not None or name in _MYST_ADMONITIONS) and out is not None:
         head = _admonition_head(callout.group(1) if callout else name, arg, options)
-        _admonition(lines, i, end, head, k)
-        return end, None
+        _admonition(lines, i, end, head, k, out)
+        return i, None
     if name == "figure" and arg:
         _myst_figure(lines, i, end, k, arg, options)
         return end, None
@@ -351,7 +394,7 @@ def _hugo_args(text: str) -> tuple[list[str], dict[str, str]]:
     return positional, named
 
 
-def hugo_block(lines: list[str], i: int, pairs: dict[int, int]) -> int | None:
+def hugo_block(lines: list[str], i: int, pairs: dict[int, int], out: Indents | None) -> int | None:
     """A paired Hugo shortcode at ``i`` made ours; the line reading goes on after, or
     None. Callouts (``admonition``, ``notice``, ``hint``, ``alert``, ``callout``...)
     become ``!!!`` blocks, ``details`` and ``collapse`` folded ``???`` ones, ``katex``
@@ -373,6 +416,8 @@ def hugo_block(lines: list[str], i: int, pairs: dict[int, int]) -> int | None:
     if name == "katex":
         lines[i] = lines[end] = f"{indent}$$"
         return end
+    if out is None:  # nested too deep: shown as written
+        return None
     flags = {p.lower() for p in positional}
     if name in ("details", "collapse"):
         title = named.get("summary") or named.get("title") or next(iter(positional), "")
@@ -392,8 +437,8 @@ def hugo_block(lines: list[str], i: int, pairs: dict[int, int]) -> int | None:
         folded = named.get("open", "").lower() == "false" or "false" in flags
         mark = "???" if folded else "!!!"
     head = f"{mark} {kind}" + (f' "{title.replace(chr(34), chr(39))}"' if title else "")
-    _admonition(lines, i, end, head, i + 1)
-    return end
+    _admonition(lines, i, end, head, i + 1, out)
+    return i
 
 
 def tab(lines: list[str], i: int) -> int | None:
