@@ -117,8 +117,13 @@ def test_d2l_markers_it_cannot_honour_are_warned_at_their_line(site):
     assert [ln.split(": warning: ") for ln in warnings_of(err)] == [
         [
             "content/moved.md:6",
-            "d2lbook's :cite:`Legendre.1805,Gauss.1809` is not supported (there is no "
-            "bibliography to read); shown as written: cite with a link or a footnote instead",
+            "citation @Gauss.1809, but the post names no bibliography; shown as written: "
+            "add 'bibliography: refs.bib' to the front matter, with refs.bib beside the post",
+        ],
+        [
+            "content/moved.md:6",
+            "citation @Legendre.1805, but the post names no bibliography; shown as written: "
+            "add 'bibliography: refs.bib' to the front matter, with refs.bib beside the post",
         ],
         [
             "content/moved.md:6",
@@ -145,11 +150,12 @@ def test_d2l_markers_it_cannot_honour_are_warned_at_their_line(site):
         ],
         [
             "content/moved.md:18",
-            "d2lbook's :bibliography:`../d2l.bib` is not supported (there is no bibliography "
-            "to read); shown as written: list the references in Markdown instead",
+            "d2lbook's :bibliography:`../d2l.bib` goes unread; shown as written: name the "
+            "BibTeX file in the front matter instead (bibliography: d2l.bib), and citations "
+            "find it",
         ],
     ]
-    assert ":cite:<code>Legendre.1805,Gauss.1809</code>" in html
+    assert "As shown by [@Legendre.1805; @Gauss.1809] and" in html
     assert "<td>2</td>" in html and "tab_data" not in html, "the table keeps its rows"
     assert "<p>A paragraph.</p>" in html
     assert "<code>:numref:</code>x`` and" in html

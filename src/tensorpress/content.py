@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from tensorpress.citations import Bibliography, cite, cited
 from tensorpress.config import SiteConfig, TopicDef
 from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.drafts import prepare
@@ -395,7 +396,10 @@ def load_post(
         ),
         description=str(fm.extra.get("description") or plain_text(summary)[:300]),
         series=fm.series,
-        local_refs=local_refs(html) if _links_local(rendered.links) else (),
+        local_refs=(
+            *(local_refs(html) if _links_local(rendered.links) else ()),
+            *(cited(html) if "citation" in html or "<d-cite" in html else ()),
+        ),
         aliases=fm.aliases,
     )
     if nb_front is not None:
@@ -694,11 +698,13 @@ def assemble_site(
     files: Iterable[str] = (),
     sizes: Mapping[str, tuple[int, int]] | None = None,
     copied: Mapping[str, str] | None = None,
+    bibs: Mapping[str, tuple[Bibliography, ...]] | None = None,
 ) -> tuple[Site, tuple[Diagnostic, ...]]:
     """Drafts out, newest first, topics gathered, URL collisions reported, links fixed.
     ``files``: the sources of the files copied into the site; ``copied``: their paths
     there, to their sources (with it, links and images from the site's root are made
-    relative to the page, and the images checked)."""
+    relative to the page, and the images checked); ``bibs``: the bibliographies each
+    citing post names (``stages``), by source path."""
     kept = [p for p in posts if config.drafts or not p.draft]
     kept.sort(key=lambda p: (-p.date.timestamp(), p.title.lower(), p.source))
     diags: list[Diagnostic] = []
@@ -715,8 +721,10 @@ def assemble_site(
     fixed = []
     for post in kept:
         post, link_diags = _rewrite_links(post, by_source, file_set, sizes or {}, rooted)
+        post, cite_diags = cite(post, (bibs or {}).get(post.source, ()))
         fixed.append(post)
         diags.extend(link_diags)
+        diags.extend(cite_diags)
 
     vocab = {t.slug: t for t in config.topics}
     grouped: dict[str, list[Post]] = defaultdict(list)

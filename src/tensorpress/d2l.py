@@ -9,7 +9,8 @@
   ``\\eqref`` to an equation's, as ``:eqref:`x``` does;
 - ``:begin_tab:`pytorch``` ... ``:end_tab:`` are shown one after the other, each under
   its framework's name in bold, as MkDocs' tabs are (``directives.tab``);
-- the rest (``:cite:``, ``:bibliography:``, a reference to a label this post lacks, a
+- ``:cite:`a,b``` is Pandoc's ``[@a; @b]`` and ``:citet:`a``` its ``@a`` (``citations``);
+- the rest (``:bibliography:``, a reference to a label this post lacks, a
   marker that is not where d2lbook reads it) is shown as written, with a note for a
   warning.
 """
@@ -35,10 +36,8 @@ _END_ENVIRONMENT = re.compile(r"\\end\{\w+\*?\}$")
 FRAMEWORKS = {"pytorch": "PyTorch", "mxnet": "MXNet", "tensorflow": "TensorFlow",
               "jax": "JAX", "paddle": "PaddlePaddle", "numpy": "NumPy"}  # fmt: skip
 _UNSUPPORTED = {
-    "cite": "is not supported (there is no bibliography to read); shown as written: cite "
-    "with a link or a footnote instead",
-    "bibliography": "is not supported (there is no bibliography to read); shown as "
-    "written: list the references in Markdown instead",
+    "bibliography": "goes unread; shown as written: name the BibTeX file in the front "
+    "matter instead (bibliography: d2l.bib), and citations find it",
 }
 _MISPLACED = "is read only on a line of its own; shown as written: put it on the line after "
 _WHERE = {
@@ -172,6 +171,15 @@ def roles(line: str, masked: str, known: dict[str, bool]) -> tuple[str, list[str
         reference = kind in ("numref", "ref", "eqref")
         if reference and name in known:
             made = f"\\eqref{{{name}}}" if known[name] or kind == "eqref" else f"[](#{name})"
+            out.append(line[last : m.start()] + made)
+            last = m.end()
+        elif kind.startswith("cite") and name:  # :cite:`a,b` -> [@a; @b], :citet: -> @a
+            keys = [k.strip() for k in name.split(",") if k.strip()]
+            made = (
+                " and ".join(f"@{k}" for k in keys)
+                if kind == "citet"
+                else "[" + "; ".join(f"@{k}" for k in keys) + "]"
+            )
             out.append(line[last : m.start()] + made)
             last = m.end()
         elif reference:

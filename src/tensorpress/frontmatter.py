@@ -31,10 +31,10 @@ ALIASES = {
     "feature_image": "image", "cover_image": "image", "date-modified": "updated",
 }  # fmt: skip
 """Keys of Jekyll, Hugo, Pelican and Quarto posts, read as ours so posts move over as they are."""
-THEME_KEYS = frozenset({"toc"})
-"""Keys of ours that reach the templates as ``post.extra``, for the theme: ``toc: false``
-leaves out the table of contents (al-folio's ``toc:`` list of sections is taken as
-true: the contents are made from the headings)."""
+THEME_KEYS = frozenset({"toc", "bibliography"})
+"""Keys of ours kept in ``post.extra``: ``toc: false`` leaves out the table of contents
+(al-folio's ``toc:`` list of sections is taken as true: the contents are made from the
+headings); ``bibliography`` names the BibTeX files citations come from (``citations``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 from tensorpress import fragments
+from tensorpress.citations import citation_plugin
 from tensorpress.diagnostics import warning
 from tensorpress.fences import Fence, once_per_post
 from tensorpress.figures import add_sidenotes, attr_list, figure_name, figures_plugin
@@ -199,6 +200,7 @@ def make_parser(line_numbers: bool = False, math_macros: Macros = ()) -> Markdow
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(math_plugin, macros=math_macros)
+    md.use(citation_plugin)
     md.use(figures_plugin)
     md.core.ruler.push("heading_attrs", _heading_attrs)  # before the anchors, added next
     md.core.ruler.push("heading_ids", _heading_ids)
@@ -298,6 +300,7 @@ def _inline_text(token: Token) -> str:
         " " if child.type in ("softbreak", "hardbreak") else child.content
         for child in (token.children or ())
         if child.type in ("text", "code_inline", "math_inline", "html_inline", "softbreak")
+        or child.type == "citation"
         or child.type.startswith("math")
         or child.type == "hardbreak"
     ).strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import posixpath
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,6 +22,7 @@ from markdown_it import MarkdownIt
 
 from tensorpress.build import BuildResult, Memo
 from tensorpress.cache import CacheWriter, DiskCache
+from tensorpress.citations import BIB_SUFFIX, Bibliography, bibliography_names, parse_bibliography
 from tensorpress.config import SiteConfig
 from tensorpress.content import (
     Body,
@@ -32,7 +34,7 @@ from tensorpress.content import (
     parser_options,
     post_html,
 )
-from tensorpress.diagnostics import Diagnostic, error, has_errors
+from tensorpress.diagnostics import Diagnostic, error, has_errors, warning
 from tensorpress.fragments import Taken, reusable
 from tensorpress.images import IMAGE_SUFFIXES, image_size
 from tensorpress.markdown import make_parser
@@ -87,6 +89,54 @@ def _image_sizes(inputs: Inputs, bundled: dict[str, bytes]) -> dict[str, tuple[i
         if size is not None:
             sizes[rel] = size
     return sizes
+
+
+def _bibliographies(
+    posts: Sequence[Post], inputs: Inputs, bundled: Mapping[str, bytes]
+) -> tuple[dict[str, tuple[Bibliography, ...]], list[Diagnostic]]:
+    """The BibTeX files each citing post names (``bibliography:``), found beside it, at
+    the top of content/ or static/, or in ``assets/bibliography/`` (al-folio's place),
+    each parsed once; a name found nowhere is a warning."""
+    files = {
+        p.path: (p.source if p.source.startswith("content/") else f"static/{p.path}", p.data)
+        for p in inputs.files
+        if p.path.lower().endswith(BIB_SUFFIX)
+    }
+    files |= {rel: (rel, data) for rel, data in bundled.items() if rel.endswith(BIB_SUFFIX)}
+    out: dict[str, tuple[Bibliography, ...]] = {}
+    diags: list[Diagnostic] = []
+    said: set[str] = set()
+    for post in posts:
+        if not any(kind == "cite" for kind, _ in post.local_refs):
+            continue
+        here = posixpath.dirname(post.source)
+        bibs = []
+        for name in bibliography_names(post):
+            name = name.lstrip("/")
+            tried = (
+                posixpath.normpath(f"{here}/{name}"),
+                posixpath.normpath(f"{here}/{name}").removeprefix("content/"),
+                name,
+                f"assets/bibliography/{name}",
+            )
+            found = next((files[t] for t in tried if t in files), None)
+            if found is None:
+                diags.append(
+                    warning(
+                        post.source,
+                        1,
+                        f"bibliography {name!r} not found beside the post, at the top of "
+                        "content/ or static/, or in assets/bibliography/: put it there",
+                    )
+                )
+                continue
+            bib = parse_bibliography(*found)
+            bibs.append(bib)
+            if bib.name not in said:
+                said.add(bib.name)
+                diags.extend(bib.diagnostics)
+        out[post.source] = tuple(bibs)
+    return out, diags
 
 
 def _failed(diags: list[Diagnostic], strict: bool) -> bool:
@@ -389,12 +439,15 @@ def make(
         if saved is not None:
             diags.append(saved)
     bundled = _bundle_files(config, inputs)
+    bibs, bib_diags = _bibliographies(loaded.posts, inputs, bundled)
+    diags.extend(bib_diags)
     site, site_diags = assemble_site(
         loaded.posts,
         config,
         (p.source for p in inputs.files),
         _image_sizes(inputs, bundled),
         {p.path: p.source for p in inputs.files},
+        bibs,
     )
     diags.extend(site_diags)
 
