@@ -458,6 +458,22 @@ def test_an_unclosed_rule_in_a_markdown_cell_is_not_front_matter(site):
     assert f"{rel}:{line}: error: front matter opened with '---' is never closed" in run.err
 
 
+def test_a_licence_between_rules_in_a_raw_cell_is_not_front_matter(site):
+    # JAX's notebooks open with a raw cell of '---', the Apache licence, '---'
+    licence = "---\nCopyright 2024 The Authors.\n\nLicensed under the Apache License: see\n\n---"
+    rel = write_nb(
+        site,
+        "licensed.ipynb",
+        [new_raw_cell(licence), new_markdown_cell("# Arrays\n\nText."), new_code_cell("x = 1")],
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    assert "error" not in run.err
+    title_line = line_of(site, rel, '"# Arrays')
+    assert f"{rel}:{title_line}: warning: no title in front matter; using 'Arrays'" in run.err
+    assert "Copyright" not in body(site, "licensed")
+
+
 def test_missing_front_matter_is_inferred_with_warnings(site):
     rel = write_nb(
         site,

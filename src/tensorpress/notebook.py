@@ -409,7 +409,7 @@ def front_matter(nb: Notebook, path: str) -> Front:
     lines = dict.fromkeys(data, nb.meta_line or 1)
     cells = nb.cells
     first = cells[0] if cells else None
-    if first is None or first.kind not in ("raw", "markdown"):
+    if first is None or first.kind not in ("raw", "markdown") or _ruled_prose(first):
         return Front(data, lines, nb.has_meta, cells, ())
     sp, diags = split(first.source.lstrip("\n"), path)
     lead = len(first.source) - len(first.source.lstrip("\n"))
@@ -431,6 +431,19 @@ def front_matter(nb: Notebook, path: str) -> Front:
         body = replace(first, source=sp.body, line=first.file_line(offset))
         rest = (body, *rest)
     return Front(data, lines, True, rest, moved)
+
+
+_KEY_LINE = re.compile(r"""["']?[\w-]+["']?[ \t]*:(?:[ \t]|$)""")
+
+
+def _ruled_prose(cell: Cell) -> bool:
+    """A raw cell of text between ``---`` lines that opens with no ``key:`` (the licence
+    JAX's notebooks open with): a cell Jupyter does not show, not front matter."""
+    lines = cell.source.strip("\n").split("\n")
+    if cell.kind != "raw" or lines[0].rstrip() != "---":
+        return False
+    text = next((t for t in lines[1:] if t.strip() and not t.startswith("#")), "---")
+    return text.rstrip() != "---" and not _KEY_LINE.match(text)
 
 
 _FASTPAGES_TITLE = re.compile(r"#[ \t]+(.+?)[ \t#]*")
