@@ -20,6 +20,7 @@ from nbformat.v4 import (
 
 from tensorpress.ansi import ansi_to_html, terminal_text
 from tensorpress.cells import close_fences
+from tensorpress.cli import main
 from tensorpress.serve import classify
 
 from .conftest import REPO, Site
@@ -474,6 +475,27 @@ def test_a_licence_between_rules_in_a_raw_cell_is_not_front_matter(site):
     assert "Copyright" not in body(site, "licensed")
 
 
+def test_headings_answer_to_the_ids_jupyter_gives_them(site):
+    # a notebook's table of contents links to Jupyter's ids: the text, spaces as '-'
+    toc = "[Classification](#Classification:-Predicting-Labels) [Bayes](#Naive-Bayes)"
+    cells = [new_markdown_cell(toc), new_markdown_cell("## Classification: Predicting Labels")]
+    cells.append(new_markdown_cell("## Naive Bayes\n\n## Naive Bayes"))
+    write_nb(site, "toc.ipynb", [new_raw_cell(FRONT), *cells])
+    other = "[Bayes](toc.ipynb#Naive-Bayes)"
+    front = FRONT.replace("A notebook", "Another")
+    write_nb(site, "other.ipynb", [new_raw_cell(front), new_markdown_cell(other)])
+    site.capsys.readouterr()
+    code = main(["check", "-s", str(site.root), "--strict"])
+    assert code == 0, site.capsys.readouterr()
+    assert site.build("--strict").code == 0
+    html = body(site, "toc")
+    assert (
+        '<h2 id="classification-predicting-labels"><span id="Classification:-Predicting-Labels">'
+        in html
+    )
+    assert html.count('<span id="Naive-Bayes">') == 1  # ids stay unique
+
+
 def test_missing_front_matter_is_inferred_with_warnings(site):
     rel = write_nb(
         site,
@@ -527,7 +549,9 @@ def test_a_bold_first_line_titles_a_notebook_over_a_generic_first_heading(site):
     assert '<h1 class="post-title">Chapter 3 \u2013 Classification</h1>' in page
     html = body(site, "03-classification")
     assert "<strong>" not in html and "<em>This notebook contains" in html
-    assert '<h1 id="setup">Setup' in html and 'href="#setup">Setup</a>' in page  # in the TOC
+    assert (
+        '<h1 id="setup"><span id="Setup"></span>Setup' in html and 'href="#setup">Setup</a>' in page
+    )  # in the TOC
     index = site.page("index.html")
     assert ">Chapter 3 \u2013 Classification</a></h2>" in index
     assert '<div class="summary prose"><p><em>This notebook contains' in index

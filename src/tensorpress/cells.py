@@ -17,7 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from html import escape
+from html import escape, unescape
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -399,6 +399,26 @@ def _inline_images(cell: Cell) -> list[tuple[re.Match[str], str, bytes]]:
     return found
 
 
+_HEADING = re.compile(r'(<h[1-6] id="([^"]*)">)(.*?)(</h[1-6]>)', re.S)
+_ID_ATTR = re.compile(r'\sid="([^"]*)"')
+
+
+def jupyter_ids(html: str) -> str:
+    """Each heading also answers to the id Jupyter gives it, its text with spaces as
+    ``-`` (``#Gaussian-Naive-Bayes``): notebooks' tables of contents link to those."""
+    taken = set(_ID_ATTR.findall(html))
+
+    def add(m: re.Match[str]) -> str:
+        inner = re.sub(r'<a class="header-anchor".*?</a>', "", m.group(3), flags=re.S)
+        name = escape(unescape(re.sub(r"<[^>]*>", "", inner)).strip().replace(" ", "-"))
+        if not name or name in taken:
+            return m.group(0)
+        taken.add(name)
+        return f'{m.group(1)}<span id="{name}"></span>{m.group(3)}{m.group(4)}'
+
+    return _HEADING.sub(add, html)
+
+
 def _with_attachments(cell: Cell) -> str:
     """A markdown cell's text with its attachments and ``data:`` images as file names."""
     source, last, parts = cell.source, 0, []
@@ -495,7 +515,7 @@ def render_body(data: bytes, path: str, md: MarkdownIt) -> NotebookBody | None:
                 code_lines += cell.source.count("\n") + 1 if _shows(cell, "input") else 0
     diags.extend(warning(path, line, note) for note, line in notes.items())
     rendered = render(md, "".join(doc.parts), path, 1)
-    html = rendered.html
+    html = jupyter_ids(rendered.html)
     for marker, (block, before) in doc.blocks.items():
         if marker + "\n" in html:
             html = html.replace(marker + "\n", block, 1)
