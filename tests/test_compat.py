@@ -522,6 +522,56 @@ def test_jupyter_book_and_quarto_posts_build_with_their_blocks(site):
     assert re.search(r'<details class="admonition note">\s*<summary[^>]*>Click to see<', html)
 
 
+def test_jupytext_myst_cells_keep_off_the_page_what_jupyter_book_does(site):
+    """A ``{raw-cell}`` and a code cell tagged ``remove-cell`` are not shown; a cell's
+    options may be a block of YAML between ``---`` lines (Colab's metadata), never code;
+    ``hide-input`` folds the code."""
+    site.post(
+        "jt.md",
+        """\
+        ```{raw-cell}
+
+        ---
+        Copyright 2024 The Authors.
+        ---
+        ```
+
+        ```{code-cell}
+        :tags: [remove-cell]
+
+        import setup_only
+        ```
+
+        ```{code-cell} ipython3
+        ---
+        executionInfo:
+          elapsed: 52
+        id: PyAGnWc9yI8T
+        tags:
+          - hide-input
+        ---
+        import functools
+        ```
+
+        ```{code-cell} ipython3
+        ---
+        id: abc
+        ---
+        x = 1
+        ```
+        """,
+        title="Jupytext",
+        date="2024-01-05",
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    html = article(site.page("posts/jt/index.html"))
+    assert "Copyright" not in html and "setup_only" not in html and "raw-cell" not in html
+    assert "executionInfo" not in html and "PyAGnWc9yI8T" not in html and "abc" not in html
+    assert re.search(r'<details class="code-fold">.*?functools.*?</details>', html, re.S)
+    assert '<span class="n">x</span>' in html
+
+
 def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden(site):
     """Quarto's ``.qmd`` is Markdown: its ```` ```{python} ```` chunks are shown (not run)
     without the ``#|`` options Quarto never shows; ```` ```{r} ```` too; callouts work."""

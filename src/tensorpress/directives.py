@@ -21,6 +21,9 @@ FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 """A fence line: indent, the run of backticks or tildes, the info string."""
 _MYST = re.compile(r"\{([\w:-]+)\}[ \t]*(.*)")
 _MYST_OPTION = re.compile(r"[ \t]*:([\w-]+):[ \t]*(.*)")
+_YAML_OPTION = re.compile(r"([\w-]+)[ \t]*:(?:[ \t]+(.*)|)")
+_MYST_REMOVED = frozenset({"remove-cell", "remove-input"})
+"""A code cell's tags that keep it off the page, as Jupyter Book does."""
 _MYST_ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "caution",
                                "attention", "danger", "error", "seealso",
                                "admonition", "dropdown"})  # fmt: skip
@@ -77,7 +80,9 @@ def myst_fence(
     Admonitions (```` ```{note} ````, ```` ```{admonition} Title ````, ``:class: dropdown``
     folded) become ``!!!`` blocks, ```` ```{math} ```` with ``:label:`` a numbered
     formula, ```` ```{code-cell} python ```` and its kin code blocks (``:linenos:``,
-    ``:emphasize-lines:``, ``:caption:`` kept). Option lines go; others stay as code."""
+    ``:emphasize-lines:``, ``:caption:`` kept; ``hide-input`` among its ``:tags:`` folds
+    it, ``remove-cell`` or ``remove-input`` takes it off the page, as a ``{raw-cell}``
+    is). Option lines go; others stay as code."""
     info = fence.group(3).strip()
     d = _MYST.fullmatch(info) if info.startswith("{") else None
     end = None if d is None else closing(lines, i, fence.group(2)[0], len(fence.group(2)))
@@ -92,6 +97,10 @@ def myst_fence(
         return i, None
     if name == "figure" and arg:
         _myst_figure(lines, i, end, k, arg, options)
+        return end, None
+    tags = set(re.findall(r"[\w-]+", options.get("tags", "")))
+    if name == "raw-cell" or (name == "code-cell" and tags & _MYST_REMOVED):
+        lines[i : end + 1] = [""] * (end + 1 - i)  # a raw cell: Jupyter Book shows none
         return end, None
     if name in ("math", *_MYST_CODE):
         lines[i:k] = [""] * (k - i)  # the directive and its options: the opener goes last
@@ -110,6 +119,8 @@ def myst_fence(
             attrs.append(f'linenums="{options.get("lineno-start") or 1}"')
         if options.get("emphasize-lines"):
             attrs.append(f'hl_lines="{options["emphasize-lines"]}"')
+        if tags & {"hide-input", "hide-cell"}:
+            attrs.append("fold")
         if options.get("caption"):
             caption = options["caption"].replace('"', "'")
             attrs.append(f'title="{caption}"')
@@ -126,9 +137,22 @@ def myst_fence(
 
 
 def _options_at(lines: list[str], k: int, end: int) -> tuple[dict[str, str], int]:
-    """A directive's ``:key: value`` lines from ``k`` (before ``end``): the options, by
-    lower-case key, and the first line after them. The lines are left as they are."""
+    """A directive's ``:key: value`` lines from ``k`` (before ``end``), or its block of
+    YAML between ``---`` lines (jupytext writes a cell's metadata so): the options, by
+    lower-case key (a list's items as one text), and the first line after them. The
+    lines are left as they are."""
     options: dict[str, str] = {}
+    close = k < end and lines[k].strip() == "---"
+    close = close and next((j for j in range(k + 1, end) if lines[j].strip() == "---"), 0)
+    if close:
+        key = ""
+        for line in lines[k + 1 : close]:
+            if option := _YAML_OPTION.fullmatch(line):
+                key = option.group(1).lower()
+                options[key] = (option.group(2) or "").strip()
+            elif key and line.lstrip().startswith("- "):
+                options[key] = f"{options[key]} {line.strip()[2:]}".strip()
+        return options, close + 1
     while k < end and (option := _MYST_OPTION.fullmatch(lines[k])):
         options[option.group(1).lower()] = option.group(2).strip()
         k += 1
