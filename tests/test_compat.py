@@ -572,6 +572,48 @@ def test_jupytext_myst_cells_keep_off_the_page_what_jupyter_book_does(site):
     assert '<span class="n">x</span>' in html
 
 
+def test_myst_roles_and_targets_read_as_jupyter_book_shows_them(site):
+    """``(label)=`` names the heading after it, never shown; ``{ref}`` links to it (its
+    heading's words), ``{doc}`` to a post, ``{func}`` and kin show the name as code."""
+    site.post(
+        "other.md",
+        "Other.",
+        title="Other",
+        date="2024-01-04",
+    )
+    site.post(
+        "roles.md",
+        """\
+        See {ref}`sec-a`, {ref}`the setup <sec-a>`, {ref}`elsewhere`, {doc}`other`
+        and {doc}`that post <other>`; call {func}`~jax.numpy.sum`, {py:class}`jax.Array`
+        or {mod}`jax.typing`; `{func}` stays code.
+
+        (sec-a)=
+        ## Section A
+
+        Text.
+
+        (loose)=
+        Before a paragraph.
+        """,
+        title="Roles",
+        date="2024-01-05",
+    )
+    run = site.build("--strict")
+    assert run.code == 0, run.err
+    html = article(site.page("posts/roles/index.html"))
+    assert (
+        ")=" not in html
+        and "{ref}" not in html
+        and "{func}" not in html.replace("<code>{func}</code>", "")
+    )
+    assert '<a href="#sec-a">Section A</a>, <a href="#sec-a">the setup</a>, elsewhere' in html
+    assert '<a href="../../posts/other/">other</a>' in html
+    assert '<a href="../../posts/other/">that post</a>' in html
+    assert "<code>sum</code>, <code>jax.Array</code>" in html and "<code>jax.typing</code>" in html
+    assert '<h2 id="sec-a">Section A' in html and '<a id="loose"></a>' in html
+
+
 def test_a_quarto_qmd_post_builds_with_its_chunks_shown_and_their_options_hidden(site):
     """Quarto's ``.qmd`` is Markdown: its ```` ```{python} ```` chunks are shown (not run)
     without the ``#|`` options Quarto never shows; ```` ```{r} ```` too; callouts work."""

@@ -52,7 +52,7 @@ from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.directives import FENCE
 from tensorpress.markdown import MARKDOWN_INSIDE, element_end
 
-_SPECIAL = re.compile(r"[{$\\`~<]|:::|===|:end_tab:")
+_SPECIAL = re.compile(r"[{$\\`~<]|:::|===|:end_tab:|\)=")
 """What any conversion below starts from; a line without it (and not indented) is prose."""
 _RAW_HTML = re.compile(r"^ {0,3}<(script|pre|style|textarea)(?=[\s>]|$)", re.I)
 _LONE_VOID = re.compile(r" {0,3}<(?:br|img|wbr)\b[^<>]*>\s*")
@@ -623,7 +623,7 @@ def _prose_line(
         return line
     masked = _masked(line)
     if "}`" in line:
-        line = directives.roles(line, masked)
+        line = directives.roles(line, masked, labels)
         masked = _masked(line)
     if ":`" in line:
         line, notes = d2l.roles(line, masked, labels)
@@ -706,6 +706,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     """Make Jekyll/Hugo/Quarto syntax in ``body`` ours, keeping every line where it is;
     ``jupyter``: ``body`` is a notebook's Markdown, its math read as Jupyter reads it."""
     marks = ("{", "$$", ":::", "#!", "\\" if jupyter else "\\\\", "===", "<", ":`", ":end_tab:")
+    marks += (")=",)  # MyST's (label)=
     if not any(mark in body for mark in marks):
         return Migrated(body, ())
     lines = body.split("\n")
@@ -718,6 +719,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     shortcodes = directives.hugo_pairs(lines) if "{{" in body else {}
     callouts = directives.Callouts(MAX_CALLOUTS)
     known = d2l.labels(lines) if "label:`" in body else {}
+    if ")=" in body:
+        known.update(directives.targets(lines))
     diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
@@ -807,6 +810,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             i, note = run
             if note:
                 diags.append(warning(path, first_line + i, note))
+        elif directives.target(lines, i):
+            pass  # the heading after it has the label for its id
         elif (video := _video(line)) is not None:
             lines[i] = video
         elif (figure := _figure(line)) is not None:

@@ -37,7 +37,12 @@ _MYST_OTHER = frozenset({"figure", "image", "toctree", "tableofcontents", "bibli
                          "solution", "proof", "prf:proof", "prf:theorem", "glossary"})  # fmt: skip
 """MyST directives we have nothing for: shown as code, said in a warning. Any other name
 in braces (Quarto's and R Markdown's ```` ```{python} ```` chunks) is a language."""
-_MYST_ROLE = re.compile(r"\{(eq|math)\}`([^`]+)`")
+_MYST_ROLE = re.compile(r"\{([a-z]+(?::[a-z]+)?)\}`([^`]+)`")
+_PY_ROLES = frozenset({"func", "class", "mod", "meth", "attr", "data", "obj", "exc", "const"})
+"""Sphinx's Python roles: the name they link to, shown as code."""
+_TITLED = re.compile(r"(.*?)\s*<([^<>]+)>", re.S)
+_TARGET = re.compile(r"( {0,3})\(([\w.:-]+)\)=[ \t]*")
+_ATX = re.compile(r" {0,3}#{1,6}[ \t]")
 _COLON_OPEN = re.compile(r"( {0,3}):{3,}[ \t]*(\{[^{}]*\}|[\w-]+)[ \t]*(.*)")
 _COLON_CLOSE = re.compile(r" {0,3}:{3,}[ \t]*")
 _CALLOUT = re.compile(r"\.callout-(note|tip|warning|caution|important)(?![\w-])")
@@ -486,14 +491,57 @@ def label_line(indent: str, label: str) -> str:
     return f"{indent}**{escaped}**  "
 
 
-def roles(line: str, masked: str) -> str:
-    """MyST's ``{eq}`label``` -> ``\\eqref{label}`` and ``{math}`x^2``` -> ``\\(x^2\\)``
-    (the role's text is a code span: matched in the line, kept if in another one)."""
+def targets(lines: list[str]) -> dict[str, bool]:
+    """MyST's ``(label)=`` lines: their labels, as ``d2l.labels`` gives them (no formula)."""
+    return {m.group(2): False for line in lines if (m := _TARGET.fullmatch(line))}
+
+
+def target(lines: list[str], i: int) -> bool:
+    """MyST's ``(label)=`` at ``i``, which names what follows: the next line's heading takes
+    the label as its id (``{#label}``) and the line goes; before anything else it is an
+    anchor. Whether ``lines[i]`` was one."""
+    m = _TARGET.fullmatch(lines[i]) if ")=" in lines[i] else None
+    if m is None:
+        return False
+    j = next((k for k in range(i + 1, len(lines)) if lines[k].strip()), len(lines))
+    if j < len(lines) and _ATX.match(lines[j]) and not lines[j].rstrip().endswith("}"):
+        lines[i], lines[j] = "", f"{lines[j].rstrip()} {{#{m.group(2)}}}"
+    else:
+        lines[i] = f'{m.group(1)}<a id="{m.group(2)}"></a>'
+    return True
+
+
+def _role(kind: str, text: str, known: Mapping[str, bool]) -> str | None:
+    """One MyST role as Markdown; None to leave it as written."""
+    if kind == "eq":
+        return f"\\eqref{{{text}}}"
+    if kind == "math":
+        return f"\\({text}\\)"
+    titled = _TITLED.fullmatch(text)
+    title, to = (titled.group(1), titled.group(2)) if titled else ("", text.strip())
+    if kind in ("ref", "numref"):  # a label elsewhere: its words (no page to link to)
+        return f"[{title}](#{to})" if to in known else title or to
+    if kind == "doc" and not to.startswith("/"):
+        return f"[{title or to.rstrip('/').rsplit('/', 1)[-1]}]({to}.md)"
+    if kind in ("term", "doc"):
+        return title or to
+    if kind.removeprefix("py:") in _PY_ROLES:
+        return f"`{title or (to[1:].rsplit('.', 1)[-1] if to.startswith('~') else to)}`"
+    return None
+
+
+def roles(line: str, masked: str, known: Mapping[str, bool]) -> str:
+    """MyST's roles: ``{eq}`label``` -> ``\\eqref{label}``, ``{math}`x^2``` -> ``\\(x^2\\)``,
+    ``{ref}`` to a ``known`` label a link (its heading's words), to another the title or
+    label, ``{doc}`` a link to the post, ``{func}`` and Sphinx's other Python roles the
+    name as code (the role's text is a code span: matched in the line, kept if in
+    another one)."""
     out, last = [], 0
     for m in _MYST_ROLE.finditer(line):
         if m.start() < last or masked[m.start()] != "{":
             continue
-        made = f"\\eqref{{{m.group(2)}}}" if m.group(1) == "eq" else f"\\({m.group(2)}\\)"
-        out.append(line[last : m.start()] + made)
-        last = m.end()
+        made = _role(m.group(1), m.group(2), known)
+        if made is not None:
+            out.append(line[last : m.start()] + made)
+            last = m.end()
     return "".join(out) + line[last:]
