@@ -1218,3 +1218,52 @@ def test_callouts_nest_eight_deep_and_deeper_openers_show_as_written():
     assert moved.text.count("!!! info") == 8
     assert moved.text.count("\n") == body.count("\n")
     assert max(len(line) for line in moved.text.split("\n")) < 80
+
+
+def test_quarto_cross_references_tabsets_and_pandoc_spans(site):
+    """Quarto's @fig-x, @sec-x and @eq-x (with $$ ... $$ {#eq-x}) were shown as text
+    (and @fig-x, once @-citations came, taken for a citation); a tabset showed its tabs as
+    headings with a warning; `code`{.python} and [text]{.mark} showed their braces; a
+    bare width (width=300) gave CSS without a unit, which browsers drop."""
+    site.write("content/plot.png", _png(4, 2))
+    html, err = build_one(
+        site,
+        """\
+        ![Loss curve](plot.png){#fig-loss width=300}
+
+        ## Method {#sec-method}
+
+        $$
+        L = -\\log p
+        $$ {#eq-nll}
+
+        $$ a = b $$ {#eq-two}
+
+        As @fig-loss shows, see @sec-method, @eq-nll and @eq-two.
+
+        ::: {.panel-tabset}
+        ## PyTorch
+        Torch text.
+
+        ```python
+        # a comment, no tab
+        ```
+        ## JAX
+        Jax text.
+        :::
+
+        Inline `x = 1`{.python} and [marked]{.mark}.
+        """,
+        name="q.qmd",
+    )
+    assert "warning" not in err, err
+    assert 'style="width: 300px"' in html
+    assert '<a href="#fig-loss">Figure 1</a>' in html
+    assert '<a href="#sec-method">Method</a>' in html
+    assert '<a class="eqref" href="#eq-nll">(1)</a>' in html
+    assert '<a class="eqref" href="#eq-two">(2)</a>' in html
+    assert 'id="eq-nll"' in html and "{#eq" not in html
+    assert "<strong>PyTorch</strong>" in html and "<strong>JAX</strong>" in html
+    assert "<h2" not in html.split("Method")[1], "the tabs are no headings"
+    assert "# a comment, no tab" in html
+    assert 'Inline <code>x = 1</code> and <span class="mark">marked</span>.' in html

@@ -25,7 +25,7 @@ from markdown_it.rules_inline import StateInline
 from markupsafe import Markup
 
 from tensorpress.diagnostics import Diagnostic, warning
-from tensorpress.mathml import child_lines
+from tensorpress.mathml import REF, child_lines
 from tensorpress.models import Deferred, Post
 
 _KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
@@ -35,6 +35,9 @@ after it)."""
 _ITEM = re.compile(rf"\s*(.*?)(-?)@({_KEY})(?=[\s,;]|$)(.*?)\s*", re.S)
 _NARRATIVE = re.compile(rf"@({_KEY})(?![\w:.#$%&+?<>~/-]*\w)")
 """``@key`` in a sentence: Pandoc's narrative citation, "Vaswani et al. (2017)"."""
+_CROSS_REF = re.compile(r"(fig|tbl|sec|eq)-")
+"""Quarto's cross-references share the ``@`` of citations: a figure's, table's,
+section's or equation's id, by its prefix."""
 _MARK = re.compile(
     r'<span class="citation( narrative)?" data-cites="([^"]*)" data-line="(\d+)">(.*?)</span>'
 )
@@ -85,7 +88,16 @@ def _narrative(state: StateInline, silent: bool) -> bool:
     m = _NARRATIVE.match(state.src, pos)
     if m is None:
         return False
-    if not silent:
+    kind = _CROSS_REF.match(m.group(1))
+    if kind is not None and not silent:  # Quarto's @fig-x, @tbl-x, @sec-x and @eq-x
+        if kind.group(1) == "eq":
+            token = state.push(REF, "", 0)
+            token.content = f"\\eqref{{{m.group(1)}}}"
+            token.meta = {"ref": ("eqref", m.group(1))}
+        else:  # a link without text: the heading's words or "Figure 2" (``_link_texts``)
+            state.push("link_open", "a", 1).attrs = {"href": f"#{m.group(1)}"}
+            state.push("link_close", "a", -1)
+    elif not silent:
         token = state.push("citation", "span", 0)
         token.content = m.group(0)
         token.meta = {"keys": [m.group(1)], "narrative": True}

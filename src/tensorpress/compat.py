@@ -59,6 +59,21 @@ _LONE_VOID = re.compile(r" {0,3}<(?:br|img|wbr)\b[^<>]*>\s*")
 """``<br/>`` on a line of its own: CommonMark takes it and the lines after it for raw HTML;
 kramdown (and the author) for the start of a paragraph."""
 _SPAN_IAL = re.compile(r"(?<=[*_`])\{:\s*(?:[.#][\w-]|[\w-]+=)[^{}]*\}")
+_CODE_ATTRS = re.compile(r"\{[.#][\w-]+(?:\s+[^{}\n]*)?\}")
+"""Pandoc's attributes on a code span (```code`{.python}``): the span shows without them."""
+
+
+def _without_code_attrs(line: str) -> str:
+    out, last = [], 0
+    for _, end in code_spans(line):
+        if (m := _CODE_ATTRS.match(line, end)) is not None:
+            out.append(line[last:end])
+            last = m.end()
+    return "".join(out) + line[last:]
+
+
+_BRACKETED_SPAN = re.compile(r"\[([^\[\]\n]+)\]\{\.([\w-]+)[^{}\n]*\}")
+"""Pandoc's bracketed span (``[text]{.mark}``, ``{.underline}``): a span of that class."""
 """kramdown's attributes on an emphasis or code span (``**x**{:.red}``); those after an
 image or a link are applied to it when the post is parsed (``figures``)."""
 _CONTAINER = re.compile(r"\s*(?:(?:[-*+]|\d{1,9}[.)])\s+|>\s?)*")
@@ -604,6 +619,14 @@ def _jekyll_link(m: re.Match[str]) -> str:
     return path if not path or re.match(r"[a-z][a-z0-9+.-]*:|[#/]", path, re.I) else f"/{path}"
 
 
+_EQ_LABEL = re.compile(r"\$\$[ \t]*\{#(eq-[\w-]+)\}[ \t]*$")
+"""Quarto's label of a display formula, after its closing ``$$``: ``$$ {#eq-loss}``."""
+
+
+def _eq_label(m: re.Match[str]) -> str:
+    return f"\\label{{{m.group(1)}}} $$"  # numbered, and @eq-loss (``citations``) finds it
+
+
 def _prose_line(
     line: str,
     path: str,
@@ -629,11 +652,16 @@ def _prose_line(
         line, notes = d2l.roles(line, masked, labels)
         diags.extend(warning(path, lineno, note) for note in notes)
         masked = _masked(line)
+    if "`{" in line:
+        line = _without_code_attrs(line)
+        masked = _masked(line)
     rewrites: list[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
         ("raw", _RAW_TAG, ""),  # Jekyll's {% raw %}: produces nothing
         ("ref", _HUGO_REF, lambda m: _hugo_ref(m, path)),
         ("fn", _FOOTNOTE, _footnote),
         ("{:", _SPAN_IAL, ""),
+        ("{#eq-", _EQ_LABEL, _eq_label),
+        ("]{.", _BRACKETED_SPAN, lambda m: f'<span class="{m[2]}">{m[1]}</span>'),
     ]
     if not literal:  # inside {% raw %}, Jekyll's links are the text
         rewrites.insert(1, ("url", _JEKYLL_LINK, _jekyll_link))
@@ -761,6 +789,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             lines[i] = _html_links(line)
         elif math:
             math = "$$" not in line
+            if "{#eq-" in line:  # Quarto's label after the closing $$
+                lines[i] = _EQ_LABEL.sub(_eq_label, line)
         elif not blank and (end := _dollars_around_environment(lines, i)) is not None:
             lines[i] = lines[end] = ""  # the environment is display math on its own
             i = end

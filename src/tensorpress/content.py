@@ -617,6 +617,7 @@ def _rewrite_links(
     fates = [
         links.link(target) if kind == "link" else links.image(target, kind == "img-sized")
         for kind, target in post.local_refs
+        if not kind.startswith("cite")  # the citations': ``citations.cite``
     ]
     # The summary is the content's start (or front-matter text): warned about above.
     quiet = _Links(post, by_source, sources, sizes, False, rooted)

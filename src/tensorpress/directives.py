@@ -343,6 +343,9 @@ def colon_div(
     if name == "figure" and arg:
         _myst_figure(lines, i, end, k, arg, options)
         return end, None
+    if ".panel-tabset" in spec:
+        _tabset(lines, i, end)
+        return i, None
     shown = _in_html(spec, options)
     if shown is False:
         lines[i : end + 1] = [""] * (end + 1 - i)
@@ -351,6 +354,27 @@ def colon_div(
     if shown:
         return i, None
     return i, f"the div {spec} is not supported; its content is shown as ordinary text"
+
+
+_HEADING = re.compile(r"( {0,3})(#{1,6})[ \t]+(.*?)[ \t#]*")
+
+
+def _tabset(lines: list[str], i: int, end: int) -> None:
+    """Quarto's ``::: {.panel-tabset}``: each of its top headings names a tab; the tabs
+    are shown one after the other under their names, as MkDocs' are (``tab``)."""
+    fence = ""
+    found: list[tuple[int, re.Match[str]]] = []
+    for j in range(i + 1, end):
+        stripped = lines[j].lstrip()
+        if stripped.startswith(("```", "~~~")):
+            fence = "" if fence and stripped.startswith(fence) else fence or stripped[:3]
+        elif not fence and (m := _HEADING.fullmatch(lines[j])):
+            found.append((j, m))
+    top = min((len(m.group(2)) for _, m in found), default=0)
+    for j, m in found:
+        if len(m.group(2)) == top:
+            lines[j] = label_line(m.group(1), m.group(3))
+    lines[i] = lines[end] = ""
 
 
 _HTML_FORMATS = frozenset({"html", "html4", "html5", "html:js"})

@@ -83,7 +83,11 @@ def _set_attrs(element: Token, found: AttrList, names: tuple[str, ...]) -> None:
             element.attrSet(name, pairs[name])
     if element.type != "image":
         return
-    style = [f"{n}: {v}" for n, v in pairs.items() if n in ("width", "height")]
+    style = [  # a bare number is pixels, as Pandoc reads width=300 (CSS would drop it)
+        f"{n}: {v}px" if re.fullmatch(r"\d+(?:\.\d+)?", v.strip()) else f"{n}: {v}"
+        for n, v in pairs.items()
+        if n in ("width", "height")
+    ]
     style += [pairs["style"].strip().rstrip(";")] if pairs.get("style") else []
     if style:
         element.attrSet("style", "; ".join(style))

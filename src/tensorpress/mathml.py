@@ -755,7 +755,8 @@ def _math_tokens(tokens: Sequence[Token], first: int) -> Iterator[tuple[Token, i
 
 
 def _anchor(label: str, used: set[str]) -> str:
-    slug = re.sub(r"[^\w-]+", "-", label.removeprefix("eq:")).strip("-") or "eq"
+    slug = re.sub(r"[^\w-]+", "-", label.removeprefix("eq:").removeprefix("eq-")).strip("-")
+    slug = slug or "eq"
     anchor, n = f"eq-{slug}", 2
     while anchor in used:
         anchor, n = f"eq-{slug}-{n}", n + 1

@@ -107,7 +107,7 @@ def _bibliographies(
     diags: list[Diagnostic] = []
     said: set[str] = set()
     for post in posts:
-        if not any(kind == "cite" for kind, _ in post.local_refs):
+        if not any(kind.startswith("cite") for kind, _ in post.local_refs):
             continue
         here = posixpath.dirname(post.source)
         bibs = []
