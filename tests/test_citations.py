@@ -29,7 +29,7 @@ def test_citations_link_to_a_reference_list_made_from_the_bibtex_file(site):
 
         Distill's <d-cite key="lstm,he2016"></d-cite> too; :cite:`he2016` from d2lbook.
 
-        Mail a@b.com, thank @someone, and `[@code]` stay.
+        Mail a@b.com [or c@d.org], thank @someone, and `[@code]` stay.
 
         ```python
         @torch.no_grad()
@@ -49,7 +49,7 @@ def test_citations_link_to_a_reference_list_made_from_the_bibtex_file(site):
     assert "Unknown [@nobody2020]." in html
     assert f"Distill's ({link.format('lstm', 'Hochreiter &amp; Schmidhuber, 1997')}; " in html
     assert f"; ({link.format('he2016', 'He &amp; Zhang, 2016')}) from d2lbook" in html
-    assert "Mail a@b.com, thank @someone, and <code>[@code]</code> stay." in html
+    assert "Mail a@b.com [or c@d.org], thank @someone, and <code>[@code]</code> stay." in html
     assert "@torch" in html and "citation" not in html.split("<pre")[1]
     refs = html.split('<section class="references" id="references">')[1]
     assert re.findall(r'<li id="ref-([\w]+)">', refs) == ["he2016", "lstm", "vaswani2017attention"]

@@ -1267,3 +1267,40 @@ def test_quarto_cross_references_tabsets_and_pandoc_spans(site):
     assert "<h2" not in html.split("Method")[1], "the tabs are no headings"
     assert "# a comment, no tab" in html
     assert 'Inline <code>x = 1</code> and <span class="mark">marked</span>.' in html
+
+
+def test_pandoc_table_captions_number_the_table_and_quarto_links_to_it(site):
+    html, err = build_one(
+        site,
+        """\
+        | model | acc |
+        |-------|-----|
+        | MLP   | 0.9 |
+
+        : Accuracy on the *test* set {#tbl-acc}
+
+        Table: Caption before.
+
+        | a |
+        |---|
+        | 1 |
+
+        | plain |
+        |-------|
+        | 3     |
+
+        As @tbl-acc shows, and [](#table-2).
+        """,
+        name="t.qmd",
+    )
+    assert "warning" not in err, err
+    assert re.search(
+        r'<figure class="figure table-figure" id="tbl-acc"><figcaption><span class='
+        r'"figure-number">Table 1.</span> Accuracy on the <em>test</em> set</figcaption>\s*'
+        r"<table>",
+        html,
+    )
+    assert '<figure class="figure table-figure" id="table-2">' in html
+    assert html.count("<figure") == 2 and "Caption before" not in html.split("<figure")[0]
+    assert '<a href="#tbl-acc">Table 1</a> shows, and <a href="#table-2">Table 2</a>' in html
+    assert ": Accuracy" not in html and "{#tbl" not in html

@@ -70,8 +70,8 @@ def _citation(state: StateInline, silent: bool) -> bool:
         return False
     m = _BRACKETED.match(state.src, state.pos)
     items = [_ITEM.fullmatch(item) for item in m.group(1).split(";")] if m else []
-    if m is None or not all(items):
-        return False
+    if m is None or not all(i and (not i[1] or i[1][-1].isspace()) for i in items):
+        return False  # [mail a@b.com]: an @ inside a word cites nothing
     if not silent:
         token = state.push("citation", "span", 0)
         token.content = m.group(0)

@@ -128,6 +128,74 @@ def _figures(state: StateCore) -> None:
         closing.meta = {"number": number, "caption": str(title), "html": _caption(state, title)}
 
 
+_TABLE_CAPTION = re.compile(r"(?:Table)?:[ \t]+(.+?)(?:[ \t]*\{#(tbl-[\w-]+)\})?[ \t]*", re.S)
+"""Pandoc's table caption, a paragraph beside the table: ``: Results {#tbl-results}``
+(Quarto) or ``Table: Results``."""
+
+
+def _table_captions(state: StateCore) -> None:
+    """A table with a caption paragraph right after it (or right before: Pandoc reads
+    both) -> a numbered table figure, captioned above (``Table 2.``), with its
+    ``tbl-`` id; links without text to it read ``Table 2``."""
+    tokens = state.tokens
+    number = 0
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.type != "table_open" or token.level:
+            out.append(token)
+            i += 1
+            continue
+        end = next(j for j in range(i, len(tokens)) if tokens[j].type == "table_close")
+        after = _caption_at(tokens, end + 1)
+        kept = len(out) >= 3 and all(
+            a is b for a, b in zip(out[-3:], tokens[i - 3 : i], strict=True)
+        )
+        before = _caption_at(tokens, i - 3) if kept else None  # not the last table's
+        found = after or before
+        if found is None:
+            out.extend(tokens[i : end + 1])
+            i = end + 1
+            continue
+        number += 1
+        caption, ident = found
+        if found is before:
+            del out[-3:]
+        opening = Token("table_figure_open", "figure", 1)
+        opening.attrs = {"class": "figure table-figure", "id": ident or f"table-{number}"}
+        opening.meta = {"number": number, "caption": caption, "html": _caption(state, caption)}
+        out.extend([opening, *tokens[i : end + 1], Token("table_figure_close", "figure", -1)])
+        i = end + 1 + (3 if found is after else 0)
+    state.tokens = out
+
+
+def _caption_at(tokens: Sequence[Token], i: int) -> tuple[str, str] | None:
+    """(caption, id) of a caption paragraph at ``i``, if there is one."""
+    if i < 0 or i + 2 >= len(tokens) or tokens[i].type != "paragraph_open" or tokens[i].level:
+        return None
+    m = _TABLE_CAPTION.fullmatch(tokens[i + 1].content)
+    return (m.group(1), m.group(2) or "") if m and tokens[i + 2].type == "paragraph_close" else None
+
+
+def table_name(meta: dict[str, Any]) -> str:
+    own = _OWN_NUMBER.match(meta["caption"])
+    return own.group().rstrip(" .:)-\u2013\u2014") if own else f"Table {meta['number']}"
+
+
+def _table_figure_open(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    token = tokens[idx]
+    meta = token.meta
+    number = (
+        ""
+        if _OWN_NUMBER.match(meta["caption"])
+        else (f'<span class="figure-number">{table_name(meta)}.</span> ')
+    )
+    return f"<figure{self.renderAttrs(token)}><figcaption>{number}{meta['html']}</figcaption>\n"
+
+
 def _caption(state: StateCore, text: str) -> str:
     """A caption's HTML: its emphasis, code and links as Markdown makes them (Hugo renders
     a figure's caption so); one with math in it stays text, its TeX as written. Raw HTML
@@ -261,6 +329,9 @@ def figures_plugin(md: MarkdownIt) -> None:
     md.use(admon_plugin)
     md.core.ruler.push("image_attrs", _image_attrs)
     md.core.ruler.push("figures", _figures)
+    md.core.ruler.push("table_captions", _table_captions)
     md.core.ruler.push("collapsible_admonitions", _collapsible)
     md.add_render_rule("figure_close", _figure_close)
+    md.add_render_rule("table_figure_open", _table_figure_open)
+    md.add_render_rule("table_figure_close", lambda *_: "</figure>\n")
     md.add_render_rule("image", _image)

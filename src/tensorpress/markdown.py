@@ -21,7 +21,13 @@ from tensorpress import fragments
 from tensorpress.citations import citation_plugin
 from tensorpress.diagnostics import warning
 from tensorpress.fences import Fence, once_per_post
-from tensorpress.figures import add_sidenotes, attr_list, figure_name, figures_plugin
+from tensorpress.figures import (
+    add_sidenotes,
+    attr_list,
+    figure_name,
+    figures_plugin,
+    table_name,
+)
 from tensorpress.fragments import Taken
 from tensorpress.mathml import Macros, child_lines, math_plugin
 from tensorpress.models import Heading, Rendered
@@ -263,6 +269,8 @@ def _link_texts(state: StateCore) -> None:
                                      ("link_open", "link_close", "footnote_ref")])  # fmt: skip
         elif token.type == "figure_open" and ident:
             names.setdefault(ident, [Token("text", "", 0, content=figure_name(tokens[i + 2].meta))])
+        elif token.type == "table_figure_open" and ident:
+            names.setdefault(ident, [Token("text", "", 0, content=table_name(token.meta))])
     diagnostics = state.env.get("diagnostics")
     lines: dict[int, list[int]] = {}  # each inline token's children's lines, once
     for token, k in empty:
