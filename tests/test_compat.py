@@ -1304,3 +1304,24 @@ def test_pandoc_table_captions_number_the_table_and_quarto_links_to_it(site):
     assert html.count("<figure") == 2 and "Caption before" not in html.split("<figure")[0]
     assert '<a href="#tbl-acc">Table 1</a> shows, and <a href="#table-2">Table 2</a>' in html
     assert ": Accuracy" not in html and "{#tbl" not in html
+
+
+def test_distill_footnotes_and_math_tags_are_ours(site):
+    """al-folio's distill posts: <d-footnote> showed its text in the middle of the
+    sentence, <d-math> its TeX."""
+    html, err = build_one(
+        site,
+        """\
+        A claim<d-footnote>A note with $x^2$.</d-footnote> and <d-math>\\alpha + 1</d-math>.
+
+        <d-math block>E = mc^2</d-math>
+
+        In code: `<d-footnote>kept</d-footnote>`.
+        """,
+    )
+    assert "warning" not in err, err
+    assert re.search(r'A claim<sup class="footnote-ref">.*<span class="sidenote"', html)
+    assert "A note with <math" in html and "<d-footnote>A note" not in html
+    assert 'and <math display="inline">' in html and "\\alpha" not in html
+    assert '<math display="block">' in html
+    assert "<code>&lt;d-footnote&gt;kept&lt;/d-footnote&gt;</code>" in html

@@ -59,6 +59,10 @@ _LONE_VOID = re.compile(r" {0,3}<(?:br|img|wbr)\b[^<>]*>\s*")
 """``<br/>`` on a line of its own: CommonMark takes it and the lines after it for raw HTML;
 kramdown (and the author) for the start of a paragraph."""
 _SPAN_IAL = re.compile(r"(?<=[*_`])\{:\s*(?:[.#][\w-]|[\w-]+=)[^{}]*\}")
+_DISTILL_NOTE = re.compile(r"<d-footnote>(.*?)</d-footnote>")
+"""Distill's footnote (al-folio's distill posts): Pandoc's inline note, ``^[...]``."""
+_DISTILL_MATH = re.compile(r"<d-math(\s+block)?\s*>(.*?)</d-math>")
+"""Distill's math tag: ``$...$``, or ``$$...$$`` with ``block``."""
 _CODE_ATTRS = re.compile(r"\{[.#][\w-]+(?:\s+[^{}\n]*)?\}")
 """Pandoc's attributes on a code span (```code`{.python}``): the span shows without them."""
 
@@ -642,7 +646,7 @@ def _prose_line(
     notebook's, its math delimiters read as Jupyter reads them."""
     if jupyter and "\\" in line:
         line = _replace_outside_code(line, _masked(line), _SINGLE, lambda m: _BRACKETS[m[1]])
-    if "{" not in line and "$$" not in line and "\\\\" not in line and ":`" not in line:
+    if not any(mark in line for mark in ("{", "$$", "\\\\", ":`", "<d-")):
         return line
     masked = _masked(line)
     if "}`" in line:
@@ -662,6 +666,12 @@ def _prose_line(
         ("{:", _SPAN_IAL, ""),
         ("{#eq-", _EQ_LABEL, _eq_label),
         ("]{.", _BRACKETED_SPAN, lambda m: f'<span class="{m[2]}">{m[1]}</span>'),
+        ("<d-footnote", _DISTILL_NOTE, lambda m: f"^[{m[1]}]"),
+        (
+            "<d-math",
+            _DISTILL_MATH,
+            lambda m: f"{'$$' if m[1] else '$'}{m[2]}{'$$' if m[1] else '$'}",
+        ),
     ]
     if not literal:  # inside {% raw %}, Jekyll's links are the text
         rewrites.insert(1, ("url", _JEKYLL_LINK, _jekyll_link))
