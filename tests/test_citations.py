@@ -86,3 +86,33 @@ def test_editing_the_bibliography_rebuilds_the_pages_that_cite_it(site):
     site.write("static/refs.bib", "@article{k, title={First}, author={Ng, Andrew}, year=2021}\n")
     run = site.build()
     assert run.code == 0 and "Ng, 2021" in site.page("posts/a/index.html"), run.err
+
+
+def test_distill_citations_as_al_folio_posts_write_them(site):
+    """Keys unquoted, a closing tag forgotten, a citation in a heading (the table of
+    contents showed the raw tag), a key given twice in the .bib (al-folio's posts)."""
+    site.write(
+        "static/assets/bibliography/post.bib",
+        BIB + "\n@article{he2016, title={Again}, year=2099}\n",
+    )
+    html, err = build_one(
+        site,
+        """\
+        ## Method <d-cite key="lstm"></d-cite>
+
+        ## Results
+
+        Deep nets<d-cite key=he2016></d-cite> and transformers<d-cite key=vaswani2017attention>.
+        """,
+        bibliography="post.bib",
+    )
+    assert "d-cite" not in html, html
+    assert 'nets(<a class="citation" href="#ref-he2016">He &amp; Zhang, 2016</a>)' in html
+    assert 'transformers(<a class="citation" href="#ref-vaswani2017attention">' in html
+    page = site.page("posts/moved/index.html")
+    assert "d-cite" not in page and "Method</a></li>" in page
+    assert re.search(
+        r"static/assets/bibliography/post.bib:13: warning: the key 'he2016' is given twice "
+        r"\(first at line 8\); the first entry is used: remove or rename the other",
+        err,
+    ), err

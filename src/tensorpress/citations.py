@@ -43,7 +43,10 @@ _MARK = re.compile(
 )
 """What the parser leaves for a citation: a span, so that one no bibliography has (an
 ``@name`` that is no citation) reads as the text it is."""
-_DISTILL = re.compile(r'<d-cite\s+key="([^"<>]*)"\s*>\s*</d-cite>')
+_DISTILL = re.compile(
+    r"""<d-cite\s+key=(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>/]+))\s*/?>(?:\s*</d-cite>)?"""
+)
+"""Distill's citation, its key quoted or not, its closing tag forgotten or not."""
 BIB_SUFFIX = ".bib"
 
 
@@ -128,8 +131,7 @@ def cited(html_text: str) -> tuple[tuple[str, str], ...]:
     out += [
         ("cite", f"0:{key.strip()}")
         for m in _DISTILL.finditer(html_text)
-        for key in m.group(1).split(",")
-        if key.strip()
+        for key in _distill_keys(m)
     ]
     return tuple(out)
 
@@ -183,8 +185,25 @@ def parse_bibliography(name: str, data: bytes) -> Bibliography:
     except Exception as exc:  # Pybtex raises its own errors and TokenRequired alike
         return Bibliography(name, {}, digest, (warning(name, _line(str(exc)), _why(exc)),))
     for problem in problems:
-        notes.append(warning(name, _line(str(problem)), _why(problem)))
+        repeated = re.match(r"repeated bibliography entry: (.+)", str(problem))
+        if repeated is None:
+            notes.append(warning(name, _line(str(problem)), _why(problem)))
+            continue
+        key = repeated.group(1)
+        at = [data.count(b"\n", 0, m.start()) + 1 for m in _entry_of(key).finditer(data)]
+        notes.append(
+            warning(
+                name,
+                at[1] if len(at) > 1 else 0,
+                f"the key {key!r} is given twice (first at line {at[0] if at else '?'}); "
+                "the first entry is used: remove or rename the other",
+            )
+        )
     return Bibliography(name, dict(db.entries), digest, tuple(notes))
+
+
+def _entry_of(key: str) -> re.Pattern[bytes]:
+    return re.compile(rb"@\w+\s*[{(]\s*" + re.escape(key.encode()) + rb"\s*,")
 
 
 def _line(text: str) -> int:
@@ -302,7 +321,7 @@ def _cited_html(body: str, entries: Mapping[str, Entry], listed: bool = True) ->
         return "(" + "; ".join(_one(i, entries, used) for i in items if i is not None) + ")"
 
     def distill(m: re.Match[str]) -> str:
-        keys = [k.strip() for k in m.group(1).split(",") if k.strip()]
+        keys = _distill_keys(m)
         if not keys or not all(k in entries for k in keys):
             return m.group(0)
         links = (_link(entries[k], f"{entries[k].label}, {entries[k].year}", used) for k in keys)
@@ -321,6 +340,11 @@ def _cited_html(body: str, entries: Mapping[str, Entry], listed: bool = True) ->
         f'{out}<section class="references" id="references">\n<h2>References</h2>\n'
         f'<ul class="references-list">\n{items}</ul>\n</section>\n'
     )
+
+
+def _distill_keys(m: re.Match[str]) -> list[str]:
+    given = next((g for g in m.groups() if g is not None), "")
+    return [key.strip() for key in given.split(",") if key.strip()]
 
 
 def _one(item: re.Match[str], entries: Mapping[str, Entry], used: dict[str, Entry]) -> str:

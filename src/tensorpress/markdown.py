@@ -295,10 +295,18 @@ def _link_texts(state: StateCore) -> None:
 
 
 def _strip_links(html: str) -> str:
-    """A heading's HTML without its permalink or links, to nest inside a TOC link."""
+    """A heading's HTML without its permalink, links or citations, to nest inside a TOC
+    link."""
     html = re.sub(r'(?<!\s)\s*<a class="header-anchor"[^>]*>.*?</a>', "", html)  # (?<!\s):
     # tried once per run of spaces, not once per space (quadratic in a long run)
+    if "citation" in html or "<d-cite" in html:
+        html = _TOC_CITATION.sub("", html)
     return re.sub(r"</?a\b[^>]*>", "", html).strip()
+
+
+_TOC_CITATION = re.compile(
+    r'\s*(?:<span class="citation[^"]*"[^>]*>[^<]*</span>|<d-cite\b[^>]*>(?:\s*</d-cite>)?)'
+)
 
 
 def _inline_text(token: Token) -> str:
