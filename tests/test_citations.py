@@ -107,8 +107,8 @@ def test_distill_citations_as_al_folio_posts_write_them(site):
         bibliography="post.bib",
     )
     assert "d-cite" not in html, html
-    assert 'nets(<a class="citation" href="#ref-he2016">He &amp; Zhang, 2016</a>)' in html
-    assert 'transformers(<a class="citation" href="#ref-vaswani2017attention">' in html
+    assert 'nets (<a class="citation" href="#ref-he2016">He &amp; Zhang, 2016</a>)' in html
+    assert 'transformers (<a class="citation" href="#ref-vaswani2017attention">' in html
     page = site.page("posts/moved/index.html")
     assert "d-cite" not in page and "Method</a></li>" in page
     assert re.search(

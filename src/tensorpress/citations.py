@@ -325,7 +325,8 @@ def _cited_html(body: str, entries: Mapping[str, Entry], listed: bool = True) ->
         if not keys or not all(k in entries for k in keys):
             return m.group(0)
         links = (_link(entries[k], f"{entries[k].label}, {entries[k].year}", used) for k in keys)
-        return "(" + "; ".join(links) + ")"
+        space = " " if m.start() and m.string[m.start() - 1].isalnum() else ""  # nets<d-cite>
+        return f"{space}(" + "; ".join(links) + ")"
 
     out = _DISTILL.sub(distill, _MARK.sub(mark, body))
     if not listed:
