@@ -1325,3 +1325,22 @@ def test_distill_footnotes_and_math_tags_are_ours(site):
     assert 'and <math display="inline">' in html and "\\alpha" not in html
     assert '<math display="block">' in html
     assert "<code>&lt;d-footnote&gt;kept&lt;/d-footnote&gt;</code>" in html
+
+
+def test_a_post_on_x_is_a_quoted_link_not_liquid_or_a_shortcode(site):
+    html, err = build_one(
+        site,
+        """\
+        {% twitter https://twitter.com/karpathy/status/1617979122625712128 maxwidth=500 %}
+
+        {{< tweet user="ylecun" id="1234" >}}
+
+        Inline {{< tweet user="a" id="1" >}} stays, with a warning.
+        """,
+    )
+    assert (
+        '<blockquote class="tweet"><p><a href="https://twitter.com/karpathy/status/'
+        '1617979122625712128">A post on X by @karpathy</a></p></blockquote>'
+    ) in html
+    assert '<a href="https://x.com/ylecun/status/1234">A post on X by @ylecun</a>' in html
+    assert err.count("warning") == 1 and "{{< tweet >}} is not supported" in err, err

@@ -357,6 +357,36 @@ _VIMEO = re.compile(r"https?://(?:www\.|player\.)?vimeo\.com/(?:video/)?(\d+)", 
 _VIDEO_FILE = re.compile(r"\.(?:mp4|webm|ogv|ogg|mov|m4v)(?:[?#].*)?$", re.I)
 
 
+_TWEET_LINE = re.compile(
+    r"( {0,3})(?:\{%-?\s*twitter\s+(\S+)[^%]*?-?%\}|\{\{[<%]\s*(?:tweet|x)\s+(.*?)[>%]\}\})",
+    re.I,
+)
+"""A post on X (Twitter) on a line of its own: al-folio's ``{% twitter URL %}``, Hugo's
+``{{< tweet user="x" id="1" >}}`` (or ``{{< x ... >}}``, ``{{< tweet 1 >}}``)."""
+
+
+def _tweet(line: str) -> str | None:
+    """A tweet line as a quoted link to the post: embedding it would load X's script
+    into the page (the site loads nothing from elsewhere)."""
+    bare = line.rstrip()
+    m = _TWEET_LINE.fullmatch(bare) if "{" in bare else None
+    if m is None:
+        return None
+    url = m.group(2) or ""
+    if m.group(3) is not None:
+        params = {p.group(1).lower(): next(v for v in p.group(2, 3, 4, 5) if v is not None)
+                  for p in _PARAM.finditer(m.group(3))}  # fmt: skip
+        ident = params.get("id") or m.group(3).strip().strip("\"'")
+        user = params.get("user", "")
+        url = f"https://x.com/{user or 'i/web'}/status/{ident}"
+    if not re.fullmatch(r"https?://[^\s\"<>]+", url):
+        return None
+    who = re.search(r"(?:twitter|x)\.com/(\w+)/status", url)
+    by = f" by @{who.group(1)}" if who and who.group(1) not in ("i",) else ""
+    link = f'<a href="{html.escape(url)}">A post on X{by}</a>'
+    return f'{m.group(1)}<blockquote class="tweet"><p>{link}</p></blockquote>'
+
+
 def _video(line: str) -> str | None:
     """A video line (``_VIDEO_LINE``) as the player its generator made, in HTML: YouTube's
     or Vimeo's ``<iframe>``, a ``<video>`` for a file; None for any other line."""
@@ -852,7 +882,7 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
                 diags.append(warning(path, first_line + i, note))
         elif directives.target(lines, i):
             pass  # the heading after it has the label for its id
-        elif (video := _video(line)) is not None:
+        elif (video := _video(line) or _tweet(line)) is not None:
             lines[i] = video
         elif (figure := _figure(line)) is not None:
             lines[i], note = figure
