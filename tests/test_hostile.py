@@ -696,6 +696,10 @@ RUNAWAY_LINES = {
     "unclosed environments": "\\begin{equation}\n" * 10_000,
     "unclosed environments in a paragraph": "text\n\\begin{equation}\n" * 8_000,
     "unclosed brackets": "\\[\n" * 50_000,
+    # Citations: a bracket of them never closed, keys of key characters, callouts nested.
+    "unclosed citation brackets": "[" + "@a " * 20_000,
+    "citation keys of dots": "[@" + "a." * 30_000 + "\n\n@" + "a." * 30_000,
+    "Hugo callouts nested deep": "{{< hint info >}}\n" * 5_000 + "{{< /hint >}}\n" * 5_000,
     "footnote tags in a footnote": "A.[^1]\n\n[^1]: "
     + '<li id="fn1" class="footnote-item"> ' * 20_000
     + '<a href="#fnref1" class="footnote-backref"> ' * 20_000,

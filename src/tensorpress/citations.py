@@ -28,12 +28,11 @@ from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.mathml import REF, child_lines
 from tensorpress.models import Deferred, Post
 
-_KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
-_BRACKETED = re.compile(rf"\[([^\[\]\n]*?-?@{_KEY}(?=[\s;,\]])[^\[\]\n]*)\](?![(\[])")
-"""``[see @a, p. 3; -@b]``: a bracket of Pandoc citations (not a link: no ``(`` or ``[``
-after it)."""
-_ITEM = re.compile(rf"\s*(.*?)(-?)@({_KEY})(?=[\s,;]|$)(.*?)\s*", re.S)
-_NARRATIVE = re.compile(rf"@({_KEY})(?![\w:.#$%&+?<>~/-]*\w)")
+_KEY = r"\w(?:[\w:.#$%&+?<>~/-]{0,200}\w)?"
+"""A citation key: word characters and some punctuation, ending in a word character
+(greedy, then back to the last one: linear where a lazy key and a lookahead were not)."""
+_ITEM = re.compile(rf"\s*(.*?)(-?)@({_KEY})(.*?)\s*", re.S)
+_NARRATIVE = re.compile(rf"@({_KEY})")
 """``@key`` in a sentence: Pandoc's narrative citation, "Vaswani et al. (2017)"."""
 _CROSS_REF = re.compile(r"(fig|tbl|sec|eq)-")
 """Quarto's cross-references share the ``@`` of citations: a figure's, table's,
@@ -69,18 +68,29 @@ def _citation_lines(state: StateCore) -> None:
 
 
 def _citation(state: StateInline, silent: bool) -> bool:
-    if state.src[state.pos] != "[" or "@" not in state.src[state.pos : state.pos + 200]:
+    """``[see @a, p. 3; -@b]``: a bracket of Pandoc citations on one line, not a link (no
+    ``(`` or ``[`` after it). Its end is looked for a short way only: a line of brackets
+    never closed is read in linear time."""
+    src, pos = state.src, state.pos
+    if src[pos] != "[" or "@" not in src[pos : pos + 200]:
         return False
-    m = _BRACKETED.match(state.src, state.pos)
-    items = [_ITEM.fullmatch(item) for item in m.group(1).split(";")] if m else []
-    if m is None or not all(i and (not i[1] or i[1][-1].isspace()) for i in items):
+    end = src.find("]", pos, pos + _LONGEST)
+    inner = src[pos + 1 : end]
+    if end < 0 or "[" in inner or "\n" in inner or src[end + 1 : end + 2] in ("(", "["):
+        return False
+    items = [_ITEM.fullmatch(item) for item in inner.split(";")]
+    if not all(i and (not i[1] or i[1][-1].isspace()) for i in items):
         return False  # [mail a@b.com]: an @ inside a word cites nothing
     if not silent:
         token = state.push("citation", "span", 0)
-        token.content = m.group(0)
+        token.content = src[pos : end + 1]
         token.meta = {"keys": [i.group(3) for i in items if i is not None]}
-    state.pos = m.end()
+    state.pos = end + 1
     return True
+
+
+_LONGEST = 1000
+"""Characters a bracket of citations may hold."""
 
 
 def _narrative(state: StateInline, silent: bool) -> bool:
