@@ -38,7 +38,7 @@ _CROSS_REF = re.compile(r"(fig|tbl|sec|eq)-")
 """Quarto's cross-references share the ``@`` of citations: a figure's, table's,
 section's or equation's id, by its prefix."""
 _MARK = re.compile(
-    r'<span class="citation( narrative)?" data-cites="([^"]*)" data-line="(\d+)">(.*?)</span>'
+    r'<span class="citation( narrative)?" data-cites="([^"]*)" data-line="(\d+)">([^<]*)</span>'
 )
 """What the parser leaves for a citation: a span, so that one no bibliography has (an
 ``@name`` that is no citation) reads as the text it is."""
