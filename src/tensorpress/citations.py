@@ -1,5 +1,7 @@
-"""Citations: Pandoc's ``[@key]`` and Distill's ``<d-cite key="...">`` from a BibTeX file,
-as author-year links to a reference list at the end of the post.
+"""Citations: Pandoc's ``[@key]`` and ``@key``, Distill's ``<d-cite key="...">`` and
+d2lbook's ``:cite:`` (made Pandoc's by ``d2l``) from a BibTeX file, as author-year links
+to a reference list at the end of the post; Quarto's ``@fig-x`` cross-references, which
+share the ``@``, as links to the figure, table, section or formula.
 
 The parser only marks a citation (``citation_plugin``: a ``<span>`` holding what the
 author wrote, its keys and its line), so a body does not depend on the bibliography and
