@@ -1344,3 +1344,53 @@ def test_a_post_on_x_is_a_quoted_link_not_liquid_or_a_shortcode(site):
     ) in html
     assert '<a href="https://x.com/ylecun/status/1234">A post on X by @ylecun</a>' in html
     assert err.count("warning") == 1 and "{{< tweet >}} is not supported" in err, err
+
+
+def test_a_shortcode_whose_arguments_run_on_to_later_lines_is_read_as_one(site):
+    """Hugo reads a shortcode's arguments across lines (``{{< figure`` then ``src=..``
+    lines, then ``>}}``): it was shown as broken text, its ``>}}`` a blockquote, with no
+    warning."""
+    site.write("content/loss.png", b"\x89PNG\r\n\x1a\n")
+    html, err = build_one(
+        site,
+        """\
+        Before.
+
+        {{< figure
+            src="loss.png"
+            caption="Training loss"
+        >}}
+
+        {{< youtube
+          id="dQw4w9WgXcQ" >}}
+
+        {{< admonition
+            type=tip title="Mixed precision" >}}
+        Use **bf16**.
+        {{< /admonition >}}
+
+        {{< media
+        src="a.png"
+        >}}
+
+        ```text
+        {{< figure
+        src="kept.png"
+        >}}
+        ```
+
+        After.
+        """,
+    )
+    assert '<img src="../../loss.png"' in html and "Training loss</figcaption>" in html
+    assert "youtube.com/embed/dQw4w9WgXcQ" in html
+    assert re.search(
+        r'<div class="admonition tip">\s*<p class="admonition-title">Mixed precision</p>\s*'
+        r"<p>Use <strong>bf16</strong>",
+        html,
+    )
+    assert "<blockquote>" not in html
+    assert "{{&lt; media src=&quot;a.png&quot; &gt;}}" in html
+    assert "{{&lt; figure\nsrc=&quot;kept.png&quot;\n&gt;}}" in html, "code is as written"
+    assert "moved.md:21: warning: Hugo shortcode {{< media >}}" in err
+    assert err.count("warning") == 1, err

@@ -10,6 +10,8 @@ points at the author's line:
 - ``{% highlight python linenos %}`` ... ``{% endhighlight %}`` (Jekyll) and
   ``{{< highlight python "linenos=table" >}}`` ... ``{{< /highlight >}}`` (Hugo) become
   fenced blocks, with their line-number and marked-line options;
+- a Hugo shortcode whose arguments run on to later lines is joined onto its first line
+  (the lines it took left blank), so the conversions below read it as one;
 - ``{{< figure src=.. caption=.. >}}`` (Hugo) and ``{% include figure.liquid path=.. %}``
   (al-folio) on a line of their own become a Markdown image whose title is the caption:
   our numbered figure;
@@ -101,6 +103,10 @@ _LIQUID_VAR = re.compile(
     r"\{\{-?\s+([A-Za-z_][\w.]*(?:\[[^\]{}]*\])*(?:\s*\|[^{}]*?)?)(?<!\s)\s+-?\}\}"
 )  # (?<!\s): the closing spaces are tried once per run of spaces, not once per space
 _SHORTCODE = re.compile(r"\{\{(<|%)\s*(?:(/)\s*)?([\w./-]+)([^{}]*?)(?:>|%)\}\}")
+_SHORTCODE_OPEN = re.compile(r"\{\{([<%])\s*/?\s*[\w./-]+(?=\s|$)")
+"""A shortcode's opening, name and all: its arguments may run on to later lines (Hugo)."""
+_SHORTCODE_RUN = 20
+"""Lines a shortcode's arguments may run on to: ``{{< figure`` then ``src=..`` lines."""
 _RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _BLOCK_IAL = re.compile(r" {0,3}\{:([^{}]*)\}\s*")
 """kramdown's attribute line (``{: .center}``, ``{:toc}``): styling for the old theme."""
@@ -766,6 +772,38 @@ def _prose_line(
     return line
 
 
+def _join_shortcodes(lines: list[str]) -> None:
+    """A shortcode whose arguments run on to later lines (``{{< figure`` then ``src=..``
+    and ``caption=..`` lines, then ``>}}``), as Hugo reads it: joined onto its first line,
+    the lines it took left blank, so it is read as one (a figure, a video, a callout, or
+    a warning) and the lines after it keep their numbers. Not in code; not across a blank
+    line or another shortcode."""
+    fence: tuple[str, int] | None = None
+    for i, line in enumerate(lines):
+        m = FENCE.match(line)
+        if fence is not None:
+            if m and m.group(2)[0] == fence[0] and len(m.group(2)) >= fence[1]:
+                fence = None if not m.group(3).strip() else fence
+            continue
+        if m:
+            fence = (m.group(2)[0], len(m.group(2)))
+            continue
+        if "{{" not in line or line.startswith(("    ", "\t")):
+            continue
+        masked = _masked(line)
+        opened = list(_SHORTCODE_OPEN.finditer(masked))
+        close = (">" if opened and opened[-1].group(1) == "<" else "%") + "}}"
+        if not opened or close in masked[opened[-1].end() :]:
+            continue
+        for j in range(i + 1, min(i + 1 + _SHORTCODE_RUN, len(lines))):
+            if not lines[j].strip() or "{{" in lines[j]:
+                break
+            if close in lines[j]:
+                lines[i] = " ".join([line.rstrip(), *(ln.strip() for ln in lines[i + 1 : j + 1])])
+                lines[i + 1 : j + 1] = [""] * (j - i)
+                break
+
+
 MAX_CALLOUTS = 8
 """Callouts one inside another that a post may nest; deeper openers are shown as written."""
 
@@ -778,6 +816,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     if not any(mark in body for mark in marks):
         return Migrated(body, ())
     lines = body.split("\n")
+    if "{{" in body:
+        _join_shortcodes(lines)
     tagged = "highlight" in body  # the one-pass indexes only where they can find something
     closers = {
         "jekyll": _next_closers(lines, _JEKYLL_CLOSE) if tagged else {},
