@@ -494,3 +494,29 @@ def test_formulas_in_the_text_of_raw_html_are_math_as_mathjax_finds_them():
     assert "costs $5 and $10" in html and "<code>$x$</code>" in html and "<!-- $q$ -->" in html
     assert "<mo>&#x0003C;</mo>" in html, "entities are read back before the TeX is"
     assert [d.line for d in rendered.diagnostics] == [1] and "$\\nosuch$" in html
+
+
+def test_an_escaped_underscore_is_a_subscript_outside_text(site):
+    """Hugo's Markdown (and kramdown's, around single dollars) unescapes ``\\_`` before
+    KaTeX or MathJax reads it, so such posts escape every subscript: ``$y\\_0$`` showed a
+    literal underscore. With nothing to subscript it stays one; in text, ``\\_`` and
+    ``\\%`` showed their backslash."""
+    html, _ = build_post(
+        site,
+        r"""
+        Take $y\_0$ and $\mathcal{G}\_{\theta}$, with $\text{max\_len}$ and $a \_ b$.
+
+        And $p = \text{95\% CI}$.
+
+        $$
+        x^{t+1}\_{n} = \mathrm{lr\_init}
+        $$
+        """,
+    )
+    assert "<msub><mi>y</mi><mn>0</mn></msub>" in html
+    assert re.search(r"<msub><mi>[^<]+</mi><mrow><mi>&#x003B8;</mi></mrow></msub>", html)
+    assert re.search(r"<msubsup><mi>x</mi><mrow><mi>n</mi></mrow><mrow>", html)
+    assert "<mtext>max_len</mtext>" in html and "<mtext>95%&#x000A0;CI</mtext>" in html
+    assert "<mi>a</mi><mi>&#x0005F;</mi><mi>b</mi>" in html
+    assert "<mi>lr_init</mi>" in html
+    assert "&#x0005F;" not in html.split("max_len")[0], "no literal underscore before"

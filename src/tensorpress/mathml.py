@@ -52,6 +52,46 @@ _COLOR_ARG = re.compile(r"\\color\s*(\{[^{}]*\})(?=\s*\{)")
 colour run on past ``&`` and broke the alignment it was in. ``{\\color{red} x}`` (LaTeX's
 switch) is left to it."""
 
+_ESCAPE_SCAN = re.compile(
+    r"\\(?:(text[a-z]*|mbox|hbox)|operatorname|mathrm|mathtt)\*?\s*\{"
+    r"|\\[A-Za-z]+|\\.|[{}]|[^\\{}]+",
+    re.S,
+)
+"""What ``_escapes`` reads: an opening text or upright group, a command, an escape, a
+brace, or a run of anything else."""
+_TEXT_ESCAPES = frozenset({"\\_", "\\%", "\\$", "\\#"})
+_TEXT, _UPRIGHT, _GROUP = 2, 1, 0
+
+
+def _escapes(tex: str) -> str:
+    """Escaped characters as KaTeX and the authors read them, where latex2mathml shows the
+    backslash or a literal underscore. ``x\\_t`` and ``\\mathcal{G}\\_{\\theta}`` are
+    ``x_t`` and ``\\mathcal{G}_{\\theta}``: Hugo's Markdown (and kramdown's, outside its
+    ``$$``) unescapes ``\\_`` before KaTeX or MathJax reads the page, so such posts escape
+    every subscript (in ``\\mathrm{lr\\_init}``, or with nothing to subscript on either
+    side, it stays an underscore). In text (``\\text{max\\_len}``, ``\\text{95\\% CI}``)
+    ``\\_``, ``\\%``, ``\\$`` and ``\\#`` are the character."""
+    if "\\" not in tex or not any(e in tex for e in _TEXT_ESCAPES):
+        return tex
+    out: list[str] = []
+    groups: list[int] = []  # per open group: _TEXT, _UPRIGHT or _GROUP
+    for m in _ESCAPE_SCAN.finditer(tex):
+        token = m.group()
+        if token in _TEXT_ESCAPES and _TEXT in groups and _UPRIGHT not in groups:
+            token = token[1]
+        elif token == "\\_" and not any(groups):
+            before = "".join(out[-1:])[-1:]
+            after = tex[m.end() : m.end() + 1]
+            if (before.isalnum() or before in "})]'") and (after.isalnum() or after in "{\\"):
+                token = "_"
+        elif token.endswith("{"):
+            groups.append(_GROUP if len(token) == 1 else _TEXT if m.group(1) else _UPRIGHT)
+        elif token == "}" and groups:
+            groups.pop()
+        out.append(token)
+    return "".join(out)
+
+
 NUMBERED = frozenset({"equation", "align", "alignat", "flalign", "gather", "multline", "eqnarray"})
 """Environments that number themselves unless starred (amsmath)."""
 
@@ -512,7 +552,7 @@ class Converted:
 def to_mathml(tex: str, display: bool, macros: Macros = ()) -> Converted:
     """TeX -> ``<math>``: pure, so memoised; never raises (the error is in the result)."""
     try:
-        ready = expand_macros(tex, DEFAULT_MACROS + macros)
+        ready = _escapes(expand_macros(tex, DEFAULT_MACROS + macros))
         ready = _ENV.sub(_environment, ready.replace("\\operatorname*", "\\operatorname"))
         ready = _BIG_DELIMITER.sub(lambda m: m.group(1) + _DELIMITERS[m.group(2)], ready)
         ready = _COLOR_ARG.sub(r"\\textcolor\1", ready)
