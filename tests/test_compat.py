@@ -1394,3 +1394,23 @@ def test_a_shortcode_whose_arguments_run_on_to_later_lines_is_read_as_one(site):
     assert "{{&lt; figure\nsrc=&quot;kept.png&quot;\n&gt;}}" in html, "code is as written"
     assert "moved.md:21: warning: Hugo shortcode {{< media >}}" in err
     assert err.count("warning") == 1, err
+
+
+def test_a_box_shortcode_is_a_callout(site):
+    """``{{< box info >}}`` ... ``{{< /box >}}``, many Hugo sites' boxed aside, was shown
+    as written with a warning; a first argument that names no kind is its title."""
+    html, err = build_one(
+        site,
+        """\
+        {{< box info >}}
+        The **hypothesis**.
+        {{< /box >}}
+
+        {{< box "Related posts" >}}
+        A list.
+        {{< /box >}}
+        """,
+    )
+    assert "warning" not in err, err
+    assert re.search(r'<div class="admonition info">\s*<p[^>]*>Info</p>\s*<p>The <strong>hyp', html)
+    assert re.search(r'<div class="admonition note">\s*<p[^>]*>Related posts</p>', html)

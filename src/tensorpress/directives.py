@@ -401,10 +401,11 @@ _HUGO_CLOSE = re.compile(r" {0,3}\{\{[<%]\s*/\s*([\w-]+)\s*[>%]\}\}[ \t]*")
 _HUGO_ARG = re.compile(r'(?:([\w-]+)=)?(?:"((?:[^"\\]|\\.)*)"|\'([^\']*)\'|([^\s"\']+))')
 _HUGO_CALLOUTS = {
     # name: kind when the shortcode names none (themes: LoveIt, FixIt, DoIt, Learn,
-    # hugo-book, Docsy, Hextra; Docsy and Kubernetes' docs name the kind in the name)
+    # hugo-book, Docsy, Hextra; Docsy and Kubernetes' docs name the kind in the name;
+    # many sites' own boxed asides are a "box")
     "admonition": "note", "notice": "note", "hint": "note", "alert": "note",
     "callout": "note", "note": "note", "tip": "tip", "info": "info", "warning": "warning",
-    "caution": "caution", "important": "important", "danger": "danger",
+    "caution": "caution", "important": "important", "danger": "danger", "box": "note",
 }  # fmt: skip
 _HUGO_KINDS = {"primary": "note", "secondary": "note", "default": "note", "light": "note",
                "dark": "note", "error": "error", "success": "success", "warning": "warning",
@@ -483,7 +484,8 @@ def hugo_block(lines: list[str], i: int, pairs: dict[int, int], out: Indents | N
     else:
         given = named.get("type") or named.get("color") or next(iter(positional), "")
         kind = _HUGO_KINDS.get(given.lower(), _HUGO_CALLOUTS[name])
-        rest = positional[1:] if given and positional and positional[0] == given else positional
+        named_kind = positional[:1] == [given] and given.lower() in _HUGO_KINDS
+        rest = positional[1:] if named_kind else positional  # {{< box "Title" >}}: no kind
         title = named.get("title") or next(
             (p for p in rest if p.lower() not in ("true", "false")), ""
         )
