@@ -349,3 +349,35 @@ def test_front_matter_without_its_opening_fence_is_read_with_a_warning(site):
     site.write("content/ds.md", "title: A\ndate: [2020\n---\nBody.\n")
     run = site.build()
     assert run.code == 1 and "content/ds.md:2: error: invalid YAML front matter" in run.err
+
+
+def test_keys_left_empty_are_unset_as_in_hugo_and_jekyll(site):
+    """Archetypes leave keys empty (``summary:``, ``tags:``, ``image:``, ``slug: ""``): each
+    was an error that failed the whole build."""
+    site.write(
+        "content/empty.md",
+        """\
+        ---
+        title: Loggers
+        date: 2021-10-25
+        summary:
+        tags:
+          - loggers
+        categories:
+        image:
+        series: ""
+        author:
+        draft:
+        updated:
+        slug: ""
+        aliases:
+        ---
+
+        How to use loggers.
+        """,
+    )
+    run = site.build()
+    assert run.code == 0 and "error" not in run.err, run.err
+    assert "warning" not in run.err, run.err
+    page = site.page("posts/empty/index.html")
+    assert "How to use loggers." in page and 'href="../../topics/loggers/"' in page

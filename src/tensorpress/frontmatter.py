@@ -582,6 +582,8 @@ def validate(
         if key not in KNOWN:
             extra[name] = value
             continue
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue  # ``tags:`` or ``slug: ""`` left empty, as archetypes leave them: unset
         if name in ("description", "excerpt"):  # kept as written too, for meta descriptions
             joined = isinstance(value, list) and _scalars(value)
             extra[name] = ", ".join(map(str, value)) if joined else value
