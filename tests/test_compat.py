@@ -1414,3 +1414,27 @@ def test_a_box_shortcode_is_a_callout(site):
     assert "warning" not in err, err
     assert re.search(r'<div class="admonition info">\s*<p[^>]*>Info</p>\s*<p>The <strong>hyp', html)
     assert re.search(r'<div class="admonition note">\s*<p[^>]*>Related posts</p>', html)
+
+
+def test_hugo_blox_spoiler_folds_and_its_toc_shortcode_goes(site):
+    """Hugo Blox (Wowchemy), the academic theme: ``{{< spoiler text=".." >}}`` folds and
+    ``{{< toc >}}`` places the contents, which every post page has; both were shown as
+    written with a warning."""
+    html, err = build_one(
+        site,
+        """\
+        {{< toc mobile_only=true is_open=true >}}
+
+        ## Quiz
+
+        {{< spoiler text="Click to view the solution" >}}
+        It is **42**.
+        {{< /spoiler >}}
+        """,
+    )
+    assert "warning" not in err, err
+    assert "{{&lt;" not in html
+    assert re.search(
+        r'<details class="admonition note">\s*<summary[^>]*>Click to view the solution<', html
+    )
+    assert "<strong>42</strong>" in html

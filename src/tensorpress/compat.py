@@ -110,6 +110,7 @@ _SHORTCODE_RUN = 20
 _RAW_TAG = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _BLOCK_IAL = re.compile(r" {0,3}\{:([^{}]*)\}\s*")
 """kramdown's attribute line (``{: .center}``, ``{:toc}``): styling for the old theme."""
+_TOC_SHORTCODE = re.compile(r" {0,3}\{\{[<%]\s*toc\b[^{}]*[>%]\}\}\s*")
 _TOC_ITEM = re.compile(r" {0,3}(?:[*+-]|1\.)\s+TOC\s*")
 _HUGO_REF = re.compile(
     r"""\{\{[<%]\s*(?:rel)?ref\s+(?:"([^"]*)"|'([^']*)'|([^\s"'<>%{}]+))\s*[>%]\}\}"""
@@ -922,6 +923,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
                 diags.append(warning(path, first_line + i, note))
         elif directives.target(lines, i):
             pass  # the heading after it has the label for its id
+        elif "toc" in line and _TOC_SHORTCODE.fullmatch(line):
+            lines[i] = ""  # Hugo Blox's table of contents: every post page has its own
         elif (video := _video(line) or _tweet(line)) is not None:
             lines[i] = video
         elif (figure := _figure(line)) is not None:

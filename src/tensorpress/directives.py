@@ -414,7 +414,8 @@ _HUGO_KINDS = {"primary": "note", "secondary": "note", "default": "note", "light
                "failure": "failure", "bug": "bug", "example": "example", "quote": "quote",
                "important": "important", "caution": "caution", "hint": "hint",
                "attention": "attention"}  # fmt: skip
-_HUGO_BLOCKS = frozenset({*_HUGO_CALLOUTS, "details", "collapse", "katex", "math", "tabs", "tab"})
+_FOLDS = frozenset({"details", "collapse", "spoiler"})
+_HUGO_BLOCKS = frozenset({*_HUGO_CALLOUTS, *_FOLDS, "katex", "math", "tabs", "tab"})
 """Paired shortcodes of popular Hugo themes that are a callout, a fold, math or tabs."""
 
 
@@ -473,8 +474,13 @@ def hugo_block(lines: list[str], i: int, pairs: dict[int, int], out: Indents | N
     if out is None:  # nested too deep: shown as written
         return None
     flags = {p.lower() for p in positional}
-    if name in ("details", "collapse"):
-        title = named.get("summary") or named.get("title") or next(iter(positional), "")
+    if name in _FOLDS:
+        title = (
+            named.get("summary")
+            or named.get("title")
+            or named.get("text")  # Hugo Blox's spoiler
+            or next(iter(positional), "")
+        )
         opened = (
             "open" in flags
             or named.get("openbydefault", "").lower() == "true"
