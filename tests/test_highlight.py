@@ -22,6 +22,7 @@ def test_fence_html_has_a_single_pre_and_css_classes():
 
 def test_aliases_resolve_to_the_lexer():
     assert render_fence("echo hi\n", "sh").lang == "bash"
+    assert render_fence("pip install tensorflow\n", "bsh").lang == "bash"
     assert render_fence("a: 1\n", "yml").lang == "yaml"
     assert render_fence("x = 1\n", "py").lang == "python"
     # The same page wherever it is built: IPython's plugin lexer is not asked for.

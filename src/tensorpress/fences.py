@@ -33,6 +33,7 @@ ALIASES = {
     "tsx": "typescript",
     "jsx": "javascript",
     "sh-session": "console",
+    "bsh": "bash",  # Google's prettify name: TensorFlow's and Google's docs and blogs
 }
 PLAIN = frozenset({"", "text", "txt", "plain", "plaintext", "output", "none", "raw", "out",
                    "stdout", "stderr", "log", "csv", "tsv"})  # fmt: skip
