@@ -87,12 +87,16 @@ def test_math_is_not_emphasis_and_dollar_amounts_stay_prose(site):
 
 
 def test_a_formula_with_spaces_inside_is_math_when_it_looks_like_tex(site):
-    """MathJax takes ``$ \\bar{L} $``; prose with two spaced dollars stays prose."""
+    """MathJax takes ``$ \\bar{L} $``, and ``$ q(x) $`` (no word in it: it was prose);
+    prose with two spaced dollars stays prose."""
     page, err = build_post(
-        site, "Loss $ \\bar{L} $ and $ y = 2 $.\n\nIt is $ 5 each, or $ 20 for all.\n"
+        site,
+        "Loss $ \\bar{L} $ and $ y = 2 $.\n\nA good $ q(x) $ for a $ d $-sphere.\n\n"
+        "It is $ 5 each, or $ 20 for all.\n",
     )
     body = article(page)
-    assert body.count("<math") == 2 and "warning" not in err
+    assert body.count("<math") == 4 and "warning" not in err
+    assert "<mi>q</mi>" in body and "$ q(x) $" not in body
     assert "It is $ 5 each, or $ 20 for all." in body
 
 

@@ -723,12 +723,19 @@ _TEX_MARK = re.compile(r"[\\^_{}=]")
 _MARKDOWN_LINK = re.compile(r"\]\([^()\s]*\)")
 
 
+_WORD = re.compile(r"[^\W\d_]{2}")
+"""Two letters in a row: a word, where a formula's variables are single letters."""
+
+
 def _prose(text: str) -> bool:
     """What was read between two dollars is prose: spaced (``$ 5 each, or $``: MathJax
-    reads ``$ \\bar{L} $``) with no TeX in it, or holding a Markdown link."""
+    reads ``$ \\bar{L} $``, and ``$ q(x) $``, with no word in it) with no TeX in it, or
+    holding a Markdown link."""
     if text == text.strip():
         return False
-    return ("\n" not in text and not _TEX_MARK.search(text)) or bool(_MARKDOWN_LINK.search(text))
+    plain = "\n" not in text and not _TEX_MARK.search(text)
+    words = _WORD.search(text) is not None or not any(c.isalnum() for c in text)
+    return (plain and words) or bool(_MARKDOWN_LINK.search(text))
 
 
 def _dollars(rule: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
