@@ -381,3 +381,14 @@ def test_keys_left_empty_are_unset_as_in_hugo_and_jekyll(site):
     assert "warning" not in run.err, run.err
     page = site.page("posts/empty/index.html")
     assert "How to use loggers." in page and 'href="../../topics/loggers/"' in page
+
+
+def test_astro_and_hugo_publish_dates_are_the_date(site):
+    """Astro's ``pubDate`` (or ``publishDate``) and ``heroImage`` were unknown keys, and the
+    post was dated by its file; Hugo's ``publishDate`` beside a ``date`` leaves it be."""
+    site.post("astro.md", "Text.\n", title="A", publishDate="2017-01-20 04:00")
+    site.post("hugo.md", "Text.\n", title="H", date="2020-05-01", publishDate="2020-06-01")
+    run = site.build()
+    assert run.code == 0 and "warning" not in run.err, run.err
+    assert '<time datetime="2017-01-20T04:00:00' in site.page("posts/astro/index.html")
+    assert '<time datetime="2020-05-01T00:00:00' in site.page("posts/hugo/index.html")

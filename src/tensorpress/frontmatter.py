@@ -29,8 +29,10 @@ ALIASES = {
     "description": "summary", "published": "draft", "category": "topics",
     "redirect_from": "aliases", "thumbnail": "image", "featured_image": "image",
     "feature_image": "image", "cover_image": "image", "date-modified": "updated",
+    "publishdate": "date", "pubdate": "date", "updateddate": "updated", "heroimage": "image",
 }  # fmt: skip
-"""Keys of Jekyll, Hugo, Pelican and Quarto posts, read as ours so posts move over as they are."""
+"""Keys of Jekyll, Hugo, Pelican, Quarto and Astro posts, read as ours so posts move over as
+they are (Hugo's ``publishDate`` is the date only when there is no ``date``)."""
 THEME_KEYS = frozenset({"toc", "bibliography"})
 """Keys of ours kept in ``post.extra``: ``toc: false`` leaves out the table of contents
 (al-folio's ``toc:`` list of sections is taken as true: the contents are made from the
@@ -593,6 +595,9 @@ def validate(
             value = not value
         if name in ("tags", "categories") and isinstance(value, str) and "," not in value:
             value = value.split()  # Jekyll: space-separated
+        if key in ("date", "updated") and name.lower() != key and key in data:
+            extra[name] = value  # Hugo's publishDate beside its date
+            continue
         if key == "image" and name.lower() != "image" and "image" in data:
             extra[name] = value  # the Hugging Face blog's thumbnail, when image is there too
             continue
