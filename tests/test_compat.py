@@ -1438,3 +1438,80 @@ def test_hugo_blox_spoiler_folds_and_its_toc_shortcode_goes(site):
         r'<details class="admonition note">\s*<summary[^>]*>Click to view the solution<', html
     )
     assert "<strong>42</strong>" in html
+
+
+def test_mdx_posts_are_read_and_their_components_shown_as_their_generator_showed(site):
+    """``.mdx`` posts (Astro, Next.js, Docusaurus, the Hugging Face course) were no posts
+    at all, without a word. Imports and comments show nothing; image, video, callout and
+    tab components become ours; any other component shows nothing, with a warning."""
+    site.write("static/img/aids.png", b"\x89PNG\r\n\x1a\n")
+    site.write(
+        "content/gan.mdx",
+        """\
+        ---
+        title: GAN in PyTorch
+        pubDate: 2017-01-20
+        ---
+
+        import BlogImage from "@/components/BlogImage.astro";
+        import {
+          Tabs,
+          TabItem,
+        } from "@theme/Tabs";
+
+        {/* a note to self */}
+
+        ## Setup[[setup]]
+
+        <BlogImage
+          imagePath='/img/aids.png'
+          altText='Intermediate distributions.'
+        />
+
+        <Youtube id="1pedAIvTWXk"/>
+
+        <Tip warning={true}>
+        Mind the **learning rate**.
+        </Tip>
+
+        <Tabs>
+        <TabItem value="pt" label="PyTorch">
+        Torch text.
+        </TabItem>
+        </Tabs>
+
+        {#if fw === 'pt'}
+        Use `torch`.
+        {:else}
+        Use `tf`.
+        {/if}
+
+        <Question
+          choices={[
+            {text: "A {nested} choice", correct: true},
+          ]}
+        />
+
+        ```js
+        import x from "y";
+        <Kept />
+        ```
+        """,
+    )
+    run = site.build()
+    assert run.code == 0, run.err
+    html = article(site.page("posts/gan/index.html"))
+    assert "import" not in html.split("<pre")[0] and "note to self" not in html
+    assert 'id="setup"' in html and "[[" not in html
+    assert '<img src="../../img/aids.png" alt="Intermediate distributions."' in html
+    assert "youtube.com/embed/1pedAIvTWXk" in html
+    assert re.search(r'<div class="admonition warning">[\s\S]*<strong>learning rate', html)
+    assert "<strong>PyTorch</strong>" in html and "Torch text." in html
+    assert "<strong>TensorFlow</strong>" in html and "<code>tf</code>" in html
+    assert "{#if" not in html and "{/if}" not in html and "choices" not in html
+    assert '<span class="nx">Kept</span>' in html and ">import</span>" in html, "code stays"
+    assert run.lines == [
+        "content/gan.mdx:39: warning: MDX component <Question /> is not supported; it shows "
+        "nothing: replace it with Markdown or HTML"
+    ], run.err
+    assert '<time datetime="2017-01-20' in site.page("posts/gan/index.html")

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from markdown_it.rules_block.html_block import HTML_SEQUENCES
 from mdit_py_plugins.amsmath import RE_OPEN
 
-from tensorpress import d2l, directives
+from tensorpress import d2l, directives, mdx
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.directives import FENCE
 from tensorpress.markdown import MARKDOWN_INSIDE, element_end
@@ -814,9 +814,14 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     ``jupyter``: ``body`` is a notebook's Markdown, its math read as Jupyter reads it."""
     marks = ("{", "$$", ":::", "#!", "\\" if jupyter else "\\\\", "===", "<", ":`", ":end_tab:")
     marks += (")=",)  # MyST's (label)=
-    if not any(mark in body for mark in marks):
+    mdx_post = path.lower().endswith(".mdx")
+    if not mdx_post and not any(mark in body for mark in marks):
         return Migrated(body, ())
     lines = body.split("\n")
+    diags: list[Diagnostic] = []
+    if mdx_post:
+        diags += mdx.migrate_mdx(lines, path, first_line)
+        body = "\n".join(lines)
     if "{{" in body:
         _join_shortcodes(lines)
     tagged = "highlight" in body  # the one-pass indexes only where they can find something
@@ -830,7 +835,6 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     known = d2l.labels(lines) if "label:`" in body else {}
     if ")=" in body:
         known.update(directives.targets(lines))
-    diags: list[Diagnostic] = []
     fence: tuple[str, int] | None = None
     raw_html: str | None = None
     html_first = html_last = -1  # the block of raw HTML the loop is in, if any

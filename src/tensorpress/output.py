@@ -28,8 +28,9 @@ from tensorpress.files import NotAFile, read_bytes, read_regular, text_codec
 from tensorpress.models import EMPTY, Page, Source, digest_bytes
 
 NOTEBOOK = ".ipynb"
-MARKDOWN = (".md", ".markdown", ".qmd")
-"""Posts in Markdown: ``.qmd`` is Quarto's (its chunks are shown, not run)."""
+MARKDOWN = (".md", ".markdown", ".qmd", ".mdx")
+"""Posts in Markdown: ``.qmd`` is Quarto's (its chunks are shown, not run); ``.mdx`` is
+MDX's (its components are read as ``mdx`` says)."""
 POST_SUFFIXES = (*MARKDOWN, NOTEBOOK)
 """The files under content/ that are posts."""
 TEXT = ".txt"
