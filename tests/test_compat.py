@@ -1461,6 +1461,13 @@ def test_mdx_posts_are_read_and_their_components_shown_as_their_generator_showed
 
         {/* a note to self */}
 
+        export const meta = {
+          authors: ["a"],
+        }
+
+        We then
+        export the model.
+
         ## Setup[[setup]]
 
         <BlogImage
@@ -1502,6 +1509,7 @@ def test_mdx_posts_are_read_and_their_components_shown_as_their_generator_showed
     assert run.code == 0, run.err
     html = article(site.page("posts/gan/index.html"))
     assert "import" not in html.split("<pre")[0] and "note to self" not in html
+    assert "authors" not in html and "We then\nexport the model.</p>" in html
     assert 'id="setup"' in html and "[[" not in html
     assert '<img src="../../img/aids.png" alt="Intermediate distributions."' in html
     assert "youtube.com/embed/1pedAIvTWXk" in html
@@ -1511,7 +1519,7 @@ def test_mdx_posts_are_read_and_their_components_shown_as_their_generator_showed
     assert "{#if" not in html and "{/if}" not in html and "choices" not in html
     assert '<span class="nx">Kept</span>' in html and ">import</span>" in html, "code stays"
     assert run.lines == [
-        "content/gan.mdx:39: warning: MDX component <Question /> is not supported; it shows "
+        "content/gan.mdx:46: warning: MDX component <Question /> is not supported; it shows "
         "nothing: replace it with Markdown or HTML"
     ], run.err
     assert '<time datetime="2017-01-20' in site.page("posts/gan/index.html")

@@ -23,7 +23,7 @@ import re
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.directives import FENCE
 
-_ESM = re.compile(r"(?:import|export)\s")
+_ESM = re.compile(r"import\s|export\s+(?:const|let|var|function|async|class|default)\b|export\s*\{")
 _ESM_END = re.compile(r"""(?:\bfrom\s*|^import\s*)(["'])[^"'\n]+\1;?\s*$""")
 """The line that ends an ``import`` (its ``from "module"``, or ``import "module"``)."""
 _COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
@@ -67,6 +67,17 @@ def _tag_end(lines: list[str], i: int, start: int) -> tuple[int, int, bool] | No
                 selfclosed = line[k - 1 : k] == "/"
                 return (j, k + 1, selfclosed) if not line[k + 1 :].strip() else None
             k += 1
+    return None
+
+
+def _balanced_end(lines: list[str], i: int) -> int | None:
+    """The line where the brackets opened from ``lines[i]`` on are all closed (an
+    ``export const meta = {`` over several lines), within ``_RUN`` lines."""
+    depth = 0
+    for j in range(i, min(i + _RUN, len(lines))):
+        depth += sum(lines[j].count(c) for c in "{[(") - sum(lines[j].count(c) for c in "}])")
+        if depth <= 0:
+            return j
     return None
 
 
@@ -136,7 +147,7 @@ def migrate_mdx(lines: list[str], path: str, first_line: int) -> list[Diagnostic
                 None,
             )
             if line.startswith("export"):
-                end = i if not line.rstrip().endswith(("{", "(", "[", ",")) else end
+                end = _balanced_end(lines, i)
             if end is not None:
                 lines[i : end + 1] = [""] * (end + 1 - i)
                 i = end
