@@ -524,3 +524,28 @@ def test_an_escaped_underscore_is_a_subscript_outside_text(site):
     assert "<mi>a</mi><mi>&#x0005F;</mi><mi>b</mi>" in html
     assert "<mi>lr_init</mi>" in html
     assert "&#x0005F;" not in html.split("max_len")[0], "no literal underscore before"
+
+
+def test_an_environment_after_a_list_items_line_or_an_aligned_one_is_display_math(site):
+    """MathJax sets ``\\begin{align}`` on the line after a list item's text, and a bare
+    ``\\begin{aligned}`` after prose, as display formulas: both were raw TeX in the text."""
+    html, err = build_post(
+        site,
+        r"""
+        - We act on many patterns at once:
+        \begin{align}
+          \Xi = (\xi_{1}, \ldots, \xi_{S})
+        \end{align}
+        so that
+
+        Taylor expansion gives
+        \begin{aligned}
+        f(x) &= f(\mu) + \nabla f(\mu)
+        \end{aligned}
+        """,
+    )
+    body = article(html)
+    assert "warning" not in err, err
+    assert body.count('<div class="math-display">') == 2 and "\\begin" not in body
+    assert "<li>We act on many patterns at once:</li>" in body
+    assert '<span class="eq-no">(1)</span>' in body and "(2)" not in body

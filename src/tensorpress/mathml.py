@@ -24,7 +24,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.amsmath import ENVIRONMENTS as AMS_ENVIRONMENTS
-from mdit_py_plugins.amsmath import RE_OPEN, amsmath_block, amsmath_plugin
+from mdit_py_plugins.amsmath import RE_OPEN, amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.dollarmath.index import math_inline_dollar
 from mdit_py_plugins.texmath.index import make_inline_func
@@ -647,14 +647,25 @@ def _lines_with(state: StateBlock, closing: str) -> list[int]:
     return lines
 
 
+_ENV_OPEN = re.compile(
+    RE_OPEN.replace("(equation|", "(equation|aligned|alignedat|gathered|split|cases|")
+)
+"""amsmath's environments, and those MathJax and KaTeX also set as a formula of their own
+(``\\begin{aligned}`` on a line after prose, as MathJax finds it)."""
+
+
 def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """amsmath's rule, for an environment that is a formula of its own: its first
     ``\\end`` must end a line (``\\end{bmatrix}$`` closes an inline formula, and
     the rule went on to the next line ending in ``\\end{bmatrix}``, sections later),
     and it does not break into a paragraph whose ``$`` is open (``$\\lambda M =``
-    then ``\\begin{bmatrix}`` on the next line: one inline formula)."""
+    then ``\\begin{bmatrix}`` on the next line: one inline formula). It ends a list
+    item's paragraph from the margin too (``- We want:`` then ``\\begin{align}``), as
+    MathJax sets it, and then starts at the margin, after the list."""
+    if state.is_code_block(start):
+        return False
     first = state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]]
-    opened = re.match(RE_OPEN, first)
+    opened = _ENV_OPEN.match(first)
     if opened is None:
         return False
     closing = f"\\end{{{opened.group(1)}{opened.group(2)}}}"
@@ -662,7 +673,8 @@ def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     k = bisect_left(ends, start)
     if k == len(ends) or ends[k] >= end:
         return False  # never closed: looked up, not searched for from every opener
-    text = state.src[state.bMarks[ends[k]] + state.tShift[ends[k]] : state.eMarks[ends[k]]]
+    last = ends[k]
+    text = state.src[state.bMarks[last] + state.tShift[last] : state.eMarks[last]]
     if text[text.find(closing) + len(closing) :].strip():
         return False
     if state.parentType == "paragraph":
@@ -671,7 +683,19 @@ def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
             top -= 1
         if len(_DOLLAR.findall(state.getLines(top, start, 0, False))) % 2:
             return False
-    return amsmath_block(state, start, end, silent)
+    if state.sCount[start] < state.blkIndent:
+        return silent  # a list item's paragraph ends here; the formula follows the list
+    if any(state.sCount[j] < state.blkIndent for j in range(start + 1, last + 1)):
+        return False  # a line left of the list item's text ends the item first
+    if silent:
+        return True
+    token = state.push("amsmath", "math", 0)
+    token.block = True
+    token.content = state.getLines(start, last + 1, state.sCount[start], False)
+    token.meta = {"environment": opened.group(1), "numbered": opened.group(2)}
+    token.map = [start, last]
+    state.line = last + 1
+    return True
 
 
 def _closed(
