@@ -1523,3 +1523,21 @@ def test_mdx_posts_are_read_and_their_components_shown_as_their_generator_showed
         "nothing: replace it with Markdown or HTML"
     ], run.err
     assert '<time datetime="2017-01-20' in site.page("posts/gan/index.html")
+
+
+def test_a_sites_own_image_shortcode_on_its_line_is_a_figure(site):
+    """A site's own image shortcode (``{{< lightbox src=.. caption=.. >}}``, ``{{< media
+    src=.. >}}``), alone on its line, was shown as written with a warning: its ``src`` is
+    an image, so it is a figure; one whose ``src`` is no image is still said."""
+    site.write("content/fidelity.png", b"\x89PNG\r\n\x1a\n")
+    html, err = build_one(
+        site,
+        """\
+        {{< lightbox src="fidelity.png" alt="Calibration" caption="Mean field." >}}
+
+        {{< media src="clip.mp4" >}}
+        """,
+    )
+    assert re.search(r'<img src="../../fidelity.png" alt="Calibration"', html)
+    assert "Mean field.</figcaption>" in html
+    assert err.count("warning") == 1 and "{{< media >}}" in err, err

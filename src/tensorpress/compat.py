@@ -147,6 +147,10 @@ only ``$``, ``$$``, ``\\\\[``, ``\\\\(`` and environments; Markdown then reads `
 escaped ``[``, and MathJax never sees a backslash. Written as the character's reference,
 it stays a bracket (and starts no link) wherever our parser would read math."""
 _HUGO_FIGURE = re.compile(r"( {0,3})\{\{([<%])\s*figure\s(.*?)[>%]\}\}")
+_IMAGE_SHORTCODE = re.compile(r"( {0,3})\{\{([<%])\s*(?!figure\s)[\w-]+\s(.*?)[>%]\}\}")
+"""A site's own image shortcode (``{{< lightbox src=.. >}}``, ``{{< media src=.. >}}``): a
+figure when its ``src`` is an image."""
+_IMAGE_FILE = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif)$", re.I)
 _ALFOLIO_FIGURE = re.compile(r"( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s(.*?)-?%\}")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
@@ -296,12 +300,14 @@ class _Figure:
 
 
 def _figure_of(line: str) -> _Figure | None:
-    """A line that is only Hugo's ``{{< figure src=.. caption=.. >}}`` or al-folio's
-    ``{% include figure.liquid path=.. caption=.. %}``; None for any other line.
+    """A line that is only Hugo's ``{{< figure src=.. caption=.. >}}`` (or a site's own
+    shortcode whose ``src`` is an image) or al-folio's ``{% include figure.liquid path=..
+    caption=.. %}``; None for any other line.
     ``width``, ``class`` and the like are the theme's business and go; ``title`` serves
     as the caption when there is none. al-folio's ``path`` is from the site's root."""
     bare = line.rstrip()  # the patterns have no trailing \s*: linear on any line
     m = (_HUGO_FIGURE.fullmatch(bare) or _ALFOLIO_FIGURE.fullmatch(bare)) if "{" in bare else None
+    own = m is None and "src" in bare and (m := _IMAGE_SHORTCODE.fullmatch(bare)) is not None
     if m is None:
         return None
     liquid = m.group(2) == "figure"
@@ -313,7 +319,7 @@ def _figure_of(line: str) -> _Figure | None:
             v for v in (value, *param.group(3, 4, 5)) if v is not None
         )
     src = params.get("path" if liquid else "src", "").strip()
-    if not src:
+    if not src or (own and not _IMAGE_FILE.search(src.split("?")[0])):
         return None
     if liquid and not re.match(r"[a-z][\w+.-]*:|/", src):
         src = f"/{src}"
