@@ -542,10 +542,18 @@ def test_an_environment_after_a_list_items_line_or_an_aligned_one_is_display_mat
         \begin{aligned}
         f(x) &= f(\mu) + \nabla f(\mu)
         \end{aligned}
+
+        Consider, with $a$ and $b$,
+        $$
+        \begin{aligned}
+        h_0 &= 0
+        \end{aligned}
+        $$
         """,
     )
     body = article(html)
     assert "warning" not in err, err
     assert body.count('<div class="math-display">') == 2 and "\\begin" not in body
+    assert body.count('<span class="math-display">') == 1 and "$$" not in body
     assert "<li>We act on many patterns at once:</li>" in body
     assert '<span class="eq-no">(1)</span>' in body and "(2)" not in body

@@ -681,8 +681,9 @@ def _amsmath(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         top = start
         while top > 0 and not state.isEmpty(top - 1):
             top -= 1
-        if len(_DOLLAR.findall(state.getLines(top, start, 0, False))) % 2:
-            return False
+        before = state.getLines(top, start, 0, False)
+        if before.count("$$") % 2 or len(_DOLLAR.findall(before.replace("$$", ""))) % 2:
+            return False  # inside a formula the paragraph opened: $$ then \begin{aligned}
     if state.sCount[start] < state.blkIndent:
         return silent  # a list item's paragraph ends here; the formula follows the list
     if any(state.sCount[j] < state.blkIndent for j in range(start + 1, last + 1)):
