@@ -1369,8 +1369,8 @@ def test_a_shortcode_whose_arguments_run_on_to_later_lines_is_read_as_one(site):
         Use **bf16**.
         {{< /admonition >}}
 
-        {{< media
-        src="a.png"
+        {{< github
+        repo="karpathy/nanoGPT"
         >}}
 
         ```text
@@ -1390,9 +1390,9 @@ def test_a_shortcode_whose_arguments_run_on_to_later_lines_is_read_as_one(site):
         html,
     )
     assert "<blockquote>" not in html
-    assert "{{&lt; media src=&quot;a.png&quot; &gt;}}" in html
+    assert "{{&lt; github repo=&quot;karpathy/nanoGPT&quot; &gt;}}" in html
     assert "{{&lt; figure\nsrc=&quot;kept.png&quot;\n&gt;}}" in html, "code is as written"
-    assert "moved.md:21: warning: Hugo shortcode {{< media >}}" in err
+    assert "moved.md:21: warning: Hugo shortcode {{< github >}}" in err
     assert err.count("warning") == 1, err
 
 
