@@ -1541,3 +1541,27 @@ def test_a_sites_own_image_shortcode_on_its_line_is_a_figure(site):
     assert re.search(r'<img src="../../fidelity.png" alt="Calibration"', html)
     assert "Mean field.</figcaption>" in html
     assert err.count("warning") == 1 and "{{< media >}}" in err, err
+
+
+def test_hugo_inline_katex_raw_html_and_mermaid_shortcodes_are_ours(site):
+    """hugo-book's inline ``{{< katex >}}x^2{{< /katex >}}``, PaperMod blogs'
+    ``{{< rawhtml >}}`` wrapper and ``{{< mermaid >}}`` diagrams were shown as written."""
+    html, err = build_one(
+        site,
+        """\
+        Inline {{< katex >}}x^2{{< /katex >}} math.
+
+        {{< rawhtml >}}
+        <div class="note"><b>Raw</b> block</div>
+        {{< /rawhtml >}}
+
+        {{< mermaid >}}
+        graph LR; A-->B
+        {{< /mermaid >}}
+        """,
+    )
+    assert "warning" not in err, err
+    assert "{{&lt;" not in html
+    assert "<msup><mi>x</mi><mn>2</mn></msup>" in html
+    assert '<div class="note"><b>Raw</b> block</div>' in html
+    assert '<pre class="mermaid" tabindex="0">graph LR; A--&gt;B' in html

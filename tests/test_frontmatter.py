@@ -392,3 +392,18 @@ def test_astro_and_hugo_publish_dates_are_the_date(site):
     assert run.code == 0 and "warning" not in run.err, run.err
     assert '<time datetime="2017-01-20T04:00:00' in site.page("posts/astro/index.html")
     assert '<time datetime="2020-05-01T00:00:00' in site.page("posts/hugo/index.html")
+
+
+def test_papermods_cover_and_loveits_featured_image_are_the_image(site):
+    """PaperMod's ``cover: {image: ..}`` and LoveIt's ``featuredImage`` were unknown keys:
+    the post had no image for its cards."""
+    site.post("p.md", "Text.\n", title="P", date="2024-03-01", cover="\n  image: cover.png")
+    site.post("l.md", "Text.\n", title="L", date="2024-03-01", featuredImage="feat.png")
+    run = site.build()
+    assert run.code == 0, run.err
+    assert 'og:image" content="http://localhost:8000/posts/p/cover.png"' in site.page(
+        "posts/p/index.html"
+    )
+    assert 'og:image" content="http://localhost:8000/posts/l/feat.png"' in site.page(
+        "posts/l/index.html"
+    )

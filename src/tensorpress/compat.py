@@ -132,6 +132,8 @@ _JEKYLL_LINK = re.compile(
 its file, which the build resolves), ``{{ site.baseurl }}`` the site's root, and
 ``{{ 'a.png' | relative_url }}`` the path from the root. Their meaning needs no
 evaluation."""
+_INLINE_KATEX = re.compile(r"\{\{[<%]\s*katex\s*[>%]\}\}(.+?)\{\{[<%]\s*/\s*katex\s*[>%]\}\}")
+"""hugo-book's inline math, ``{{< katex >}}x^2{{< /katex >}}``: ``\\(x^2\\)``."""
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
 _DOUBLED = re.compile(r"\\\\([()\[\]])")
 """``\\\\(x\\\\)``: kramdown posts double the backslash, since Markdown would eat one
@@ -715,6 +717,7 @@ def _prose_line(
             _DISTILL_MATH,
             lambda m: f"{'$$' if m[1] else '$'}{m[2]}{'$$' if m[1] else '$'}",
         ),
+        ("katex", _INLINE_KATEX, lambda m: f"\\({m[1]}\\)"),
     ]
     if not literal:  # inside {% raw %}, Jekyll's links are the text
         rewrites.insert(1, ("url", _JEKYLL_LINK, _jekyll_link))

@@ -415,7 +415,9 @@ _HUGO_KINDS = {"primary": "note", "secondary": "note", "default": "note", "light
                "important": "important", "caution": "caution", "hint": "hint",
                "attention": "attention"}  # fmt: skip
 _FOLDS = frozenset({"details", "collapse", "spoiler"})
-_HUGO_BLOCKS = frozenset({*_HUGO_CALLOUTS, *_FOLDS, "katex", "math", "tabs", "tab"})
+_WRAPPERS = frozenset({"math", "tabs", "rawhtml", "raw", "html", "unsafe", "noparse"})
+"""Paired shortcodes that only wrap what they hold (math, tabs, raw HTML): they go."""
+_HUGO_BLOCKS = frozenset({*_HUGO_CALLOUTS, *_FOLDS, *_WRAPPERS, "katex", "tab", "mermaid"})
 """Paired shortcodes of popular Hugo themes that are a callout, a fold, math or tabs."""
 
 
@@ -454,16 +456,21 @@ def hugo_block(lines: list[str], i: int, pairs: dict[int, int], out: Indents | N
     None. Callouts (``admonition``, ``notice``, ``hint``, ``alert``, ``callout``...)
     become ``!!!`` blocks, ``details`` and ``collapse`` folded ``???`` ones, ``katex``
     display math, ``tabs`` and ``tab`` labelled sections one after the other, as MkDocs'
-    tabs are; ``math`` only wraps math, and goes."""
+    tabs are, ``mermaid`` a mermaid block; ``math`` and ``rawhtml`` only wrap what they
+    hold, and go."""
     end = pairs.get(i)
     m = _HUGO_OPEN.fullmatch(lines[i]) if end is not None else None
     if m is None or end is None:
         return None
     indent, name = m.group(1), m.group(3).lower()
     positional, named = _hugo_args(m.group(4))
-    if name in ("math", "tabs"):
+    if name in _WRAPPERS:
         lines[i] = lines[end] = ""
         return i
+    if name == "mermaid":  # a diagram: our mermaid block, drawn by the site's mermaid.js
+        fence = "`" * max([3, *(len(f.group(2)) + 1 for f in map(FENCE.match, lines[i:end]) if f)])
+        lines[i], lines[end] = f"{indent}{fence}mermaid", f"{indent}{fence}"
+        return end
     if name == "tab":
         label = named.get("name") or named.get("title") or next(iter(positional), "")
         lines[i], lines[end] = label_line(indent, label) if label else "", ""

@@ -30,6 +30,7 @@ ALIASES = {
     "redirect_from": "aliases", "thumbnail": "image", "featured_image": "image",
     "feature_image": "image", "cover_image": "image", "date-modified": "updated",
     "publishdate": "date", "pubdate": "date", "updateddate": "updated", "heroimage": "image",
+    "cover": "image", "featuredimage": "image",
 }  # fmt: skip
 """Keys of Jekyll, Hugo, Pelican, Quarto and Astro posts, read as ours so posts move over as
 they are (Hugo's ``publishDate`` is the date only when there is no ``date``)."""
