@@ -399,6 +399,7 @@ def test_papermods_cover_and_loveits_featured_image_are_the_image(site):
     the post had no image for its cards."""
     site.post("p.md", "Text.\n", title="P", date="2024-03-01", cover="\n  image: cover.png")
     site.post("l.md", "Text.\n", title="L", date="2024-03-01", featuredImage="feat.png")
+    site.post("t.md", "Text.\n", title="T", date="2024-03-01", cover="true")
     run = site.build()
     assert run.code == 0, run.err
     assert 'og:image" content="http://localhost:8000/posts/p/cover.png"' in site.page(

@@ -599,6 +599,9 @@ def validate(
         if key in ("date", "updated") and name.lower() != key and key in data:
             extra[name] = value  # Hugo's publishDate beside its date
             continue
+        if key == "image" and name.lower() != "image" and not isinstance(value, (str, dict)):
+            extra[name] = value  # a theme's cover: true, not a picture
+            continue
         if key == "image" and name.lower() != "image" and "image" in data:
             extra[name] = value  # the Hugging Face blog's thumbnail, when image is there too
             continue
