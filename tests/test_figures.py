@@ -152,3 +152,21 @@ def test_a_caption_is_read_as_markdown_and_its_alt_text_is_plain(site):
     )
     assert 'alt="Left - from the paper"' in page
     assert "Loss $x^2$ and &lt;b&gt; kept</figcaption>" in page
+
+
+def test_an_image_size_given_as_a_bare_number_is_pixels(site):
+    """Chirpy's ``{: width="700" height="400" }`` became ``width: 700`` in the style,
+    which browsers ignore: a bare number is pixels, as in HTML's width attribute."""
+    site.post(
+        "p.md",
+        '![Loss](loss.png){: width="700" height="400" .w-75}\n\n![Acc](acc.png){width=50%}\n',
+        title="P",
+        date="2024-01-05",
+    )
+    site.write("content/loss.png", b"\x89PNG\r\n\x1a\n")
+    site.write("content/acc.png", b"\x89PNG\r\n\x1a\n")
+    run = site.build()
+    assert run.code == 0, run.err
+    page = site.page("posts/p/index.html")
+    assert 'style="width: 700px; height: 400px"' in page
+    assert 'style="width: 50%"' in page
