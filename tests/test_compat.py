@@ -1565,3 +1565,29 @@ def test_hugo_inline_katex_raw_html_and_mermaid_shortcodes_are_ours(site):
     assert "<msup><mi>x</mi><mn>2</mn></msup>" in html
     assert '<div class="note"><b>Raw</b> block</div>' in html
     assert '<pre class="mermaid" tabindex="0">graph LR; A--&gt;B' in html
+
+
+def test_chirpys_prompts_are_callouts(site):
+    """Chirpy, the most used Jekyll theme, writes callouts as a blockquote followed by
+    ``{: .prompt-tip }``: it showed as a plain quote."""
+    html, err = build_one(
+        site,
+        """\
+        Intro.
+
+        > Use **bf16** for training
+        > on two lines.
+        {: .prompt-tip }
+
+        Text right before.
+        > A quote that stays one.
+        {: .prompt-warning }
+        """,
+    )
+    assert "warning" not in err, err
+    assert re.search(
+        r'<div class="admonition tip">\s*<p class="admonition-title">Tip</p>\s*'
+        r"<p>Use <strong>bf16</strong> for training\non two lines.</p>",
+        html,
+    )
+    assert "<blockquote>\n<p>A quote that stays one.</p>" in html

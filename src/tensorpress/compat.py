@@ -814,6 +814,25 @@ def _join_shortcodes(lines: list[str]) -> None:
                 break
 
 
+_PROMPT = re.compile(r"\.prompt-(tip|info|warning|danger)\b")
+_QUOTE = re.compile(r" {0,3}> ?")
+
+
+def _prompt(lines: list[str], i: int, ial: str, callouts: directives.Callouts) -> None:
+    """Chirpy's prompt, a blockquote then ``{: .prompt-tip }``: a callout, as the theme
+    shows it. It needs the blank line before the quote for its head; without one (or
+    nested too deep) the quote stays a quote."""
+    kind = _PROMPT.search(ial)
+    top = i
+    while top > 0 and _QUOTE.match(lines[top - 1]):
+        top -= 1
+    out = callouts.room(top - 1) if kind and top < i and top > 0 else None
+    if out is None or lines[top - 1].strip():
+        return
+    lines[top:i] = [ln[_QUOTE.match(ln).end() :] for ln in lines[top:i]]  # type: ignore[union-attr]
+    directives.admonition(lines, top - 1, i, f"!!! {kind.group(1)}", top, out)
+
+
 MAX_CALLOUTS = 8
 """Callouts one inside another that a post may nest; deeper openers are shown as written."""
 
@@ -945,6 +964,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             if note:
                 diags.append(warning(path, first_line + i, note))
         elif (ial := _BLOCK_IAL.fullmatch(line)) is not None:
+            if "prompt-" in line:
+                _prompt(lines, i, ial.group(1), callouts)
             lines[i] = ""  # the page keeps no attributes of the old theme's: a blank line
             if ial.group(1).strip() == "toc" and i and _TOC_ITEM.fullmatch(lines[i - 1]):
                 lines[i - 1] = ""  # kramdown's table of contents: each page has its own

@@ -98,7 +98,7 @@ def myst_fence(
     if name in _MYST_ADMONITIONS:
         if out is None:  # nested too deep: shown as code
             return None
-        _admonition(lines, i, end, _admonition_head(name, arg, options), k, out)
+        admonition(lines, i, end, _admonition_head(name, arg, options), k, out)
         return i, None
     if name == "figure" and arg:
         _myst_figure(lines, i, end, k, arg, options)
@@ -262,7 +262,7 @@ lines are read first as the top-level lines they are written as (a shortcode, a 
 tag or a chunk in a callout is made ours like any other)."""
 
 
-def _admonition(lines: list[str], i: int, end: int, head: str, start: int, out: Indents) -> None:
+def admonition(lines: list[str], i: int, end: int, head: str, start: int, out: Indents) -> None:
     """Lines ``i`` to ``end`` as a ``!!!`` block: ``head`` at ``i``, the lines from
     ``start`` to go under it (``out``), the rest (options, the closing fence) blank."""
     indent = re.match(r" *", lines[i]).group(0)  # type: ignore[union-attr]
@@ -338,7 +338,7 @@ def colon_div(
     callout = _CALLOUT.search(spec) or _CALLOUT.fullmatch(f".{name}")
     if (callout is not None or name in _MYST_ADMONITIONS) and out is not None:
         head = _admonition_head(callout.group(1) if callout else name, arg, options)
-        _admonition(lines, i, end, head, k, out)
+        admonition(lines, i, end, head, k, out)
         return i, None
     if name == "figure" and arg:
         _myst_figure(lines, i, end, k, arg, options)
@@ -505,7 +505,7 @@ def hugo_block(lines: list[str], i: int, pairs: dict[int, int], out: Indents | N
         folded = named.get("open", "").lower() == "false" or "false" in flags
         mark = "???" if folded else "!!!"
     head = f"{mark} {kind}" + (f' "{title.replace(chr(34), chr(39))}"' if title else "")
-    _admonition(lines, i, end, head, i + 1, out)
+    admonition(lines, i, end, head, i + 1, out)
     return i
 
 
