@@ -1591,3 +1591,19 @@ def test_chirpys_prompts_are_callouts(site):
         html,
     )
     assert "<blockquote>\n<p>A quote that stays one.</p>" in html
+
+
+def test_a_hugo_gist_on_its_line_is_githubs_embed(site):
+    """``{{< gist user id >}}`` was shown as written with a warning; Hugo embeds the gist
+    with GitHub's script, and so does the page now (a file named too)."""
+    html, err = build_one(
+        site,
+        """\
+        {{< gist karpathy d4dee566867f8291f086 >}}
+
+        {{< gist spf13 7896402 "img.html" >}}
+        """,
+    )
+    assert "warning" not in err, err
+    assert '<script src="https://gist.github.com/karpathy/d4dee566867f8291f086.js">' in html
+    assert '<script src="https://gist.github.com/spf13/7896402.js?file=img.html">' in html

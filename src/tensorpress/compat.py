@@ -363,6 +363,11 @@ _VIDEO_LINE = re.compile(
 """A video on a line of its own: Quarto's ``{{< video URL >}}``, Hugo's ``{{< youtube ID >}}``
 and ``{{< vimeo ID >}}``, and the YouTube include of Jekyll themes
 (``{% include youtubePlayer.html id="ID" %}``)."""
+_GIST = re.compile(
+    r"""( {0,3})\{\{[<%]\s*gist\s+([\w-]+)\s+(\w+)(?:\s+["']?([\w.-]+)["']?)?\s*[>%]\}\}"""
+)
+"""Hugo's ``{{< gist user id [file] >}}`` on a line of its own: GitHub's embed, as Hugo
+makes it."""
 _YOUTUBE = re.compile(
     r"https?://(?:www\.|m\.)?(?:youtu\.be/|youtube(?:-nocookie)?\.com/(?:embed/|shorts/|live/"
     r"|watch\?(?:[^#\s]*&)?v=))([\w-]{6,})",
@@ -959,6 +964,10 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
             lines[i] = ""  # Hugo Blox's table of contents: every post page has its own
         elif (video := _video(line) or _tweet(line)) is not None:
             lines[i] = video
+        elif "gist" in line and (gist := _GIST.fullmatch(line.rstrip())) is not None:
+            query = f"?file={html.escape(gist[4], quote=True)}" if gist[4] else ""
+            src = f"https://gist.github.com/{gist[2]}/{gist[3]}.js{query}"
+            lines[i] = f'{gist[1]}<script src="{src}"></script>'  # Hugo's embed of it
         elif (figure := _figure(line)) is not None:
             lines[i], note = figure
             if note:
