@@ -26,7 +26,33 @@ from tensorpress.directives import FENCE
 _ESM = re.compile(r"import\s|export\s+(?:const|let|var|function|async|class|default)\b|export\s*\{")
 _ESM_END = re.compile(r"""(?:\bfrom\s*|^import\s*)(["'])[^"'\n]+\1;?\s*$""")
 """The line that ends an ``import`` (its ``from "module"``, or ``import "module"``)."""
-_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
+
+
+def _without_comments(line: str) -> str:
+    """``line`` without its ``{/* ... */}`` comments; one left open stays (it may end on
+    a later line). Each end is looked for once: a line of openers is read in linear time."""
+    out, pos = [], 0
+    while (start := line.find("{/*", pos)) >= 0:
+        end = line.find("*/}", start + 3)
+        if end < 0:
+            break
+        out.append(line[pos:start])
+        pos = end + 3
+    return "".join(out) + line[pos:]
+
+
+def _next_closers(lines: list[str]) -> list[int | None]:
+    """For each line, the first line from it on that ends a comment (``*/}``), in one pass
+    from the end: comments left open on many lines would each search the rest."""
+    out: list[int | None] = [None] * len(lines)
+    after: int | None = None
+    for j in range(len(lines) - 1, -1, -1):
+        if "*/}" in lines[j]:
+            after = j
+        out[j] = after
+    return out
+
+
 _COMPONENT = re.compile(r" {0,3}<([A-Z][\w.]*)(?=[\s/>]|$)")
 _CLOSER = re.compile(r" {0,3}</([A-Z][\w.]*)>\s*")
 _ATTR = re.compile(
@@ -128,6 +154,7 @@ def migrate_mdx(lines: list[str], path: str, first_line: int) -> list[Diagnostic
     fence: tuple[str, int] | None = None
     opened: list[tuple[str, str | None]] = []  # components open: (name, their closer's name)
     framework = ""  # the framework the last {#if fw === '..'} named
+    closers: list[int | None] | None = None  # for each line, the next with a comment's end
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -152,9 +179,11 @@ def migrate_mdx(lines: list[str], path: str, first_line: int) -> list[Diagnostic
                 lines[i : end + 1] = [""] * (end + 1 - i)
                 i = end
         elif "{/*" in line:
-            lines[i] = _COMMENT.sub("", line)
+            lines[i] = _without_comments(line)
             if "{/*" in lines[i]:  # a comment over several lines
-                end = next((j for j in range(i + 1, len(lines)) if "*/}" in lines[j]), None)
+                if closers is None:
+                    closers = _next_closers(lines)
+                end = closers[i + 1] if i + 1 < len(lines) else None
                 if end is not None:
                     lines[i] = lines[i][: lines[i].index("{/*")]
                     lines[i + 1 : end] = [""] * (end - i - 1)
