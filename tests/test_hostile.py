@@ -700,6 +700,7 @@ RUNAWAY_LINES = {
     "unclosed citation brackets": "[" + "@a " * 20_000,
     "citation keys of dots": "[@" + "a." * 30_000 + "\n\n@" + "a." * 30_000,
     "Hugo callouts nested deep": "{{< hint info >}}\n" * 5_000 + "{{< /hint >}}\n" * 5_000,
+    "inline katex never closed": "{{< katex >}}x " * 20_000,
     "footnote tags in a footnote": "A.[^1]\n\n[^1]: "
     + '<li id="fn1" class="footnote-item"> ' * 20_000
     + '<a href="#fnref1" class="footnote-backref"> ' * 20_000,

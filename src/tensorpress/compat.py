@@ -132,8 +132,12 @@ _JEKYLL_LINK = re.compile(
 its file, which the build resolves), ``{{ site.baseurl }}`` the site's root, and
 ``{{ 'a.png' | relative_url }}`` the path from the root. Their meaning needs no
 evaluation."""
-_INLINE_KATEX = re.compile(r"\{\{[<%]\s*katex\s*[>%]\}\}(.+?)\{\{[<%]\s*/\s*katex\s*[>%]\}\}")
-"""hugo-book's inline math, ``{{< katex >}}x^2{{< /katex >}}``: ``\\(x^2\\)``."""
+_INLINE_KATEX = re.compile(
+    r"\{\{[<%]\s*katex\s*[>%]\}\}((?:(?!\{\{[<%]\s*/?\s*katex)[^\n])+)"
+    r"\{\{[<%]\s*/\s*katex\s*[>%]\}\}"
+)
+"""hugo-book's inline math, ``{{< katex >}}x^2{{< /katex >}}``: ``\\(x^2\\)``. What it holds
+stops at the next katex tag: a line of openers never closed is read in linear time."""
 _TAG_AFTER = re.compile(r"\{\{<(?=[A-Za-z/!?])")
 _DOUBLED = re.compile(r"\\\\([()\[\]])")
 """``\\\\(x\\\\)``: kramdown posts double the backslash, since Markdown would eat one
