@@ -116,3 +116,18 @@ def test_distill_citations_as_al_folio_posts_write_them(site):
         r"\(first at line 8\); the first entry is used: remove or rename the other",
         err,
     ), err
+
+
+def test_works_by_the_same_authors_in_one_year_are_told_apart(site):
+    site.write(
+        "content/refs.bib",
+        "@article{b, title={Zebras}, author={Ng, Andrew}, year=2020}\n"
+        "@article{a, title={Apes}, author={Ng, Andrew}, year=2020}\n"
+        "@article{c, title={Cats}, author={Ng, Andrew}, year=2021}\n",
+    )
+    html, err = build_one(site, "See [@b; @a] and [@c].\n", bibliography="refs.bib")
+    assert "warning" not in err, err
+    assert '">Ng, 2020b</a>; <a class="citation" href="#ref-a">Ng, 2020a</a>)' in html
+    assert '">Ng, 2021</a>)' in html
+    refs = html.split('id="references"')[1]
+    assert "Ng, A. (2020a). Apes." in refs and "Ng, A. (2020b). Zebras." in refs

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from string import ascii_lowercase
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -289,6 +290,7 @@ def cite(post: Post, bibs: tuple[Bibliography, ...]) -> tuple[Post, list[Diagnos
         found = next((e for bib in bibs if (e := bib.entry(key)) is not None), None)
         if found is not None:
             entries[key] = found
+    entries = _told_apart(entries)
     where = ", ".join(b.name for b in bibs)
     diags = [
         warning(
@@ -313,6 +315,28 @@ def cite(post: Post, bibs: tuple[Bibliography, ...]) -> tuple[Post, list[Diagnos
         made = Markup(_cited_html(str(content), entries))
     summary = Markup(_cited_html(str(post.summary), entries, listed=False))
     return replace(post, content=made, summary=summary, digest=digest), diags
+
+
+def _told_apart(entries: dict[str, Entry]) -> dict[str, Entry]:
+    """Works by the same authors in the same year, told apart as APA does: 2017a, 2017b,
+    in the order of their titles."""
+    same: dict[tuple[str, str], list[Entry]] = {}
+    for entry in entries.values():
+        same.setdefault((entry.label, entry.year), []).append(entry)
+    out = dict(entries)
+    for group in same.values():
+        if len(group) < 2 or len(group) > 26:
+            continue
+        ordered = sorted(group, key=_title_key)
+        for letter, entry in zip(ascii_lowercase[: len(ordered)], ordered, strict=True):
+            year = f"{entry.year}{letter}"
+            shown = entry.html.replace(f"({html.escape(entry.year)}).", f"({year}).", 1)
+            out[entry.key] = replace(entry, year=year, html=shown)
+    return out
+
+
+def _title_key(entry: Entry) -> tuple[str, str]:
+    return (re.sub(r"<[^>]*>", "", entry.html.partition(").")[2]).lower(), entry.key)
 
 
 def _cited_html(body: str, entries: Mapping[str, Entry], listed: bool = True) -> str:

@@ -29,7 +29,7 @@ def installed(module: str) -> str:
     return f"{module} {os.path.dirname(origin or '')} {stat.st_size} {stat.st_mtime_ns}"
 
 
-PIPELINE = f"tensorpress {__version__} 71; " + "; ".join(map(installed, LIBRARIES))
+PIPELINE = f"tensorpress {__version__} 72; " + "; ".join(map(installed, LIBRARIES))
 """Everything a cached body depends on besides the file: change it, and the cache misses."""
 
 
