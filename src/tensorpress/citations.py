@@ -157,8 +157,18 @@ class Entry:
     label: str
     """The in-text authors: "Vaswani et al."."""
     year: str
-    html: str
-    """The reference list's entry."""
+    title: str = ""
+    """As text: what orders works of the same authors and year."""
+    authors: str = ""
+    """The reference list's authors, as HTML."""
+    rest: str = ""
+    """The reference list's entry after the year (title, venue), as HTML."""
+
+    @property
+    def reference(self) -> str:
+        """The reference list's entry."""
+        year = f"({html.escape(self.year)})."
+        return " ".join(part for part in (self.authors, year, self.rest) if part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +189,7 @@ class Bibliography:
             try:
                 self.made[key] = _entry(key, self.raw[key])
             except Exception:  # a field Pybtex read but cannot give back: the key alone
-                self.made[key] = Entry(key, key, "n.d.", html.escape(key))
+                self.made[key] = Entry(key, key, "n.d.", rest=html.escape(key))
         return self.made.get(key)
 
 
@@ -262,13 +272,13 @@ def _entry(key: str, entry: Any) -> Entry:
     venue = _text(fields.get("journal") or fields.get("booktitle") or fields.get("publisher") or "")
     url = fields.get("url") or (f"https://doi.org/{fields['doi']}" if fields.get("doi") else "")
     url = url if url.startswith(("https://", "http://")) else ""
-    parts = [html.escape(authors) if names else "", f"({html.escape(year)})."]
+    parts = []
     if title:
         shown = html.escape(title.rstrip("."))
         parts.append(f'<a href="{html.escape(url)}">{shown}</a>.' if url else f"{shown}.")
     if venue:
         parts.append(f"<em>{html.escape(venue)}</em>.")
-    return Entry(key, label, year, " ".join(p for p in parts if p))
+    return Entry(key, label, year, title, html.escape(authors), " ".join(parts))
 
 
 def bibliography_names(post: Post) -> tuple[str, ...]:
@@ -327,16 +337,10 @@ def _told_apart(entries: dict[str, Entry]) -> dict[str, Entry]:
     for group in same.values():
         if len(group) < 2 or len(group) > 26:
             continue
-        ordered = sorted(group, key=_title_key)
+        ordered = sorted(group, key=lambda e: (e.title.lower(), e.key))
         for letter, entry in zip(ascii_lowercase[: len(ordered)], ordered, strict=True):
-            year = f"{entry.year}{letter}"
-            shown = entry.html.replace(f"({html.escape(entry.year)}).", f"({year}).", 1)
-            out[entry.key] = replace(entry, year=year, html=shown)
+            out[entry.key] = replace(entry, year=f"{entry.year}{letter}")
     return out
-
-
-def _title_key(entry: Entry) -> tuple[str, str]:
-    return (re.sub(r"<[^>]*>", "", entry.html.partition(").")[2]).lower(), entry.key)
 
 
 def _cited_html(body: str, entries: Mapping[str, Entry], listed: bool = True) -> str:
@@ -370,7 +374,7 @@ def _cited_html(body: str, entries: Mapping[str, Entry], listed: bool = True) ->
     if not used:
         return out
     items = "".join(
-        f'<li id="ref-{html.escape(e.key)}">{e.html}</li>\n'
+        f'<li id="ref-{html.escape(e.key)}">{e.reference}</li>\n'
         for e in sorted(used.values(), key=lambda e: (e.label.lower(), e.year, e.key))
     )
     return (

@@ -169,7 +169,8 @@ class Post:
     """Changes whenever any other field does: the source's digest plus the metadata."""
     local_refs: tuple[tuple[str, str], ...] = ()
     """The relative links and images in ``content``, in order: (kind, target), for the
-    link rewrite to resolve without the HTML (``content.local_refs``)."""
+    link rewrite to resolve without the HTML (``content.local_refs``); then its
+    citations, ("cite" or "cite-text", "line:key"), for ``citations.cite``."""
     aliases: tuple[str, ...] = ()
     """Pages that redirect here from the post's old URLs: paths in the output folder."""
 

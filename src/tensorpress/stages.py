@@ -97,6 +97,9 @@ def _bibliographies(
     """The BibTeX files each citing post names (``bibliography:``), found beside it, at
     the top of content/ or static/, or in ``assets/bibliography/`` (al-folio's place),
     each parsed once; a name found nowhere is a warning."""
+    citing = [p for p in posts if any(kind.startswith("cite") for kind, _ in p.local_refs)]
+    if not citing:
+        return {}, []
     files = {
         p.path: (p.source if p.source.startswith("content/") else f"static/{p.path}", p.data)
         for p in inputs.files
@@ -106,9 +109,7 @@ def _bibliographies(
     out: dict[str, tuple[Bibliography, ...]] = {}
     diags: list[Diagnostic] = []
     said: set[str] = set()
-    for post in posts:
-        if not any(kind.startswith("cite") for kind, _ in post.local_refs):
-            continue
+    for post in citing:
         here = posixpath.dirname(post.source)
         bibs = []
         for name in bibliography_names(post):
