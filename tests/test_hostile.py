@@ -707,6 +707,15 @@ RUNAWAY_LINES = {
 }
 
 
+def _done_within(seconds: float, code: str, stdin: str | None = None) -> None:
+    """``code`` runs in a fresh process and prints "done" within ``seconds``: a pattern
+    that backtracks hangs rather than fails, so the deadline is what catches it."""
+    run = subprocess.run(
+        [sys.executable, "-c", code], input=stdin, capture_output=True, text=True, timeout=seconds
+    )
+    assert run.stdout.strip() == "done", run.stderr
+
+
 @pytest.mark.parametrize("half", [0, 1])
 def test_the_body_passes_are_linear_on_lines_built_to_make_them_backtrack(half):
     """In a fresh process with a deadline: a pattern that backtracks hangs, it does not
@@ -726,14 +735,7 @@ def test_the_body_passes_are_linear_on_lines_built_to_make_them_backtrack(half):
         "    assert compute_body(Source('p.md', body.encode(), 0.0), md) is not None, name\n"
         "print('done')\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", code],
-        input=json.dumps({name: RUNAWAY_LINES[name] for name in names}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.stdout.strip() == "done", run.stderr
+    _done_within(60, code, json.dumps({name: RUNAWAY_LINES[name] for name in names}))
 
 
 def test_the_passes_over_a_pages_html_are_linear_on_unclosed_tags():
@@ -753,8 +755,7 @@ def test_the_passes_over_a_pages_html_are_linear_on_unclosed_tags():
         "    assert feed_html(html + tail).endswith('x')\n"
         "print('done')\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
-    assert run.stdout.strip() == "done", run.stderr
+    _done_within(30, code)
 
 
 def test_macros_that_double_and_headings_that_repeat_stay_in_bounds():
@@ -775,8 +776,7 @@ def test_macros_that_double_and_headings_that_repeat_stay_in_bounds():
         "assert made.rendered.headings[-1].id == 'results-49999'\n"
         "print('done')\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.stdout.strip() == "done", run.stderr
+    _done_within(60, code)
 
 
 # -- properties -----------------------------------------------------------------------------
@@ -1021,5 +1021,4 @@ def test_mdx_comments_left_open_are_read_in_linear_time():
         "    assert moved.count('\\n') == body.count('\\n')\n"
         "print('done')\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=20)
-    assert run.stdout.strip() == "done", run.stderr
+    _done_within(20, code)
