@@ -159,6 +159,22 @@ figure when its ``src`` is an image."""
 _IMAGE_FILE = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif)$", re.I)
 _ALFOLIO_FIGURE = re.compile(r"( {0,3})\{%-?\s*include\s+(figure)\.(?:liquid|html)\s(.*?)-?%\}")
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|\'([^\']*)\'|([^\s"\'`]+))')
+
+
+def _params(text: str) -> dict[str, str]:
+    """A shortcode's or include's named arguments (``src="a.png" caption='x'``), by
+    lower-case name; Hugo's ``"..."`` takes backslash escapes, ``'...'`` and `` `...` ``
+    do not."""
+    out = {}
+    for param in _PARAM.finditer(text):
+        quoted = param.group(2)
+        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else None
+        out[param.group(1).lower()] = next(
+            v for v in (value, *param.group(3, 4, 5)) if v is not None
+        )
+    return out
+
+
 _QUARTO = frozenset({"video", "embed", "meta", "var", "env", "pagebreak", "kbd", "lipsum",
                      "placeholder", "contents", "version", "include"})  # fmt: skip
 _UNCLOSED_HIGHLIGHT = (
@@ -317,13 +333,7 @@ def _figure_of(line: str) -> _Figure | None:
     if m is None:
         return None
     liquid = m.group(2) == "figure"
-    params = {}
-    for param in _PARAM.finditer(m.group(3)):
-        quoted = param.group(2)  # Hugo's "..." takes backslash escapes; `...` and '...' do not
-        value = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else None
-        params[param.group(1).lower()] = next(
-            v for v in (value, *param.group(3, 4, 5)) if v is not None
-        )
+    params = _params(m.group(3))
     src = params.get("path" if liquid else "src", "").strip()
     if not src or (own and not _IMAGE_FILE.search(src.split("?")[0])):
         return None
@@ -398,8 +408,7 @@ def _tweet(line: str) -> str | None:
         return None
     url = m.group(2) or ""
     if m.group(3) is not None:
-        params = {p.group(1).lower(): next(v for v in p.group(2, 3, 4, 5) if v is not None)
-                  for p in _PARAM.finditer(m.group(3))}  # fmt: skip
+        params = _params(m.group(3))
         ident = params.get("id") or m.group(3).strip().strip("\"'")
         user = params.get("user", "")
         url = f"https://x.com/{user or 'i/web'}/status/{ident}"
@@ -422,8 +431,7 @@ def _video(line: str) -> str | None:
     args = m.group(4) if m.group(3) else m.group(5)
     first, _, rest = args.strip().partition(" ")  # the URL or id, unless named
     positional = "" if re.match(r"\w+\s*=", first) else first.strip("\"'")
-    params = {p.group(1).lower(): next(v for v in p.group(2, 3, 4, 5) if v is not None)
-              for p in _PARAM.finditer(rest if positional else args)}  # fmt: skip
+    params = _params(rest if positional else args)
     given = (positional or params.get("src") or params.get("id") or "").strip()
     if not given:
         return None
