@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from markdown_it.rules_block.html_block import HTML_SEQUENCES
 from mdit_py_plugins.amsmath import RE_OPEN
 
-from tensorpress import d2l, directives, mdx
+from tensorpress import d2l, directives
 from tensorpress.diagnostics import Diagnostic, warning
 from tensorpress.directives import FENCE
 from tensorpress.markdown import MARKDOWN_INSIDE, element_end
@@ -865,6 +865,8 @@ def migrate(body: str, path: str, first_line: int, *, jupyter: bool = False) -> 
     lines = body.split("\n")
     diags: list[Diagnostic] = []
     if mdx_post:
+        from tensorpress import mdx  # only for MDX posts: not every build's import
+
         diags += mdx.migrate_mdx(lines, path, first_line)
         body = "\n".join(lines)
     if "{{" in body:
